@@ -12,7 +12,7 @@ namespace {
 thread_local std::error_code t_lastError;
 
 class ResolverErrorCategory final : public std::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "resolver"; }
     std::string message(int code) const override { return ::gai_strerror(code); }
     std::error_condition default_error_condition(int code) const noexcept override {
@@ -26,9 +26,13 @@ void SetLastError(int posixError) noexcept {
     t_lastError = std::error_code(posixError, std::generic_category());
 }
 
-void SetLastError(std::error_code code) noexcept { t_lastError = code; }
+void SetLastError(std::error_code code) noexcept {
+    t_lastError = code;
+}
 
-std::error_code LastError() noexcept { return t_lastError; }
+std::error_code LastError() noexcept {
+    return t_lastError;
+}
 
 const std::error_category& ResolverCategory() noexcept {
     static const ResolverErrorCategory category;
@@ -44,14 +48,20 @@ std::error_code MakeResolverError(int eaiCode) noexcept {
 
 int ResolverErrno(int eaiCode) noexcept {
     switch (eaiCode) {
-        case EAI_AGAIN: return EAGAIN;
-        case EAI_MEMORY: return ENOMEM;
+        case EAI_AGAIN:
+            return EAGAIN;
+        case EAI_MEMORY:
+            return ENOMEM;
         case EAI_FAMILY:
-        case EAI_ADDRFAMILY: return EAFNOSUPPORT;
-        case EAI_SOCKTYPE: return ESOCKTNOSUPPORT;
+        case EAI_ADDRFAMILY:
+            return EAFNOSUPPORT;
+        case EAI_SOCKTYPE:
+            return ESOCKTNOSUPPORT;
         case EAI_SERVICE:
-        case EAI_BADFLAGS: return EINVAL;
-        default: return EHOSTUNREACH;  // EAI_NONAME, EAI_NODATA, EAI_FAIL: no such host
+        case EAI_BADFLAGS:
+            return EINVAL;
+        default:
+            return EHOSTUNREACH;  // EAI_NONAME, EAI_NODATA, EAI_FAIL: no such host
     }
 }
 

@@ -1,0 +1,181 @@
+// AsyncSocket: a non-blocking socket with overridable notifications, MFC's
+// CAsyncSocket.
+//
+// Derive from it and override OnReceive, OnSend, OnAccept, OnConnect, OnClose
+// and OnOutOfBandData. The notifications come from the SocketLoop of the thread
+// that created (or accepted, or attached) the socket, with the firing rules of
+// Winsock's WSAAsyncSelect, which MFC code depends on:
+//
+//   OnConnect(err)   once, when a non-blocking Connect completes: 0 or the errno.
+//   OnSend(0)        after a connect succeeds, after Accept hands over the
+//                    connection, and after a Send failed with EWOULDBLOCK once
+//                    there is room again; never again until another EWOULDBLOCK.
+//   OnReceive(0)     data is readable; not again until Receive is called.
+//   OnAccept(0)      a connection is waiting; not again until Accept is called.
+//   OnClose(err)     the peer closed: 0 for an orderly close, and only after all
+//                    pending data was read; ECONNRESET (or another errno) for an
+//                    abortive one. Once, and never after a local Close.
+//   OnOutOfBandData  urgent data is waiting; not again until Receive is called.
+//
+// A non-blocking Connect that is under way returns false with GetLastError()
+// == EWOULDBLOCK, as Winsock reports it. Calling AsyncSelect re-arms every
+// selected event that is already pending (including FD_WRITE on a connected
+// socket), as WSAAsyncSelect does.
+//
+// Errors: calls MFC declares BOOL return bool, the I/O calls return a count or
+// SOCKET_ERROR; the cause is kept per thread in GetLastError() (a POSIX errno)
+// and GetLastErrorCode(). A failed name lookup reports EHOSTUNREACH, and
+// GetLastErrorCode() keeps the resolver's own message. Send never raises
+// SIGPIPE, and EINTR is retried inside the library.
+//
+// Lifetime: deleting a socket, or calling Close, inside any notification (its
+// own or another socket's) is safe; no notification reaches a closed or
+// destroyed socket. When Accept fails for lack of descriptors (EMFILE, ENFILE,
+// ENOBUFS, ENOMEM), OnAccept is held back for kAcceptRetry instead of spinning.
+//
+// Thread safety: a socket belongs to the loop of the thread that created it.
+// Any call from another thread fails with EPERM and changes nothing (Close
+// included); destroying it from another thread is a fatal error that aborts
+// with a message. Distinct sockets on distinct threads are independent.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <xsock/SocketAddress.h>
+#include <xsock/SocketLoop.h>
+
+namespace xsock {
+
+using SOCKET = int;
+inline constexpr SOCKET INVALID_SOCKET = -1;
+inline constexpr int SOCKET_ERROR = -1;
+
+// Event masks, with Winsock's names and values.
+inline constexpr long FD_READ = 0x01;
+inline constexpr long FD_WRITE = 0x02;
+inline constexpr long FD_OOB = 0x04;
+inline constexpr long FD_ACCEPT = 0x08;
+inline constexpr long FD_CONNECT = 0x10;
+inline constexpr long FD_CLOSE = 0x20;
+inline constexpr long FD_ALL = FD_READ | FD_WRITE | FD_OOB | FD_ACCEPT | FD_CONNECT | FD_CLOSE;
+
+class AsyncSocket {
+  public:
+    enum { receives = 0, sends = 1, both = 2 };
+
+    // How long OnAccept is held back after Accept ran out of descriptors.
+    static constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+    AsyncSocket() noexcept;
+    virtual ~AsyncSocket();
+
+    AsyncSocket(const AsyncSocket&) = delete;
+    AsyncSocket& operator=(const AsyncSocket&) = delete;
+
+    // Socket() then Bind(port, address). The family follows `address`: an IPv6
+    // address gives an AF_INET6 socket, anything else AF_INET. A stream socket
+    // bound to a fixed port gets SO_REUSEADDR so a restarted server can bind.
+    bool Create(unsigned port = 0, int type = SOCK_STREAM, long events = FD_ALL,
+                const char* address = nullptr);
+    bool Socket(int type = SOCK_STREAM, long events = FD_ALL, int protocol = 0,
+                int family = AF_INET);
+
+    bool Bind(unsigned port, const char* address = nullptr);
+    bool Bind(const SocketAddress& address);
+    bool Listen(int backlog = SOMAXCONN);
+    // Hands a waiting connection to `connected`, which must not be open. It
+    // inherits this socket's event mask and gets OnSend once it is writable.
+    virtual bool Accept(AsyncSocket& connected, SocketAddress* peer = nullptr);
+
+    // Resolves `host` (a name or a numeric address) and connects to the first
+    // address that answers, trying each in turn.
+    bool Connect(const char* host, unsigned port);
+    bool Connect(const SocketAddress& address);
+
+    virtual int Send(const void* buffer, int length, int flags = 0);
+    virtual int Receive(void* buffer, int length, int flags = 0);
+    bool ShutDown(int how = sends);
+    // Closes the descriptor. No OnClose follows a local Close.
+    virtual void Close();
+
+    bool AsyncSelect(long events = FD_ALL);
+    // FIONBIO, FIONREAD and SIOCATMARK (the platform's meaning: nonzero when
+    // the next byte read is at the urgent mark). Turning blocking mode on while
+    // events are selected fails with EINVAL, as in Winsock.
+    bool IOCtl(long command, unsigned long* argument);
+
+    bool GetSockOpt(int option, void* value, int* length, int level = SOL_SOCKET);
+    bool SetSockOpt(int option, const void* value, int length, int level = SOL_SOCKET);
+
+    bool GetPeerName(std::string& address, unsigned& port);
+    bool GetPeerName(SocketAddress& address);
+    bool GetSockName(std::string& address, unsigned& port);
+    bool GetSockName(SocketAddress& address);
+
+    static int GetLastError() noexcept;
+    static std::error_code GetLastErrorCode() noexcept;
+
+    SOCKET Handle() const noexcept { return fd_; }
+    explicit operator SOCKET() const noexcept { return fd_; }
+    long SelectedEvents() const noexcept { return events_; }
+    // The loop delivering this socket's notifications, or nullptr.
+    SocketLoop* Loop() const noexcept { return loop_; }
+
+  protected:
+    virtual void OnReceive(int errorCode);
+    virtual void OnSend(int errorCode);
+    virtual void OnOutOfBandData(int errorCode);
+    virtual void OnAccept(int errorCode);
+    virtual void OnConnect(int errorCode);
+    virtual void OnClose(int errorCode);
+
+    // Starts a non-blocking connect to each candidate in turn; the hook a
+    // blocking subclass extends.
+    virtual bool ConnectHelper(std::vector<SocketAddress> candidates);
+
+  private:
+    friend class SocketLoop;
+    struct DispatchFrame;
+    struct ConnectPlan;
+
+    enum class State : std::uint8_t { Closed, Open, Listening, Connecting, Connected };
+
+    bool CheckThread() const noexcept;
+    bool CheckOpen() const noexcept;
+    bool Adopt(SOCKET fd, int family, int type, long events, State state);
+    unsigned DesiredInterest() const noexcept;
+    bool UpdateInterest() noexcept;
+    bool StartConnect() noexcept;
+    void HandleReady(unsigned events);
+    bool HandleConnectDone(DispatchFrame& frame, unsigned events);
+    void HandleReadable(unsigned events);
+    bool StillOpen(const DispatchFrame& frame) const noexcept;
+    void HoldBackAccept();
+
+    SOCKET fd_ = INVALID_SOCKET;
+    State state_ = State::Closed;
+    std::uint8_t family_ = 0;
+    std::uint8_t type_ = 0;
+    std::uint8_t interest_ = 0;  // what the loop's backend is watching now
+    bool readArmed_ = false;
+    bool writeArmed_ = false;
+    bool acceptArmed_ = false;
+    bool oobArmed_ = false;
+    bool peerClosed_ = false;
+    int readySlot_ = -1;  // this socket's entry in the loop's ready list, if any
+    int closeError_ = 0;  // an abortive close seen by Receive, for OnClose
+    long events_ = 0;
+    SocketLoop* loop_ = nullptr;
+    DispatchFrame* frames_ = nullptr;
+    std::unique_ptr<ConnectPlan> connect_;
+    TimerId acceptRetry_ = 0;
+};
+
+}  // namespace xsock

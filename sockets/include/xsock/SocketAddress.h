@@ -1,0 +1,77 @@
+// SocketAddress: one value type for the endpoint of a socket.
+//
+// MFC passes SOCKADDR* and a length; this class carries the same bytes with
+// value semantics so a port can be returned, compared and printed. It holds an
+// IPv4 or IPv6 address and port, or nothing (Family() == AF_UNSPEC). Parsing
+// accepts numeric forms only ("127.0.0.1:7000", "[::1]:7000"); Resolve() asks
+// getaddrinfo and returns every candidate, in the order the resolver prefers,
+// for Connect to try in turn.
+//
+// Errors: Parse and Resolve report through a std::error_code out-parameter and
+// never throw. Thread safety: a value type; distinct objects are independent,
+// and Resolve may be called from any thread.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace xsock {
+
+class SocketAddress {
+  public:
+    SocketAddress() noexcept;
+
+    // Copies a native address; an unsupported family or a bad length gives an
+    // empty address.
+    static SocketAddress FromNative(const sockaddr* address, socklen_t length) noexcept;
+
+    // The wildcard address of a family (INADDR_ANY or in6addr_any) with a port.
+    static SocketAddress Any(int family, unsigned port) noexcept;
+
+    // The loopback address of a family (127.0.0.1 or ::1) with a port.
+    static SocketAddress Loopback(int family, unsigned port) noexcept;
+
+    // Parses "host:port" with a numeric host: "10.0.0.1:80", "[fe80::1]:80".
+    // A port above 65535, a missing port or a malformed host sets `error`.
+    static SocketAddress Parse(std::string_view text, std::error_code& error);
+
+    // Parses a numeric host without a port ("10.0.0.1", "::1") and sets `port`.
+    static SocketAddress FromHostAndPort(std::string_view host, unsigned port,
+                                         std::error_code& error);
+
+    // Every address getaddrinfo gives for `host` (a name or a numeric address;
+    // nullptr means the wildcard address). `family` AF_INET6 also accepts IPv4
+    // answers as IPv4-mapped IPv6 addresses.
+    static std::vector<SocketAddress> Resolve(const char* host, unsigned port, int family, int type,
+                                              std::error_code& error);
+
+    int Family() const noexcept { return storage_.ss_family; }
+    bool IsEmpty() const noexcept { return Family() == AF_UNSPEC; }
+    unsigned Port() const noexcept;
+    void SetPort(unsigned port) noexcept;
+
+    // The numeric host, without brackets: "127.0.0.1", "::1".
+    std::string Host() const;
+    // "127.0.0.1:7000", "[::1]:7000"; an empty address prints as "".
+    std::string ToString() const;
+
+    const sockaddr* Native() const noexcept { return reinterpret_cast<const sockaddr*>(&storage_); }
+    sockaddr* Native() noexcept { return reinterpret_cast<sockaddr*>(&storage_); }
+    socklen_t NativeLength() const noexcept { return length_; }
+    static constexpr socklen_t Capacity() noexcept { return sizeof(sockaddr_storage); }
+    // After a system call filled Native(), records how many bytes it wrote.
+    void SetNativeLength(socklen_t length) noexcept;
+
+    friend bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
+
+  private:
+    sockaddr_storage storage_;
+    socklen_t length_;
+};
+
+}  // namespace xsock

@@ -1,0 +1,254 @@
+// AsyncSocket's data transfer, options and names. Send and Receive are where
+// FD_WRITE and FD_READ/FD_OOB are re-enabled, as Winsock's send and recv are.
+#include <xsock/AsyncSocket.h>
+
+#include "LastError.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+
+namespace xsock {
+
+namespace {
+
+int Portable(int error) {
+    return error == EAGAIN ? EWOULDBLOCK : error;
+}
+
+bool CheckBuffer(const void* buffer, int length) {
+    if (length < 0) {
+        detail::SetLastError(EINVAL);
+        return false;
+    }
+    if (buffer == nullptr && length > 0) {
+        detail::SetLastError(EFAULT);
+        return false;
+    }
+    return true;
+}
+
+using NameCall = int (*)(int, sockaddr*, socklen_t*);
+
+bool QueryName(int fd, NameCall call, SocketAddress& address) {
+    SocketAddress result;
+    socklen_t length = SocketAddress::Capacity();
+    if (call(fd, result.Native(), &length) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    result.SetNativeLength(length);
+    address = result;
+    return true;
+}
+
+}  // namespace
+
+int AsyncSocket::Send(const void* buffer, int length, int flags) {
+    if (!CheckOpen() || !CheckBuffer(buffer, length)) {
+        return SOCKET_ERROR;
+    }
+    ssize_t n;
+    do {
+        n = ::send(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+        return static_cast<int>(n);
+    }
+    int error = Portable(errno);
+    if (error == EWOULDBLOCK) {
+        writeArmed_ = true;  // OnSend once there is room again
+        UpdateInterest();
+    }
+    detail::SetLastError(error);
+    return SOCKET_ERROR;
+}
+
+int AsyncSocket::Receive(void* buffer, int length, int flags) {
+    if (!CheckOpen() || !CheckBuffer(buffer, length)) {
+        return SOCKET_ERROR;
+    }
+    // Any receive, even a failed one, re-enables OnReceive and OnOutOfBandData.
+    readArmed_ = oobArmed_ = true;
+    ssize_t n;
+    do {
+        n = ::recv(fd_, buffer, static_cast<std::size_t>(length), flags);
+    } while (n < 0 && errno == EINTR);
+    int error = Portable(errno);
+    UpdateInterest();
+    if (n >= 0) {
+        return static_cast<int>(n);
+    }
+    if (error == ECONNRESET || error == ECONNABORTED || error == ETIMEDOUT) {
+        closeError_ = error;  // the reset is consumed here; OnClose still reports it
+    }
+    detail::SetLastError(error);
+    return SOCKET_ERROR;
+}
+
+bool AsyncSocket::ShutDown(int how) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    int mode = how == receives ? SHUT_RD : how == sends ? SHUT_WR : how == both ? SHUT_RDWR : -1;
+    if (mode < 0) {
+        detail::SetLastError(EINVAL);
+        return false;
+    }
+    if (::shutdown(fd_, mode) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
+
+bool AsyncSocket::AsyncSelect(long events) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (events != 0) {
+        int flags = ::fcntl(fd_, F_GETFL);
+        if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
+            detail::SetLastError(errno);
+            return false;
+        }
+    }
+    events_ = events;
+    // Events that are already pending are reported again, as WSAAsyncSelect does.
+    readArmed_ = oobArmed_ = true;
+    if (acceptRetry_ == 0) {
+        acceptArmed_ = true;
+    }
+    writeArmed_ = state_ == State::Connected || type_ == SOCK_DGRAM;
+    return UpdateInterest();
+}
+
+bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (argument == nullptr) {
+        detail::SetLastError(EFAULT);
+        return false;
+    }
+    int value = 0;
+    int result = -1;
+    switch (command) {
+        case FIONBIO:
+            if (*argument == 0 && events_ != 0) {
+                detail::SetLastError(EINVAL);  // AsyncSelect(0) first, as in Winsock
+                return false;
+            }
+            value = *argument != 0;
+            result = ::ioctl(fd_, FIONBIO, &value);
+            break;
+        case FIONREAD:
+            result = ::ioctl(fd_, FIONREAD, &value);
+            *argument = static_cast<unsigned long>(value);
+            break;
+        case SIOCATMARK:
+            result = ::ioctl(fd_, SIOCATMARK, &value);
+            *argument = static_cast<unsigned long>(value);
+            break;
+        default:
+            errno = EINVAL;
+            break;
+    }
+    if (result != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
+
+bool AsyncSocket::GetSockOpt(int option, void* value, int* length, int level) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (length == nullptr || *length < 0) {
+        detail::SetLastError(EFAULT);
+        return false;
+    }
+    auto size = static_cast<socklen_t>(*length);
+    if (::getsockopt(fd_, level, option, value, &size) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    *length = static_cast<int>(size);
+    return true;
+}
+
+bool AsyncSocket::SetSockOpt(int option, const void* value, int length, int level) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (length < 0) {
+        detail::SetLastError(EINVAL);
+        return false;
+    }
+    if (::setsockopt(fd_, level, option, value, static_cast<socklen_t>(length)) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
+
+bool AsyncSocket::GetPeerName(SocketAddress& address) {
+    return CheckOpen() && QueryName(fd_, ::getpeername, address);
+}
+
+bool AsyncSocket::GetSockName(SocketAddress& address) {
+    return CheckOpen() && QueryName(fd_, ::getsockname, address);
+}
+
+bool AsyncSocket::GetPeerName(std::string& address, unsigned& port) {
+    SocketAddress result;
+    if (!GetPeerName(result)) {
+        return false;
+    }
+    address = result.Host();
+    port = result.Port();
+    return true;
+}
+
+bool AsyncSocket::GetSockName(std::string& address, unsigned& port) {
+    SocketAddress result;
+    if (!GetSockName(result)) {
+        return false;
+    }
+    address = result.Host();
+    port = result.Port();
+    return true;
+}
+
+bool AsyncSocket::Bind(unsigned port, const char* address) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    SocketAddress local = SocketAddress::Any(family_, port);
+    if (address != nullptr && *address != '\0') {
+        std::error_code error;
+        std::vector<SocketAddress> found =
+            SocketAddress::Resolve(address, port, family_, type_, error);
+        if (error) {
+            detail::SetLastError(error);
+            return false;
+        }
+        local = found.front();
+    }
+    return Bind(local);
+}
+
+bool AsyncSocket::Bind(const SocketAddress& address) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (::bind(fd_, address.Native(), address.NativeLength()) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace xsock

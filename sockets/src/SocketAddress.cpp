@@ -1,0 +1,218 @@
+#include <xsock/SocketAddress.h>
+
+#include "LastError.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+namespace xsock {
+
+namespace {
+
+constexpr unsigned kMaxPort = 65535;
+
+std::error_code Invalid() {
+    return std::make_error_code(std::errc::invalid_argument);
+}
+
+}  // namespace
+
+SocketAddress::SocketAddress() noexcept : storage_{}, length_(0) {
+    storage_.ss_family = AF_UNSPEC;
+}
+
+SocketAddress SocketAddress::FromNative(const sockaddr* address, socklen_t length) noexcept {
+    SocketAddress result;
+    if (address == nullptr || length > Capacity()) {
+        return result;
+    }
+    bool fits = (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) ||
+                (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6));
+    if (fits) {
+        std::memcpy(&result.storage_, address, length);
+        result.length_ = length;
+    }
+    return result;
+}
+
+SocketAddress SocketAddress::Any(int family, unsigned port) noexcept {
+    SocketAddress result;
+    if (family == AF_INET6) {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&result.storage_);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_addr = in6addr_any;
+        result.length_ = sizeof(sockaddr_in6);
+    } else {
+        auto* in = reinterpret_cast<sockaddr_in*>(&result.storage_);
+        in->sin_family = AF_INET;
+        in->sin_addr.s_addr = htonl(INADDR_ANY);
+        result.length_ = sizeof(sockaddr_in);
+    }
+    result.SetPort(port);
+    return result;
+}
+
+SocketAddress SocketAddress::Loopback(int family, unsigned port) noexcept {
+    SocketAddress result = Any(family, port);
+    if (family == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&result.storage_)->sin6_addr = in6addr_loopback;
+    } else {
+        reinterpret_cast<sockaddr_in*>(&result.storage_)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    return result;
+}
+
+SocketAddress SocketAddress::FromHostAndPort(std::string_view host, unsigned port,
+                                             std::error_code& error) {
+    error.clear();
+    if (port > kMaxPort || host.empty() || host.size() >= INET6_ADDRSTRLEN) {
+        error = Invalid();
+        return {};
+    }
+    char text[INET6_ADDRSTRLEN];
+    host.copy(text, host.size());
+    text[host.size()] = '\0';
+    SocketAddress result;
+    auto* in = reinterpret_cast<sockaddr_in*>(&result.storage_);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&result.storage_);
+    if (::inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        result.length_ = sizeof(sockaddr_in);
+    } else if (::inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        result.length_ = sizeof(sockaddr_in6);
+    } else {
+        error = Invalid();
+        return {};
+    }
+    result.SetPort(port);
+    return result;
+}
+
+SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error) {
+    std::string_view host;
+    std::string_view port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+            error = Invalid();
+            return {};
+        }
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        if (host.find(':') == std::string_view::npos) {
+            error = Invalid();  // brackets are for IPv6 only
+            return {};
+        }
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) {
+            error = Invalid();  // no port, or an IPv6 address without brackets
+            return {};
+        }
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    unsigned number = 0;
+    auto [end, status] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || status != std::errc() || end != port.data() + port.size() ||
+        number > kMaxPort) {
+        error = Invalid();
+        return {};
+    }
+    return FromHostAndPort(host, number, error);
+}
+
+std::vector<SocketAddress> SocketAddress::Resolve(const char* host, unsigned port, int family,
+                                                  int type, std::error_code& error) {
+    error.clear();
+    if (port > kMaxPort) {
+        error = Invalid();
+        return {};
+    }
+    addrinfo hints{};
+    hints.ai_family = family;
+    hints.ai_socktype = type;
+    hints.ai_flags = AI_NUMERICSERV | (host == nullptr ? AI_PASSIVE : 0);
+    if (family == AF_INET6) {
+        hints.ai_flags |= AI_V4MAPPED;
+    }
+    std::string service = std::to_string(port);
+    addrinfo* list = nullptr;
+    int status = ::getaddrinfo(host, service.c_str(), &hints, &list);
+    if (status != 0) {
+        error = detail::MakeResolverError(status);
+        return {};
+    }
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(list, &::freeaddrinfo);
+    std::vector<SocketAddress> found;
+    for (addrinfo* entry = list; entry != nullptr; entry = entry->ai_next) {
+        SocketAddress address = FromNative(entry->ai_addr, entry->ai_addrlen);
+        if (!address.IsEmpty() && std::find(found.begin(), found.end(), address) == found.end()) {
+            found.push_back(address);
+        }
+    }
+    if (found.empty()) {
+        error = detail::MakeResolverError(EAI_NONAME);
+    }
+    return found;
+}
+
+unsigned SocketAddress::Port() const noexcept {
+    switch (Family()) {
+        case AF_INET:
+            return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+        case AF_INET6:
+            return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+        default:
+            return 0;
+    }
+}
+
+void SocketAddress::SetPort(unsigned port) noexcept {
+    auto value = htons(static_cast<std::uint16_t>(port));
+    if (Family() == AF_INET) {
+        reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = value;
+    } else if (Family() == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&storage_)->sin6_port = value;
+    }
+}
+
+void SocketAddress::SetNativeLength(socklen_t length) noexcept {
+    length_ = length <= Capacity() ? length : Capacity();
+}
+
+std::string SocketAddress::Host() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (Family() == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
+                    sizeof text);
+    } else if (Family() == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text,
+                    sizeof text);
+    }
+    return text;
+}
+
+std::string SocketAddress::ToString() const {
+    switch (Family()) {
+        case AF_INET:
+            return Host() + ":" + std::to_string(Port());
+        case AF_INET6:
+            return "[" + Host() + "]:" + std::to_string(Port());
+        default:
+            return {};
+    }
+}
+
+bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept {
+    return a.length_ == b.length_ && std::memcmp(&a.storage_, &b.storage_, a.length_) == 0;
+}
+
+}  // namespace xsock

@@ -1,0 +1,46 @@
+// The timers of one SocketLoop: an ordered queue of deadlines plus the
+// callbacks by id, so KillTimer is cheap and safe inside any callback.
+#pragma once
+
+#include <xsock/SocketLoop.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+namespace xsock::detail {
+
+class TimerQueue {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    TimerId Add(std::chrono::milliseconds interval, std::function<void()> callback, bool repeat);
+    bool Remove(TimerId id);
+
+    // The earliest deadline, if any timer is set.
+    std::optional<Clock::time_point> NextDeadline() const;
+
+    // Runs every timer due at `now` once. A repeating timer is rescheduled
+    // before its callback runs, so an exception or a KillTimer inside it
+    // leaves the queue consistent. Returns how many ran.
+    std::size_t RunDue(Clock::time_point now);
+
+  private:
+    struct Timer {
+        std::shared_ptr<std::function<void()>> callback;
+        Clock::duration interval;
+        Clock::time_point due;
+        bool repeat;
+    };
+
+    std::set<std::pair<Clock::time_point, TimerId>> queue_;
+    std::unordered_map<TimerId, Timer> timers_;
+    TimerId nextId_ = 1;
+};
+
+}  // namespace xsock::detail

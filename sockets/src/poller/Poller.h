@@ -1,0 +1,54 @@
+// The readiness backend behind a SocketLoop: one implementation per file in
+// this folder. A backend only reports readiness; it never calls back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace xsock::detail {
+
+// Interest bits (what to watch) and readiness bits (what happened).
+enum : unsigned {
+    kReadable = 1u << 0,
+    kWritable = 1u << 1,
+    kPriority = 1u << 2,  // urgent (out-of-band) data
+    kHangup = 1u << 3,    // the peer shut down its side, or both sides are down
+    kError = 1u << 4,
+};
+
+struct ReadyEvent {
+    std::uint64_t token;
+    unsigned events;
+};
+
+class Poller {
+  public:
+    virtual ~Poller() = default;
+
+    // False if this backend can never watch `fd` (select past FD_SETSIZE).
+    virtual bool CanWatch(int fd) const { return fd >= 0; }
+
+    // Moves `fd` from `oldInterest` to `newInterest`: 0 -> n adds it, n -> 0
+    // removes it (a descriptor watched for nothing must not be polled at all:
+    // poll and epoll report hang-ups even then). Returns false with errno set.
+    virtual bool Update(int fd, std::uint64_t token, unsigned oldInterest,
+                        unsigned newInterest) = 0;
+
+    // Waits up to `timeoutMs` (negative: no limit) and appends what is ready.
+    // An interrupted wait returns with nothing appended.
+    virtual void Wait(int timeoutMs, std::vector<ReadyEvent>& ready) = 0;
+
+    // True if readiness carries kHangup/kError reliably, so plain kReadable
+    // means data without asking the socket.
+    virtual bool ReportsHangup() const = 0;
+
+    // A descriptor that is readable when Wait would return at once, or -1.
+    virtual int NativeHandle() const { return -1; }
+};
+
+std::unique_ptr<Poller> MakeSelectPoller();
+std::unique_ptr<Poller> MakePollPoller();
+std::unique_ptr<Poller> MakeEpollPoller();  // nullptr where epoll does not exist
+
+}  // namespace xsock::detail

@@ -1,0 +1,198 @@
+// Helpers shared by the socket tests: the backends every test runs on, a
+// socket that records its notifications, and loopback plumbing. Tests never
+// sleep: they run the loop until a condition holds, with a generous deadline.
+#pragma once
+
+#include <xsock/AsyncSocket.h>
+#include <xsock/SocketLoop.h>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace xsock {
+
+inline std::ostream& operator<<(std::ostream& out, SocketLoop::Backend backend) {
+    return out << SocketLoop::BackendName(backend);
+}
+
+}  // namespace xsock
+
+namespace xsock::test {
+
+inline const std::array<SocketLoop::Backend, 3> kAllBackends = {
+    SocketLoop::Backend::Select, SocketLoop::Backend::Poll, SocketLoop::Backend::Epoll};
+
+// Long enough for a loaded CI machine under sanitizers; a passing test never waits it out.
+inline constexpr std::chrono::milliseconds kDeadline{20000};
+
+inline bool RunUntil(SocketLoop& loop, const std::function<bool()>& done) {
+    return loop.RunUntil(done, kDeadline);
+}
+
+// Runs `iterations` non-blocking loop iterations: used to show that something
+// does NOT happen again (no storm) without waiting on a clock.
+inline void Spin(SocketLoop& loop, int iterations = 50) {
+    for (int i = 0; i < iterations; ++i) {
+        loop.RunOnce(std::chrono::milliseconds(0));
+    }
+}
+
+// Records every notification; each may also run a hook.
+class Probe : public AsyncSocket {
+  public:
+    struct Counts {
+        int receive = 0, send = 0, oob = 0, accept = 0, connect = 0, close = 0;
+    };
+    Counts counts;
+    int connectError = -1;
+    int closeError = -1;
+    std::vector<std::string> order;  // names of notifications in delivery order
+
+    std::function<void(Probe&)> onReceive, onSend, onOob, onAccept, onConnect, onClose;
+
+  protected:
+    void OnReceive(int) override { Fire(counts.receive, "receive", onReceive); }
+    void OnSend(int) override { Fire(counts.send, "send", onSend); }
+    void OnOutOfBandData(int) override { Fire(counts.oob, "oob", onOob); }
+    void OnAccept(int) override { Fire(counts.accept, "accept", onAccept); }
+    void OnConnect(int error) override {
+        connectError = error;
+        Fire(counts.connect, "connect", onConnect);
+    }
+    void OnClose(int error) override {
+        closeError = error;
+        Fire(counts.close, "close", onClose);
+    }
+
+  private:
+    void Fire(int& count, const char* name, const std::function<void(Probe&)>& hook) {
+        ++count;
+        order.emplace_back(name);
+        if (hook) {
+            hook(*this);
+        }
+    }
+};
+
+// A listener on 127.0.0.1 (or ::1) with a kernel-chosen port.
+inline unsigned Listen(AsyncSocket& listener, const char* address = "127.0.0.1",
+                       long events = FD_ALL) {
+    BOOST_REQUIRE_MESSAGE(listener.Create(0, SOCK_STREAM, events, address),
+                          "Create failed: " << AsyncSocket::GetLastErrorCode().message());
+    BOOST_REQUIRE(listener.Listen());
+    std::string host;
+    unsigned port = 0;
+    BOOST_REQUIRE(listener.GetSockName(host, port));
+    BOOST_REQUIRE(port != 0);
+    return port;
+}
+
+// Connects `client` to `listener` and accepts into `server`, running the loop
+// until both ends are usable and the client's OnConnect has been delivered.
+inline void ConnectPair(SocketLoop& loop, Probe& listener, Probe& client, Probe& server,
+                        const char* address = "127.0.0.1") {
+    unsigned port = Listen(listener, address);
+    BOOST_REQUIRE(client.Create(0, SOCK_STREAM, FD_ALL, address));
+    bool started = client.Connect(address, port);
+    BOOST_REQUIRE(started || AsyncSocket::GetLastError() == EWOULDBLOCK);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
+    BOOST_REQUIRE(listener.Accept(server));
+    BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.connect > 0; }));
+    BOOST_REQUIRE_EQUAL(client.connectError, 0);
+}
+
+// A plain blocking descriptor, for a peer whose every step the test controls.
+class RawSocket {
+  public:
+    explicit RawSocket(int family = AF_INET)
+        : fd_(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        BOOST_REQUIRE(fd_ >= 0);
+    }
+    ~RawSocket() { Close(); }
+    RawSocket(const RawSocket&) = delete;
+    RawSocket& operator=(const RawSocket&) = delete;
+
+    int Fd() const { return fd_; }
+    void Close() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    // Starts a connect without waiting; loopback completes it in the kernel.
+    void Connect(unsigned port, const char* address = "127.0.0.1") {
+        SocketAddress target = SocketAddress::Loopback(AF_INET, port);
+        std::error_code error;
+        target = SocketAddress::FromHostAndPort(address, port, error);
+        BOOST_REQUIRE(!error);
+        BOOST_REQUIRE(::connect(fd_, target.Native(), target.NativeLength()) == 0);
+    }
+    void SendAll(const std::string& data, int flags = 0) {
+        std::size_t sent = 0;
+        while (sent < data.size()) {
+            ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, flags | MSG_NOSIGNAL);
+            BOOST_REQUIRE(n > 0);
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+    // An abortive close: the peer sees a reset, not an orderly end.
+    void Reset() {
+        linger option{1, 0};
+        BOOST_REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option) == 0);
+        Close();
+    }
+    void SetReceiveBuffer(int bytes) {
+        BOOST_REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0);
+    }
+
+  private:
+    int fd_;
+};
+
+// Accepts one pending connection on `listener` as a raw descriptor.
+inline int AcceptRaw(SocketLoop& loop, Probe& listener) {
+    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
+    int fd = ::accept4(listener.Handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    BOOST_REQUIRE(fd >= 0);
+    return fd;
+}
+
+inline int OpenDescriptorCount() {
+    int count = 0;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        while (::readdir(dir) != nullptr) {
+            ++count;
+        }
+        ::closedir(dir);
+    }
+    return count;
+}
+
+// Reads everything available on `socket` into `into`; returns false at EOF.
+inline bool Drain(AsyncSocket& socket, std::string& into) {
+    char buffer[65536];
+    for (;;) {
+        int n = socket.Receive(buffer, sizeof buffer);
+        if (n > 0) {
+            into.append(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        return n != 0;
+    }
+}
+
+}  // namespace xsock::test
