@@ -14,7 +14,7 @@ namespace {
 // choice too), so the socket that owns it fails cleanly instead.
 class SelectPoller final : public Poller {
   public:
-    SelectPoller() {
+    SelectPoller() : read_(), write_(), except_() {
         FD_ZERO(&read_);
         FD_ZERO(&write_);
         FD_ZERO(&except_);
@@ -53,7 +53,7 @@ class SelectPoller final : public Poller {
         timeval* limit = nullptr;
         if (timeoutMs >= 0) {
             tv.tv_sec = timeoutMs / 1000;
-            tv.tv_usec = (timeoutMs % 1000) * 1000;
+            tv.tv_usec = static_cast<suseconds_t>(timeoutMs % 1000) * 1000;
             limit = &tv;
         }
         int n = ::select(maxFd_ + 1, &readable, &writable, &urgent, limit);
