@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string_view>
 #include <system_error>
 
 namespace xsock {
@@ -82,14 +83,16 @@ bool AsyncSocket::Create(unsigned port, int type, long events, const char* addre
     int family = AF_INET;
     if (address != nullptr && *address != '\0') {
         std::error_code error;
-        if (SocketAddress::FromHostAndPort(address, port, error).Family() == AF_INET6) {
+        if (std::string_view(address).substr(0, 5) == "unix:") {
+            family = AF_UNIX;
+        } else if (SocketAddress::FromHostAndPort(address, port, error).Family() == AF_INET6) {
             family = AF_INET6;
         }
     }
     if (!Socket(type, events, 0, family)) {
         return false;
     }
-    if (type == SOCK_STREAM && port != 0) {
+    if (type == SOCK_STREAM && port != 0 && family != AF_UNIX) {
         int on = 1;
         ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     }
@@ -115,26 +118,29 @@ bool AsyncSocket::Socket(int type, long events, int protocol, int family) {
         detail::SetLastError(errno);
         return false;
     }
-    return Adopt(fd, family, type, events, State::Open);
+    return Adopt(fd, family, type, events, State::Open, true);
 }
 
-bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State state) {
+bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State state,
+                        bool closeOnFailure) {
+    auto fail = [&](std::error_code error) {
+        if (closeOnFailure) {
+            ::close(fd);
+        }
+        detail::SetLastError(error);
+        return false;
+    };
     SocketLoop* loop = nullptr;
     try {
         loop = &SocketLoop::ForThisThread();
     } catch (const std::system_error& error) {
-        ::close(fd);
-        detail::SetLastError(error.code());
-        return false;
+        return fail(error.code());
     } catch (const std::exception&) {
-        ::close(fd);
-        detail::SetLastError(ENOMEM);
-        return false;
+        return fail(std::make_error_code(std::errc::not_enough_memory));
     }
     if (!loop->CanWatch(fd)) {
-        ::close(fd);
-        detail::SetLastError(EMFILE);  // the select backend cannot name this descriptor
-        return false;
+        // The select backend cannot name this descriptor.
+        return fail(std::make_error_code(std::errc::too_many_files_open));
     }
     fd_ = fd;
     family_ = static_cast<std::uint8_t>(family);
@@ -157,6 +163,18 @@ void AsyncSocket::Close() {
     if (!CheckThread() || fd_ == INVALID_SOCKET) {
         return;
     }
+    ::close(Release());  // never retried: on Linux the descriptor is gone even after EINTR
+}
+
+SOCKET AsyncSocket::Detach() {
+    if (!CheckThread() || fd_ == INVALID_SOCKET) {
+        return INVALID_SOCKET;
+    }
+    return Release();
+}
+
+// Unhooks the descriptor from this object and its loop, leaving it open.
+SOCKET AsyncSocket::Release() noexcept {
     for (DispatchFrame* frame = frames_; frame != nullptr; frame = frame->outer) {
         frame->closed = true;
     }
@@ -166,7 +184,7 @@ void AsyncSocket::Close() {
         }
         loop_->Forget(fd_, interest_);
     }
-    ::close(fd_);  // never retried: on Linux the descriptor is gone even after EINTR
+    SOCKET fd = fd_;
     fd_ = INVALID_SOCKET;
     state_ = State::Closed;
     interest_ = 0;
@@ -175,6 +193,50 @@ void AsyncSocket::Close() {
     acceptRetry_ = 0;
     connect_.reset();
     loop_ = nullptr;
+    return fd;
+}
+
+bool AsyncSocket::Attach(SOCKET handle, long events) {
+    if (!CheckThread()) {
+        return false;
+    }
+    if (fd_ != INVALID_SOCKET) {
+        detail::SetLastError(EINVAL);
+        return false;
+    }
+    if (SocketLoop* loop = SocketLoop::Current(); loop != nullptr && loop->Lookup(handle)) {
+        detail::SetLastError(EALREADY);  // another object on this thread has it
+        return false;
+    }
+    int type = 0;
+    int listening = 0;
+    socklen_t length = sizeof type;
+    SocketAddress local;
+    socklen_t localLength = SocketAddress::Capacity();
+    if (::getsockopt(handle, SOL_SOCKET, SO_TYPE, &type, &length) != 0 ||
+        ::getsockname(handle, local.Native(), &localLength) != 0) {
+        detail::SetLastError(errno == EBADF ? ENOTSOCK : errno);
+        return false;
+    }
+    length = sizeof listening;
+    ::getsockopt(handle, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length);
+    sockaddr_storage peer{};
+    socklen_t peerLength = sizeof peer;
+    bool connected = ::getpeername(handle, reinterpret_cast<sockaddr*>(&peer), &peerLength) == 0;
+    int flags = ::fcntl(handle, F_GETFL);
+    if (flags < 0 || ::fcntl(handle, F_SETFL, flags | O_NONBLOCK) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    State state = listening                          ? State::Listening
+                  : connected && type == SOCK_STREAM ? State::Connected
+                                                     : State::Open;
+    return Adopt(handle, local.Native()->sa_family, type, events, state, false);
+}
+
+AsyncSocket* AsyncSocket::FromHandle(SOCKET handle) noexcept {
+    SocketLoop* loop = SocketLoop::Current();
+    return loop != nullptr ? loop->Lookup(handle) : nullptr;
 }
 
 bool AsyncSocket::Listen(int backlog) {
@@ -215,7 +277,7 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
         return false;
     }
     address.SetNativeLength(length);
-    if (!connected.Adopt(fd, family_, type_, events_, State::Connected)) {
+    if (!connected.Adopt(fd, family_, type_, events_, State::Connected, true)) {
         std::error_code error = detail::LastError();
         if (error.value() == EMFILE) {
             HoldBackAccept();

@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -29,6 +31,25 @@ bool CheckBuffer(const void* buffer, int length) {
     return true;
 }
 
+// A socket file left behind by a program that has exited refuses connections;
+// one that a live program listens on does not. Only the first is removed, and
+// never anything that is not a socket.
+bool RemoveStaleUnixSocket(const SocketAddress& address, int type) {
+    std::string path = address.Host();
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) {
+        return false;
+    }
+    int probe = ::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (probe < 0) {
+        return false;
+    }
+    bool stale =
+        ::connect(probe, address.Native(), address.NativeLength()) != 0 && errno == ECONNREFUSED;
+    ::close(probe);
+    return stale && ::unlink(path.c_str()) == 0;
+}
+
 using NameCall = int (*)(int, sockaddr*, socklen_t*);
 
 bool QueryName(int fd, NameCall call, SocketAddress& address) {
@@ -46,12 +67,31 @@ bool QueryName(int fd, NameCall call, SocketAddress& address) {
 }  // namespace
 
 int AsyncSocket::Send(const void* buffer, int length, int flags) {
+    return SendImpl(buffer, length, flags, nullptr);
+}
+
+int AsyncSocket::Receive(void* buffer, int length, int flags) {
+    return ReceiveImpl(buffer, length, flags, nullptr);
+}
+
+int AsyncSocket::SendTo(const void* buffer, int length, const SocketAddress& to, int flags) {
+    return SendImpl(buffer, length, flags, &to);
+}
+
+int AsyncSocket::ReceiveFrom(void* buffer, int length, SocketAddress& from, int flags) {
+    return ReceiveImpl(buffer, length, flags, &from);
+}
+
+int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const SocketAddress* to) {
     if (!CheckOpen() || !CheckBuffer(buffer, length)) {
         return SOCKET_ERROR;
     }
     ssize_t n;
     do {
-        n = ::send(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL);
+        n = to == nullptr
+                ? ::send(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL)
+                : ::sendto(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL,
+                           to->Native(), to->NativeLength());
     } while (n < 0 && errno == EINTR);
     if (n >= 0) {
         return static_cast<int>(n);
@@ -65,19 +105,39 @@ int AsyncSocket::Send(const void* buffer, int length, int flags) {
     return SOCKET_ERROR;
 }
 
-int AsyncSocket::Receive(void* buffer, int length, int flags) {
+int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from) {
     if (!CheckOpen() || !CheckBuffer(buffer, length)) {
         return SOCKET_ERROR;
     }
     // Any receive, even a failed one, re-enables OnReceive and OnOutOfBandData.
     readArmed_ = oobArmed_ = true;
+    bool datagram = type_ != SOCK_STREAM;
+#ifdef MSG_TRUNC
+    // With MSG_TRUNC a datagram socket returns the datagram's real length, so
+    // one that did not fit is told apart from one that filled the buffer.
+    int extra = datagram ? MSG_TRUNC : 0;
+#else
+    int extra = 0;
+#endif
+    SocketAddress source;
+    socklen_t sourceLength = SocketAddress::Capacity();
     ssize_t n;
     do {
-        n = ::recv(fd_, buffer, static_cast<std::size_t>(length), flags);
+        n = from == nullptr ? ::recv(fd_, buffer, static_cast<std::size_t>(length), flags | extra)
+                            : ::recvfrom(fd_, buffer, static_cast<std::size_t>(length),
+                                         flags | extra, source.Native(), &sourceLength);
     } while (n < 0 && errno == EINTR);
     int error = Portable(errno);
     UpdateInterest();
     if (n >= 0) {
+        if (from != nullptr) {
+            source.SetNativeLength(sourceLength);
+            *from = source;
+        }
+        if (datagram && n > length) {
+            detail::SetLastError(EMSGSIZE);
+            return SOCKET_ERROR;
+        }
         return static_cast<int>(n);
     }
     if (error == ECONNRESET || error == ECONNABORTED || error == ETIMEDOUT) {
@@ -244,11 +304,18 @@ bool AsyncSocket::Bind(const SocketAddress& address) {
     if (!CheckOpen()) {
         return false;
     }
-    if (::bind(fd_, address.Native(), address.NativeLength()) != 0) {
-        detail::SetLastError(errno);
-        return false;
+    if (::bind(fd_, address.Native(), address.NativeLength()) == 0) {
+        return true;
     }
-    return true;
+    int error = errno;
+    if (error == EADDRINUSE && address.IsUnixPath() && RemoveStaleUnixSocket(address, type_)) {
+        if (::bind(fd_, address.Native(), address.NativeLength()) == 0) {
+            return true;
+        }
+        error = errno;
+    }
+    detail::SetLastError(error);
+    return false;
 }
 
 }  // namespace xsock

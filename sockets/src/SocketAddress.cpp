@@ -4,10 +4,12 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sys/un.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 
@@ -16,6 +18,12 @@ namespace xsock {
 namespace {
 
 constexpr unsigned kMaxPort = 65535;
+constexpr std::string_view kUnixPrefix = "unix:";
+constexpr socklen_t kUnixHeader = offsetof(sockaddr_un, sun_path);
+
+bool IsUnixText(std::string_view text) {
+    return text.substr(0, kUnixPrefix.size()) == kUnixPrefix;
+}
 
 std::error_code Invalid() {
     return std::make_error_code(std::errc::invalid_argument);
@@ -33,7 +41,9 @@ SocketAddress SocketAddress::FromNative(const sockaddr* address, socklen_t lengt
         return result;
     }
     bool fits = (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) ||
-                (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6));
+                (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) ||
+                (address->sa_family == AF_UNIX && length >= sizeof(sa_family_t) &&
+                 length <= sizeof(sockaddr_un));
     if (fits) {
         std::memcpy(&result.storage_, address, length);
         result.length_ = length;
@@ -95,7 +105,34 @@ SocketAddress SocketAddress::FromHostAndPort(std::string_view host, unsigned por
     return result;
 }
 
+SocketAddress SocketAddress::Unix(std::string_view path, std::error_code& error) {
+    error.clear();
+    SocketAddress result;
+    auto* un = reinterpret_cast<sockaddr_un*>(&result.storage_);
+    if (path.empty()) {
+        error = Invalid();
+        return {};
+    }
+    // A path needs its terminator; an abstract name ("@name") starts with a NUL
+    // instead and is exactly as long as it is.
+    bool abstract = path.front() == '@';
+    if (path.size() + (abstract ? 0 : 1) > sizeof un->sun_path) {
+        error = std::make_error_code(std::errc::filename_too_long);
+        return {};
+    }
+    un->sun_family = AF_UNIX;
+    path.copy(un->sun_path, path.size());
+    if (abstract) {
+        un->sun_path[0] = '\0';
+    }
+    result.length_ = static_cast<socklen_t>(kUnixHeader + path.size() + (abstract ? 0 : 1));
+    return result;
+}
+
 SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error) {
+    if (IsUnixText(text)) {
+        return Unix(text.substr(kUnixPrefix.size()), error);
+    }
     std::string_view host;
     std::string_view port;
     if (!text.empty() && text.front() == '[') {
@@ -132,6 +169,10 @@ SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error
 std::vector<SocketAddress> SocketAddress::Resolve(const char* host, unsigned port, int family,
                                                   int type, std::error_code& error) {
     error.clear();
+    if (host != nullptr && IsUnixText(host)) {
+        SocketAddress address = Unix(std::string_view(host).substr(kUnixPrefix.size()), error);
+        return error ? std::vector<SocketAddress>{} : std::vector<SocketAddress>{address};
+    }
     if (port > kMaxPort) {
         error = Invalid();
         return {};
@@ -189,6 +230,17 @@ void SocketAddress::SetNativeLength(socklen_t length) noexcept {
 }
 
 std::string SocketAddress::Host() const {
+    if (Family() == AF_UNIX) {
+        const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
+        if (length_ <= kUnixHeader) {
+            return {};  // unnamed
+        }
+        std::size_t size = length_ - kUnixHeader;
+        if (un->sun_path[0] == '\0') {
+            return "@" + std::string(un->sun_path + 1, size - 1);
+        }
+        return std::string(un->sun_path, ::strnlen(un->sun_path, size));
+    }
     char text[INET6_ADDRSTRLEN] = {};
     if (Family() == AF_INET) {
         ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
@@ -206,9 +258,26 @@ std::string SocketAddress::ToString() const {
             return Host() + ":" + std::to_string(Port());
         case AF_INET6:
             return "[" + Host() + "]:" + std::to_string(Port());
+        case AF_UNIX:
+            return std::string(kUnixPrefix) + Host();
         default:
             return {};
     }
+}
+
+bool SocketAddress::IsUnixPath() const noexcept {
+    return Family() == AF_UNIX && length_ > kUnixHeader &&
+           reinterpret_cast<const sockaddr_un*>(&storage_)->sun_path[0] != '\0';
+}
+
+std::size_t SocketAddress::Hash() const noexcept {
+    // FNV-1a over the bytes that make the address.
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&storage_);
+    std::size_t hash = 14695981039346656037ull;
+    for (socklen_t i = 0; i < length_; ++i) {
+        hash = (hash ^ bytes[i]) * 1099511628211ull;
+    }
+    return hash;
 }
 
 bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept {

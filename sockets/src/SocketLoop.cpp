@@ -252,8 +252,12 @@ std::size_t SocketLoop::Dispatch(const std::vector<detail::ReadyEvent>& ready) {
     std::size_t ran = 0;
     for (const detail::ReadyEvent& event : ready) {
         if (event.token == kWakeToken) {
-            wakePending_.store(false);
+            // Drain before clearing the flag: a Wake() in between would
+            // otherwise be drained here with the flag left set, and every
+            // later Wake() would skip its write. A Post() that sees the flag
+            // still set is picked up by this iteration's task phase.
             Drain(wakeFd_);
+            wakePending_.store(false);
             continue;
         }
         if (event.token == kTimerToken) {

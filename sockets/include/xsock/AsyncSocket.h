@@ -99,8 +99,19 @@ class AsyncSocket {
     bool Connect(const char* host, unsigned port);
     bool Connect(const SocketAddress& address);
 
+    // On a datagram socket, Receive and ReceiveFrom report a datagram longer
+    // than `length` as SOCKET_ERROR with EMSGSIZE; `buffer` then holds its start
+    // and the rest is gone, as in Winsock.
     virtual int Send(const void* buffer, int length, int flags = 0);
     virtual int Receive(void* buffer, int length, int flags = 0);
+
+    // Datagrams. Without a host, SendTo broadcasts to 255.255.255.255 (the
+    // socket needs SetBroadcast(true)), as MFC's SendTo does.
+    int SendTo(const void* buffer, int length, unsigned port, const char* host = nullptr,
+               int flags = 0);
+    virtual int SendTo(const void* buffer, int length, const SocketAddress& to, int flags = 0);
+    int ReceiveFrom(void* buffer, int length, std::string& address, unsigned& port, int flags = 0);
+    virtual int ReceiveFrom(void* buffer, int length, SocketAddress& from, int flags = 0);
     bool ShutDown(int how = sends);
     // Closes the descriptor. No OnClose follows a local Close.
     virtual void Close();
@@ -114,10 +125,44 @@ class AsyncSocket {
     bool GetSockOpt(int option, void* value, int* length, int level = SOL_SOCKET);
     bool SetSockOpt(int option, const void* value, int length, int level = SOL_SOCKET);
 
+    // Typed forms of the common options.
+    bool SetReuseAddress(bool on);
+    bool SetKeepAlive(bool on);
+    bool SetNoDelay(bool on);  // TCP_NODELAY: no Nagle delay for small writes
+    bool SetBroadcast(bool on);
+    bool SetV6Only(bool on);  // before Bind: false accepts IPv4-mapped peers too
+    bool SetSendBufferSize(int bytes);
+    bool SetReceiveBufferSize(int bytes);
+    bool GetSendBufferSize(int& bytes);
+    bool GetReceiveBufferSize(int& bytes);
+    // SO_LINGER; SetLinger(true, 0) makes Close send a reset.
+    bool SetLinger(bool on, int seconds);
+
+    // Multicast on a datagram socket, IPv4 or IPv6 by the group's address.
+    // `interfaceAddress` (IPv4) or an interface name/index (IPv6, e.g. "lo")
+    // picks the interface; nullptr lets the system choose.
+    bool JoinGroup(const char* group, const char* interfaceAddress = nullptr);
+    bool LeaveGroup(const char* group, const char* interfaceAddress = nullptr);
+    bool SetMulticastHops(int hops);     // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
+    bool SetMulticastLoopback(bool on);  // receive our own multicast datagrams
+    bool SetMulticastInterface(const char* interfaceAddress);
+
     bool GetPeerName(std::string& address, unsigned& port);
     bool GetPeerName(SocketAddress& address);
     bool GetSockName(std::string& address, unsigned& port);
     bool GetSockName(SocketAddress& address);
+
+    // Hands a descriptor to this object, which must not be open; the socket
+    // then belongs to the calling thread's loop. The way to move a connection
+    // to another thread: Detach it on the owner's thread, pass the handle, and
+    // Attach it on the other. The descriptor is made non-blocking.
+    bool Attach(SOCKET handle, long events = FD_ALL);
+    // Takes the descriptor away from this object (which becomes closed) and
+    // from its loop, without closing it. INVALID_SOCKET if there was none.
+    SOCKET Detach();
+    // The socket attached to `handle` in the calling thread's loop, or nullptr:
+    // like MFC's handle maps, each thread sees only its own sockets.
+    static AsyncSocket* FromHandle(SOCKET handle) noexcept;
 
     static int GetLastError() noexcept;
     static std::error_code GetLastErrorCode() noexcept;
@@ -149,7 +194,12 @@ class AsyncSocket {
 
     bool CheckThread() const noexcept;
     bool CheckOpen() const noexcept;
-    bool Adopt(SOCKET fd, int family, int type, long events, State state);
+    bool Adopt(SOCKET fd, int family, int type, long events, State state, bool closeOnFailure);
+    SOCKET Release() noexcept;
+    int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);
+    int ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from);
+    bool SetFlag(int level, int option, bool on);
+    bool Membership(const char* group, const char* interfaceAddress, bool join);
     unsigned DesiredInterest() const noexcept;
     bool UpdateInterest() noexcept;
     bool StartConnect() noexcept;

@@ -1,11 +1,12 @@
 // SocketAddress: one value type for the endpoint of a socket.
 //
 // MFC passes SOCKADDR* and a length; this class carries the same bytes with
-// value semantics so a port can be returned, compared and printed. It holds an
-// IPv4 or IPv6 address and port, or nothing (Family() == AF_UNSPEC). Parsing
-// accepts numeric forms only ("127.0.0.1:7000", "[::1]:7000"); Resolve() asks
-// getaddrinfo and returns every candidate, in the order the resolver prefers,
-// for Connect to try in turn.
+// value semantics so an address can be returned, compared, hashed and printed.
+// It holds an IPv4 or IPv6 address and port, a Unix-domain path ("unix:/run/x",
+// or "unix:@name" in Linux's abstract namespace), or nothing (Family() ==
+// AF_UNSPEC). Parsing accepts numeric forms only ("127.0.0.1:7000",
+// "[::1]:7000", "unix:/path"); Resolve() asks getaddrinfo and returns every
+// candidate, in the order the resolver prefers, for Connect to try in turn.
 //
 // Errors: Parse and Resolve report through a std::error_code out-parameter and
 // never throw. Thread safety: a value type; distinct objects are independent,
@@ -15,6 +16,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -44,6 +47,10 @@ class SocketAddress {
     static SocketAddress FromHostAndPort(std::string_view host, unsigned port,
                                          std::error_code& error);
 
+    // A Unix-domain address: a path, or "@name" for Linux's abstract namespace.
+    // A path that does not fit in sockaddr_un gives ENAMETOOLONG.
+    static SocketAddress Unix(std::string_view path, std::error_code& error);
+
     // Every address getaddrinfo gives for `host` (a name or a numeric address;
     // nullptr means the wildcard address). `family` AF_INET6 also accepts IPv4
     // answers as IPv4-mapped IPv6 addresses.
@@ -55,10 +62,15 @@ class SocketAddress {
     unsigned Port() const noexcept;
     void SetPort(unsigned port) noexcept;
 
-    // The numeric host, without brackets: "127.0.0.1", "::1".
+    // The numeric host, without brackets: "127.0.0.1", "::1"; for a Unix-domain
+    // address the path ("@name" when abstract, "" when unnamed).
     std::string Host() const;
-    // "127.0.0.1:7000", "[::1]:7000"; an empty address prints as "".
+    // "127.0.0.1:7000", "[::1]:7000", "unix:/path", "unix:@name"; an empty
+    // address prints as "".
     std::string ToString() const;
+    // True for a Unix-domain address that names a file (not abstract, not unnamed).
+    bool IsUnixPath() const noexcept;
+    std::size_t Hash() const noexcept;
 
     const sockaddr* Native() const noexcept { return reinterpret_cast<const sockaddr*>(&storage_); }
     sockaddr* Native() noexcept { return reinterpret_cast<sockaddr*>(&storage_); }
@@ -75,3 +87,10 @@ class SocketAddress {
 };
 
 }  // namespace xsock
+
+template <>
+struct std::hash<xsock::SocketAddress> {
+    std::size_t operator()(const xsock::SocketAddress& address) const noexcept {
+        return address.Hash();
+    }
+};
