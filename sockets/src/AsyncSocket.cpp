@@ -188,7 +188,8 @@ SOCKET AsyncSocket::Release() noexcept {
     fd_ = INVALID_SOCKET;
     state_ = State::Closed;
     interest_ = 0;
-    readArmed_ = writeArmed_ = acceptArmed_ = oobArmed_ = peerClosed_ = false;
+    readArmed_ = writeArmed_ = acceptArmed_ = oobArmed_ = peerClosed_ = deferred_ = false;
+    waitInterest_ = waitReady_ = 0;
     closeError_ = 0;
     acceptRetry_ = 0;
     connect_.reset();
@@ -379,7 +380,10 @@ bool AsyncSocket::StartConnect() noexcept {
             state_ = State::Connecting;
             return true;
         }
-        lastError = errno;
+        // EAGAIN is never a connect under way: a Unix-domain listener's queue
+        // is full. Winsock reports a full backlog as a refusal, and EAGAIN
+        // would read as EWOULDBLOCK, promising an OnConnect that never comes.
+        lastError = errno == EAGAIN ? ECONNREFUSED : errno;
     }
     connect_.reset();
     state_ = State::Open;
@@ -388,6 +392,12 @@ bool AsyncSocket::StartConnect() noexcept {
 }
 
 unsigned AsyncSocket::DesiredInterest() const noexcept {
+    if (deferred_) {
+        return 0;  // held back while another socket's blocking call runs
+    }
+    if (waitInterest_ != 0) {
+        return waitInterest_;  // a blocking call waits for exactly this
+    }
     switch (state_) {
         case State::Listening:
             return acceptArmed_ && (events_ & FD_ACCEPT) ? unsigned{detail::kReadable} : 0u;
@@ -433,11 +443,16 @@ bool AsyncSocket::UpdateInterest() noexcept {
     return true;
 }
 
-bool AsyncSocket::StillOpen(const DispatchFrame& frame) const noexcept {
+bool AsyncSocket::StillOpen(const DispatchFrame& frame) noexcept {
     return !frame.destroyed && !frame.closed;
 }
 
 void AsyncSocket::HandleReady(unsigned events) {
+    if (waitInterest_ != 0) {
+        waitReady_ |=
+            static_cast<std::uint8_t>(events);  // for the blocking call, not a notification
+        return;
+    }
     // However the notifications end (return, exception, Close, delete), the
     // frame is unlinked and the backend is told what to watch now.
     struct Scope {
@@ -508,6 +523,22 @@ bool AsyncSocket::HandleConnectDone(DispatchFrame& frame, unsigned events) {
     if (!(events & (detail::kWritable | detail::kError | detail::kHangup))) {
         return false;
     }
+    int error = CompleteConnect();
+    if (error < 0) {
+        return false;  // in progress again; OnConnect waits for the outcome
+    }
+    if (events_ & FD_CONNECT) {
+        OnConnect(error);
+        if (!StillOpen(frame)) {
+            return false;
+        }
+    }
+    return error == 0 && state_ == State::Connected;
+}
+
+// Ends a connect that the backend reported done: 0 when connected, the errno
+// when it failed, -1 when the next resolved address is being tried.
+int AsyncSocket::CompleteConnect() noexcept {
     int error = 0;
     socklen_t length = sizeof error;
     if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
@@ -517,7 +548,7 @@ bool AsyncSocket::HandleConnectDone(DispatchFrame& frame, unsigned events) {
     // resolved address before telling the application.
     while (error != 0 && connect_ && connect_->next < connect_->candidates.size()) {
         if (StartConnect()) {
-            return false;  // in progress again; OnConnect waits for the outcome
+            return -1;
         }
         error = detail::LastError().value();
     }
@@ -528,13 +559,22 @@ bool AsyncSocket::HandleConnectDone(DispatchFrame& frame, unsigned events) {
     } else {
         state_ = State::Open;
     }
-    if (events_ & FD_CONNECT) {
-        OnConnect(error);
-        if (!StillOpen(frame)) {
-            return false;
-        }
+    return error;
+}
+
+// Gives up a connect under way (a blocking Connect that timed out or was
+// cancelled): connecting to AF_UNSPEC dissolves the attempt, so the socket can
+// connect again.
+void AsyncSocket::AbandonConnect() noexcept {
+    if (state_ != State::Connecting) {
+        return;
     }
-    return error == 0 && state_ == State::Connected;
+    sockaddr none{};
+    none.sa_family = AF_UNSPEC;
+    ::connect(fd_, &none, sizeof none);
+    connect_.reset();
+    state_ = State::Open;
+    UpdateInterest();
 }
 
 void AsyncSocket::HandleReadable(unsigned events) {

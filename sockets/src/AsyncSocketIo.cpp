@@ -32,15 +32,17 @@ bool CheckBuffer(const void* buffer, int length) {
 }
 
 // A socket file left behind by a program that has exited refuses connections;
-// one that a live program listens on does not. Only the first is removed, and
-// never anything that is not a socket.
-bool RemoveStaleUnixSocket(const SocketAddress& address, int type) {
+// one that a live socket owns does not. Only the first is removed, and never
+// anything that is not a socket. The probe is a datagram socket whatever the
+// owner's type: connecting it queues nothing on a live listener (that gives
+// EPROTOTYPE), so the listener is not handed a connection that is already gone.
+bool RemoveStaleUnixSocket(const SocketAddress& address) {
     std::string path = address.Host();
     struct stat info {};
     if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) {
         return false;
     }
-    int probe = ::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (probe < 0) {
         return false;
     }
@@ -131,6 +133,12 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
     UpdateInterest();
     if (n >= 0) {
         if (from != nullptr) {
+            if (sourceLength == 0 && family_ == AF_UNIX) {
+                // Linux gives no address at all for an unnamed sender; report
+                // it as getpeername does, an AF_UNIX address without a name.
+                source.Native()->sa_family = AF_UNIX;
+                sourceLength = sizeof(sa_family_t);
+            }
             source.SetNativeLength(sourceLength);
             *from = source;
         }
@@ -308,7 +316,7 @@ bool AsyncSocket::Bind(const SocketAddress& address) {
         return true;
     }
     int error = errno;
-    if (error == EADDRINUSE && address.IsUnixPath() && RemoveStaleUnixSocket(address, type_)) {
+    if (error == EADDRINUSE && address.IsUnixPath() && RemoveStaleUnixSocket(address)) {
         if (::bind(fd_, address.Native(), address.NativeLength()) == 0) {
             return true;
         }

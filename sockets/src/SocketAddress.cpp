@@ -169,8 +169,14 @@ SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error
 std::vector<SocketAddress> SocketAddress::Resolve(const char* host, unsigned port, int family,
                                                   int type, std::error_code& error) {
     error.clear();
-    if (host != nullptr && IsUnixText(host)) {
-        SocketAddress address = Unix(std::string_view(host).substr(kUnixPrefix.size()), error);
+    // For a Unix-domain socket the "unix:" prefix may be left out, so the name
+    // ReceiveFrom and GetPeerName report ("/path", "@name") works as a host.
+    if (host != nullptr && (IsUnixText(host) || family == AF_UNIX)) {
+        std::string_view name(host);
+        if (IsUnixText(name)) {
+            name.remove_prefix(kUnixPrefix.size());
+        }
+        SocketAddress address = Unix(name, error);
         return error ? std::vector<SocketAddress>{} : std::vector<SocketAddress>{address};
     }
     if (port > kMaxPort) {

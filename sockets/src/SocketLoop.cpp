@@ -210,7 +210,7 @@ bool SocketLoop::RunUntil(const std::function<bool()>& done, std::chrono::millis
 }
 
 int SocketLoop::WaitTimeout(std::chrono::milliseconds requested) {
-    if (hasTasks_.load() || quit_.load()) {
+    if (hasTasks_.load() || quit_.load() || (blocking_ == 0 && !deferred_.empty())) {
         return 0;
     }
     long long limit = requested.count() < 0 ? -1 : requested.count();
@@ -240,7 +240,8 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
         ~Nesting() { --depth; }
     } nesting(depth_);
 
-    std::size_t ran = Dispatch(ready);
+    std::size_t ran = blocking_ == 0 && !deferred_.empty() ? DeliverDeferred() : 0;
+    ran += Dispatch(ready);
     ready.clear();
     ran += timers_->RunDue(detail::TimerQueue::Clock::now());
     ArmTimerHandle();
@@ -264,16 +265,51 @@ std::size_t SocketLoop::Dispatch(const std::vector<detail::ReadyEvent>& ready) {
             Drain(timerFd_);
             continue;
         }
-        auto fd = static_cast<std::size_t>(event.token & 0xffffffffu);
-        auto generation = static_cast<std::uint32_t>(event.token >> 32);
-        if (fd >= byFd_.size() || byFd_[fd].socket == nullptr ||
-            byFd_[fd].generation != generation) {
+        AsyncSocket* socket = Target(event.token);
+        if (socket == nullptr) {
             continue;  // closed or replaced earlier in this dispatch
         }
-        byFd_[fd].socket->HandleReady(event.events);
+        if (blocking_ > 0 && socket->waitInterest_ == 0) {
+            // A blocking call is waiting: hold this notification back, and stop
+            // watching the socket so the wait does not spin on it.
+            deferred_.push_back(event);
+            socket->deferred_ = true;
+            socket->UpdateInterest();
+            continue;
+        }
+        socket->HandleReady(event.events);
         ++ran;
     }
     return ran;
+}
+
+AsyncSocket* SocketLoop::Target(std::uint64_t token) const noexcept {
+    auto fd = static_cast<std::size_t>(token & 0xffffffffu);
+    auto generation = static_cast<std::uint32_t>(token >> 32);
+    if (fd >= byFd_.size() || byFd_[fd].generation != generation) {
+        return nullptr;
+    }
+    return byFd_[fd].socket;
+}
+
+std::size_t SocketLoop::DeliverDeferred() {
+    std::vector<detail::ReadyEvent> batch;
+    batch.swap(deferred_);
+    std::size_t next = 0;
+    try {
+        while (next < batch.size()) {
+            const detail::ReadyEvent& event = batch[next++];
+            if (AsyncSocket* socket = Target(event.token); socket != nullptr) {
+                socket->deferred_ = false;
+                socket->HandleReady(event.events);
+            }
+        }
+    } catch (...) {
+        deferred_.insert(deferred_.begin(), batch.begin() + static_cast<std::ptrdiff_t>(next),
+                         batch.end());
+        throw;
+    }
+    return batch.size();
 }
 
 std::size_t SocketLoop::RunTasks() {

@@ -187,6 +187,7 @@ class AsyncSocket {
 
   private:
     friend class SocketLoop;
+    friend class Socket;
     struct DispatchFrame;
     struct ConnectPlan;
 
@@ -205,8 +206,11 @@ class AsyncSocket {
     bool StartConnect() noexcept;
     void HandleReady(unsigned events);
     bool HandleConnectDone(DispatchFrame& frame, unsigned events);
+    int CompleteConnect() noexcept;
+    void AbandonConnect() noexcept;
     void HandleReadable(unsigned events);
-    bool StillOpen(const DispatchFrame& frame) const noexcept;
+    // Static: it runs after notifications that may have destroyed the socket.
+    static bool StillOpen(const DispatchFrame& frame) noexcept;
     void HoldBackAccept();
 
     SOCKET fd_ = INVALID_SOCKET;
@@ -219,8 +223,11 @@ class AsyncSocket {
     bool acceptArmed_ = false;
     bool oobArmed_ = false;
     bool peerClosed_ = false;
-    int readySlot_ = -1;  // this socket's entry in the loop's ready list, if any
-    int closeError_ = 0;  // an abortive close seen by Receive, for OnClose
+    bool deferred_ = false;          // a notification waits for a blocking call to end
+    std::uint8_t waitInterest_ = 0;  // what a blocking call on this socket waits for
+    std::uint8_t waitReady_ = 0;     // what the loop reported while it waited
+    int readySlot_ = -1;             // this socket's entry in the loop's ready list, if any
+    int closeError_ = 0;             // an abortive close seen by Receive, for OnClose
     long events_ = 0;
     SocketLoop* loop_ = nullptr;
     DispatchFrame* frames_ = nullptr;

@@ -53,7 +53,8 @@ class SocketAddress {
 
     // Every address getaddrinfo gives for `host` (a name or a numeric address;
     // nullptr means the wildcard address). `family` AF_INET6 also accepts IPv4
-    // answers as IPv4-mapped IPv6 addresses.
+    // answers as IPv4-mapped IPv6 addresses. "unix:/path" and "unix:@name" give
+    // that Unix-domain address, as do "/path" and "@name" when `family` is AF_UNIX.
     static std::vector<SocketAddress> Resolve(const char* host, unsigned port, int family, int type,
                                               std::error_code& error);
 

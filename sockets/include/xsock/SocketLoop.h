@@ -17,6 +17,9 @@
 //   3. Timers that are due, each at most once per iteration.
 //   4. Posted tasks queued before this phase began; tasks posted while it runs
 //      wait for the next iteration.
+// While a blocking Socket call waits, it runs iterations itself (timers and
+// tasks go on); notifications for other sockets are held back and delivered,
+// in the order they came, at phase 2 of the first iteration after it returns.
 //
 // Thread safety: Post() and Quit() may be called from any thread while the loop
 // exists. Everything else belongs to the loop's own thread: Run, RunOnce and
@@ -115,6 +118,7 @@ class SocketLoop {
 
   private:
     friend class AsyncSocket;
+    friend class Socket;
 
     // For AsyncSocket: registration and interest. A socket is known by its
     // descriptor plus a generation number, so readiness reported for a socket
@@ -133,6 +137,8 @@ class SocketLoop {
     void CheckOwner(const char* what) const;
     int WaitTimeout(std::chrono::milliseconds requested);
     std::size_t Dispatch(const std::vector<detail::ReadyEvent>& ready);
+    std::size_t DeliverDeferred();
+    AsyncSocket* Target(std::uint64_t token) const noexcept;
     std::size_t RunTasks();
     void Wake();
     void Drain(int fd);
@@ -146,6 +152,8 @@ class SocketLoop {
     // notification runs the loop again while the outer list is being walked.
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
     std::size_t depth_ = 0;
+    int blocking_ = 0;  // how many blocking Socket calls are waiting on this thread
+    std::vector<detail::ReadyEvent> deferred_;
     std::vector<Slot> byFd_;
     std::uint32_t generation_ = 0;
     std::size_t socketCount_ = 0;

@@ -3,5 +3,6 @@
 
 #include <xsock/ArchiveException.h>
 #include <xsock/AsyncSocket.h>
+#include <xsock/Socket.h>
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>

@@ -1,0 +1,85 @@
+// Socket: a socket whose calls block, MFC's CSocket.
+//
+// Accept, Connect, Send, Receive, SendTo and ReceiveFrom wait until they can
+// finish and never report EWOULDBLOCK: Send sends every byte or fails, Receive
+// returns what is available (at least one byte), 0 at an orderly close. While a
+// call waits, the thread's SocketLoop keeps running timers and posted tasks
+// (MFC's message pump) and calls OnMessagePending() after each wake-up;
+// notifications for the thread's other sockets are held back and delivered, in
+// order, after the call returns (MFC's "no notifications within
+// notifications"). OnConnect is never called for a Socket, as in MFC; its
+// other notifications work as AsyncSocket's do while no call is waiting.
+//
+// Beyond MFC: SetTimeout gives every blocking call a deadline; a call that
+// passes it fails with ETIMEDOUT and leaves the socket usable (a timed-out
+// Receive can simply be retried; a timed-out Connect can be started again).
+//
+// Errors: as AsyncSocket. A call cancelled by CancelBlockingCall or by Close
+// fails with EINTR; a second blocking call on the same socket while one waits
+// (from a timer, a task or OnMessagePending) fails with EINPROGRESS.
+//
+// Thread safety: as AsyncSocket, except CancelBlockingCall and IsBlocking,
+// which any thread may call.
+#pragma once
+
+#include <xsock/AsyncSocket.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+namespace xsock {
+
+class Socket : public AsyncSocket {
+  public:
+    Socket() noexcept;
+    ~Socket() override;
+
+    // AsyncSocket::Create with every event selected.
+    bool Create(unsigned port = 0, int type = SOCK_STREAM, const char* address = nullptr);
+
+    bool Accept(AsyncSocket& connected, SocketAddress* peer = nullptr) override;
+    int Send(const void* buffer, int length, int flags = 0) override;
+    int Receive(void* buffer, int length, int flags = 0) override;
+    using AsyncSocket::ReceiveFrom;
+    using AsyncSocket::SendTo;
+    int SendTo(const void* buffer, int length, const SocketAddress& to, int flags = 0) override;
+    int ReceiveFrom(void* buffer, int length, SocketAddress& from, int flags = 0) override;
+    // Cancels a waiting call first; it then fails with EINTR.
+    void Close() override;
+
+    // True while a blocking call on this socket waits. Any thread.
+    bool IsBlocking() const noexcept;
+    // Makes the waiting call fail with EINTR; nothing if none waits. Any
+    // thread, or a timer, a task or OnMessagePending on the owner's.
+    void CancelBlockingCall();
+
+    // 0 (the default) means no deadline.
+    void SetTimeout(std::chrono::milliseconds timeout) noexcept { timeout_ = timeout; }
+    std::chrono::milliseconds GetTimeout() const noexcept { return timeout_; }
+
+  protected:
+    // Called after every wake-up of the loop while a call waits. The return
+    // value is kept for MFC's signature and not used.
+    virtual bool OnMessagePending();
+    bool ConnectHelper(std::vector<SocketAddress> candidates) override;
+
+  private:
+    struct Wait;
+    using Clock = std::chrono::steady_clock;
+    enum class Outcome { Ready, Failed, Destroyed };
+
+    bool BeginCall();
+    Outcome WaitFor(unsigned interest, Clock::time_point deadline);
+    Clock::time_point Deadline() const;
+    template <typename Attempt>
+    int Transfer(unsigned interest, Clock::time_point deadline, Attempt attempt);
+
+    std::chrono::milliseconds timeout_{0};
+    Wait* wait_ = nullptr;
+    std::mutex cancelMutex_;
+    std::atomic<SocketLoop*> waitingLoop_{nullptr};
+    std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace xsock

@@ -1,0 +1,243 @@
+#include <xsock/Socket.h>
+
+#include "LastError.h"
+#include "poller/Poller.h"
+
+#include <cerrno>
+
+namespace xsock {
+
+// Lives on the stack of a waiting call, so a Socket destroyed by a timer or
+// task while its own call waits is noticed before the call touches it again.
+struct Socket::Wait {
+    bool destroyed = false;
+};
+
+Socket::Socket() noexcept = default;
+
+Socket::~Socket() {
+    if (wait_ != nullptr) {
+        wait_->destroyed = true;
+    }
+}
+
+bool Socket::Create(unsigned port, int type, const char* address) {
+    return AsyncSocket::Create(port, type, FD_ALL, address);
+}
+
+bool Socket::IsBlocking() const noexcept {
+    return waitingLoop_.load() != nullptr;
+}
+
+void Socket::CancelBlockingCall() {
+    std::lock_guard<std::mutex> lock(cancelMutex_);
+    if (SocketLoop* loop = waitingLoop_.load()) {
+        cancelled_.store(true);
+        loop->Post([] {});  // wakes the wait; the flag does the rest
+    }
+}
+
+void Socket::Close() {
+    if (!CheckThread()) {
+        return;
+    }
+    CancelBlockingCall();
+    AsyncSocket::Close();
+}
+
+bool Socket::OnMessagePending() {
+    return false;
+}
+
+bool Socket::BeginCall() {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (waitingLoop_.load() != nullptr) {
+        detail::SetLastError(EINPROGRESS);
+        return false;
+    }
+    return true;
+}
+
+Socket::Clock::time_point Socket::Deadline() const {
+    return timeout_.count() > 0 ? Clock::now() + timeout_ : Clock::time_point::max();
+}
+
+// Runs the loop until the socket reports `interest` (or a hang-up or error,
+// which the next attempt will meet), the call is cancelled, or `deadline`.
+Socket::Outcome Socket::WaitFor(unsigned interest, Clock::time_point deadline) {
+    SocketLoop& loop = *loop_;
+    Wait wait;
+    wait_ = &wait;
+    {
+        std::lock_guard<std::mutex> lock(cancelMutex_);
+        cancelled_.store(false);
+        waitingLoop_.store(&loop);
+    }
+    waitInterest_ = static_cast<std::uint8_t>(interest);
+    waitReady_ = 0;
+    UpdateInterest();
+    ++loop.blocking_;
+    struct Leave {
+        Socket* socket;
+        Wait& wait;
+        SocketLoop& loop;
+        ~Leave() {
+            --loop.blocking_;
+            if (!wait.destroyed) {
+                {
+                    std::lock_guard<std::mutex> lock(socket->cancelMutex_);
+                    socket->waitingLoop_.store(nullptr);
+                }
+                socket->wait_ = nullptr;
+                socket->waitInterest_ = 0;
+                socket->UpdateInterest();
+            }
+        }
+    } leave{this, wait, loop};
+
+    for (;;) {
+        if (cancelled_.load() || fd_ == INVALID_SOCKET) {
+            detail::SetLastError(EINTR);
+            return Outcome::Failed;
+        }
+        if (waitReady_ & (interest | detail::kHangup | detail::kError)) {
+            return Outcome::Ready;
+        }
+        Clock::time_point now = Clock::now();
+        if (now >= deadline) {
+            detail::SetLastError(ETIMEDOUT);
+            return Outcome::Failed;
+        }
+        auto left = deadline == Clock::time_point::max()
+                        ? std::chrono::milliseconds(-1)
+                        : std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        loop.RunOnce(left);
+        if (wait.destroyed) {
+            detail::SetLastError(EINTR);
+            return Outcome::Destroyed;
+        }
+        OnMessagePending();
+        if (wait.destroyed) {
+            detail::SetLastError(EINTR);
+            return Outcome::Destroyed;
+        }
+    }
+}
+
+// Repeats `attempt` (a non-blocking call) until it does not report
+// EWOULDBLOCK, waiting for `interest` in between.
+template <typename Attempt>
+int Socket::Transfer(unsigned interest, Clock::time_point deadline, Attempt attempt) {
+    for (;;) {
+        int result = attempt();
+        if (result != SOCKET_ERROR || GetLastError() != EWOULDBLOCK) {
+            return result;
+        }
+        if (WaitFor(interest, deadline) != Outcome::Ready) {
+            return SOCKET_ERROR;
+        }
+    }
+}
+
+bool Socket::Accept(AsyncSocket& connected, SocketAddress* peer) {
+    if (!BeginCall()) {
+        return false;
+    }
+    return Transfer(detail::kReadable, Deadline(),
+                    [&] { return AsyncSocket::Accept(connected, peer) ? 0 : SOCKET_ERROR; }) == 0;
+}
+
+bool Socket::ConnectHelper(std::vector<SocketAddress> candidates) {
+    if (!BeginCall()) {
+        return false;
+    }
+    if (AsyncSocket::ConnectHelper(std::move(candidates))) {
+        return true;  // a datagram socket's default destination
+    }
+    if (GetLastError() != EWOULDBLOCK) {
+        return false;
+    }
+    Clock::time_point deadline = Deadline();
+    for (;;) {
+        switch (WaitFor(detail::kWritable, deadline)) {
+            case Outcome::Destroyed:
+                return false;
+            case Outcome::Failed:
+                AbandonConnect();  // timed out or cancelled: the socket may connect again
+                return false;
+            case Outcome::Ready:
+                break;
+        }
+        int error = CompleteConnect();
+        if (error == 0) {
+            return true;
+        }
+        if (error > 0) {
+            detail::SetLastError(error);
+            return false;
+        }
+        // error < 0: the next resolved address is being tried
+    }
+}
+
+int Socket::Send(const void* buffer, int length, int flags) {
+    if (!BeginCall()) {
+        return SOCKET_ERROR;
+    }
+    if (length < 0 || (buffer == nullptr && length > 0)) {
+        return AsyncSocket::Send(buffer, length, flags);  // reports the bad argument
+    }
+    Clock::time_point deadline = Deadline();
+    const char* bytes = static_cast<const char*>(buffer);
+    int sent = 0;
+    bool waited = false;
+    while (sent < length) {
+        int n = AsyncSocket::Send(bytes + sent, length - sent, flags);
+        if (n >= 0) {
+            sent += n;
+            continue;
+        }
+        if (GetLastError() != EWOULDBLOCK) {
+            return SOCKET_ERROR;
+        }
+        if (WaitFor(detail::kWritable, deadline) != Outcome::Ready) {
+            return SOCKET_ERROR;
+        }
+        waited = true;
+    }
+    if (waited) {
+        // The wait took the FD_WRITE that the EWOULDBLOCK armed, as CSocket's pump does.
+        writeArmed_ = false;
+        UpdateInterest();
+    }
+    return sent;
+}
+
+int Socket::Receive(void* buffer, int length, int flags) {
+    if (!BeginCall()) {
+        return SOCKET_ERROR;
+    }
+    unsigned interest = (flags & MSG_OOB) ? detail::kPriority : detail::kReadable;
+    return Transfer(interest, Deadline(),
+                    [&] { return AsyncSocket::Receive(buffer, length, flags); });
+}
+
+int Socket::SendTo(const void* buffer, int length, const SocketAddress& to, int flags) {
+    if (!BeginCall()) {
+        return SOCKET_ERROR;
+    }
+    return Transfer(detail::kWritable, Deadline(),
+                    [&] { return AsyncSocket::SendTo(buffer, length, to, flags); });
+}
+
+int Socket::ReceiveFrom(void* buffer, int length, SocketAddress& from, int flags) {
+    if (!BeginCall()) {
+        return SOCKET_ERROR;
+    }
+    return Transfer(detail::kReadable, Deadline(),
+                    [&] { return AsyncSocket::ReceiveFrom(buffer, length, from, flags); });
+}
+
+}  // namespace xsock
