@@ -45,6 +45,13 @@ SocketAddress SocketAddress::FromNative(const sockaddr* address, socklen_t lengt
                 (address->sa_family == AF_UNIX && length >= sizeof(sa_family_t) &&
                  length <= sizeof(sockaddr_un));
     if (fits) {
+        // Keep the family's own size, not the caller's buffer size, so equal
+        // addresses compare equal however they were obtained.
+        if (address->sa_family == AF_INET) {
+            length = sizeof(sockaddr_in);
+        } else if (address->sa_family == AF_INET6) {
+            length = sizeof(sockaddr_in6);
+        }
         std::memcpy(&result.storage_, address, length);
         result.length_ = length;
     }

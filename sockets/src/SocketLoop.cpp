@@ -59,7 +59,7 @@ std::unique_ptr<detail::Poller> MakePoller(SocketLoop::Backend backend) {
 }  // namespace
 
 SocketLoop::SocketLoop(Options options)
-    : backend_(options.backend.value_or(DefaultBackend())),
+    : backend_(options.backend ? *options.backend : DefaultBackend()),
       poller_(MakePoller(backend_)),
       reportsHangup_(poller_->ReportsHangup()),
       timers_(std::make_unique<detail::TimerQueue>()) {
@@ -142,9 +142,8 @@ SocketLoop::Backend SocketLoop::DefaultBackend() {
         if (std::strcmp(name, "epoll") == 0) {
             return Backend::Epoll;
         }
-        static bool warned = false;
-        if (!warned) {
-            warned = true;
+        static std::atomic<bool> warned{false};
+        if (!warned.exchange(true)) {
             std::fprintf(stderr,
                          "xsock: XSOCK_BACKEND=%s is not select, poll or epoll; "
                          "using the default\n",
@@ -183,6 +182,11 @@ void SocketLoop::CheckOwner(const char* what) const {
 
 void SocketLoop::Run() {
     CheckOwner("Run");
+    ++running_;
+    struct Leave {
+        int& running;
+        ~Leave() { --running; }
+    } leave{running_};
     do {
         RunOnce();
     } while (!quit_.load());
@@ -210,7 +214,9 @@ bool SocketLoop::RunUntil(const std::function<bool()>& done, std::chrono::millis
 }
 
 int SocketLoop::WaitTimeout(std::chrono::milliseconds requested) {
-    if (hasTasks_.load() || quit_.load() || (blocking_ == 0 && !deferred_.empty())) {
+    // A Quit only cuts the wait short for Run; RunOnce and RunUntil ignore it.
+    if (hasTasks_.load() || (running_ > 0 && quit_.load()) ||
+        (blocking_ == 0 && !deferred_.empty())) {
         return 0;
     }
     long long limit = requested.count() < 0 ? -1 : requested.count();

@@ -22,9 +22,9 @@
 // in the order they came, at phase 2 of the first iteration after it returns.
 //
 // Thread safety: Post() and Quit() may be called from any thread while the loop
-// exists. Everything else belongs to the loop's own thread: Run, RunOnce and
-// RunUntil throw std::logic_error elsewhere; SetTimer returns 0 and KillTimer
-// false, with AsyncSocket::GetLastError() == EPERM.
+// exists. Everything else belongs to the loop's own thread: Run, RunOnce,
+// RunUntil and NativeHandle throw std::logic_error elsewhere; SetTimer returns
+// 0 and KillTimer false, with AsyncSocket::GetLastError() == EPERM.
 //
 // Exceptions: an exception thrown by a notification, timer or task leaves the
 // loop through Run/RunOnce/RunUntil. The loop stays consistent: notifications
@@ -86,7 +86,7 @@ class SocketLoop {
     bool IsInLoopThread() const noexcept;
 
     // Runs iterations until Quit(). A Quit() that came before Run() makes it
-    // return after one iteration.
+    // return after one iteration; RunOnce and RunUntil do not look at Quit().
     void Run();
     // Thread-safe: makes Run() return after the current iteration.
     void Quit();
@@ -153,6 +153,7 @@ class SocketLoop {
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
     std::size_t depth_ = 0;
     int blocking_ = 0;  // how many blocking Socket calls are waiting on this thread
+    int running_ = 0;   // how many Run() calls are active (Run may nest)
     std::vector<detail::ReadyEvent> deferred_;
     std::vector<Slot> byFd_;
     std::uint32_t generation_ = 0;
