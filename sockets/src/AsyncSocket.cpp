@@ -156,7 +156,18 @@ bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State stat
     closeError_ = 0;
     loop_ = loop;
     loop->Adopt(this, fd);
-    return UpdateInterest();
+    if (!UpdateInterest()) {
+        // The backend refused the descriptor (epoll out of memory or watches):
+        // undo everything, so a failed call leaves nothing open or registered.
+        std::error_code error = detail::LastError();
+        SOCKET released = Release();
+        if (closeOnFailure) {
+            ::close(released);
+        }
+        detail::SetLastError(error);
+        return false;
+    }
+    return true;
 }
 
 void AsyncSocket::Close() {

@@ -13,12 +13,15 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -169,6 +172,40 @@ inline int AcceptRaw(SocketLoop& loop, Probe& listener) {
     int fd = ::accept4(listener.Handle(), nullptr, nullptr, SOCK_CLOEXEC);
     BOOST_REQUIRE(fd >= 0);
     return fd;
+}
+
+// Waits (with the usual deadline) until the kernel reports `events` on `fd`,
+// so the next loop iteration is known to see that descriptor ready.
+inline void AwaitReady(int fd, short events) {
+    pollfd entry{fd, events, 0};
+    int n;
+    do {
+        n = ::poll(&entry, 1, static_cast<int>(kDeadline.count()));
+    } while (n < 0 && errno == EINTR);
+    BOOST_REQUIRE_MESSAGE(n == 1, "descriptor " << fd << " never became ready");
+}
+
+// Accepts the next connection waiting on `listener` into `server`.
+inline void AcceptNext(SocketLoop& loop, AsyncSocket& listener, AsyncSocket& server) {
+    BOOST_REQUIRE_MESSAGE(RunUntil(loop, [&] { return listener.Accept(server); }),
+                          "no connection to accept: " << AsyncSocket::GetLastErrorCode().message());
+}
+
+// The raw peer of a socket that was closed sees the connection end: an orderly
+// end, or a reset when unread data was thrown away.
+inline void ExpectConnectionEnded(RawSocket& peer) {
+    AwaitReady(peer.Fd(), POLLIN);
+    char byte;
+    ssize_t n = ::recv(peer.Fd(), &byte, 1, MSG_DONTWAIT);
+    BOOST_CHECK_MESSAGE(n == 0 || (n < 0 && errno == ECONNRESET),
+                        "the peer still has a live connection (recv gave " << n << ")");
+}
+
+// A hook that destroys the socket it runs on, through the test's owning
+// pointer; the pointer is null afterwards. Nothing may run after the delete:
+// the hook itself belonged to the destroyed object.
+inline std::function<void(Probe&)> DeleteSelf(std::unique_ptr<Probe>& owner) {
+    return [&owner](Probe&) { delete owner.release(); };
 }
 
 inline int OpenDescriptorCount() {
