@@ -21,15 +21,24 @@ ArchiveException::ArchiveException(Cause cause, const std::string& detail)
 
 const char* ArchiveException::CauseName(Cause cause) noexcept {
     switch (cause) {
-        case none: return "no error";
-        case genericException: return "unspecified error";
-        case readOnly: return "store into an archive opened for loading";
-        case endOfFile: return "unexpected end of file";
-        case writeOnly: return "load from an archive opened for storing";
-        case badIndex: return "invalid object or class index";
-        case badClass: return "unknown class or wrong derivation";
-        case badSchema: return "unsupported schema";
-        case limitExceeded: return "limit exceeded";
+        case none:
+            return "no error";
+        case genericException:
+            return "unspecified error";
+        case readOnly:
+            return "store into an archive opened for loading";
+        case endOfFile:
+            return "unexpected end of file";
+        case writeOnly:
+            return "load from an archive opened for storing";
+        case badIndex:
+            return "invalid object or class index";
+        case badClass:
+            return "unknown class or wrong derivation";
+        case badSchema:
+            return "unsupported schema";
+        case limitExceeded:
+            return "limit exceeded";
     }
     return "unknown cause";
 }

@@ -12,7 +12,7 @@
 namespace xsock {
 
 class ArchiveException : public std::runtime_error {
-public:
+  public:
     enum Cause {
         none,
         genericException,
