@@ -1,11 +1,16 @@
-// xsock-echo: a small echo server to talk to with `nc 127.0.0.1 PORT`.
+// xsock-echo: a small echo server to talk to with `nc 127.0.0.1 PORT`, or
+// with `nc -U PATH` when it listens on a Unix-domain socket; and, with
+// --connect, a blocking client for it built on xsock::Socket.
 //
-//   xsock-echo [--listen [ADDR:]PORT] [--backend select|poll|epoll]
+//   xsock-echo [--listen [ADDR:]PORT|unix:PATH|unix:@NAME] [--backend select|poll|epoll]
+//   xsock-echo --connect ADDRESS [--timeout MS]   < input > echoes
+#include "EchoClient.h"
 #include "EchoServer.h"
 
 #include <xsock/SocketLoop.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +23,9 @@ namespace {
 constexpr unsigned kDefaultPort = 7007;
 
 void Usage() {
-    std::cerr << "usage: xsock-echo [--listen [ADDR:]PORT] [--backend select|poll|epoll]\n";
+    std::cerr << "usage: xsock-echo [--listen [ADDR:]PORT|unix:PATH|unix:@NAME]"
+                 " [--backend select|poll|epoll]\n"
+                 "       xsock-echo --connect ADDRESS [--timeout MS]\n";
 }
 
 std::optional<xsock::SocketAddress> ParseListen(const std::string& text) {
@@ -38,18 +45,39 @@ std::optional<xsock::SocketAddress> ParseListen(const std::string& text) {
     return address;
 }
 
+// What to type in another terminal to talk to the server at `bound`.
+std::string TalkCommand(const xsock::SocketAddress& bound) {
+    std::string host = bound.Host();
+    if (bound.Family() == AF_UNIX) {
+        // nc cannot reach Linux's abstract namespace ("@name"); socat can.
+        return bound.IsUnixPath() ? "nc -U " + host : "socat - ABSTRACT-CONNECT:" + host.substr(1);
+    }
+    if (host == "0.0.0.0") {
+        host = "127.0.0.1";
+    } else if (host == "::") {
+        host = "::1";
+    }
+    return "nc " + host + " " + std::to_string(bound.Port());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
     xsock::SocketLoop::Options options;
+    std::optional<std::string> connect;
+    std::chrono::milliseconds timeout{0};
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--listen" && i + 1 < argc) {
+        if (arg == "--connect" && i + 1 < argc) {
+            connect = argv[++i];
+        } else if (arg == "--timeout" && i + 1 < argc) {
+            timeout = std::chrono::milliseconds(std::strtol(argv[++i], nullptr, 10));
+        } else if (arg == "--listen" && i + 1 < argc) {
             auto parsed = ParseListen(argv[++i]);
             if (!parsed) {
                 std::cerr << "xsock-echo: bad address '" << argv[i]
-                          << "' (use PORT, 127.0.0.1:PORT or [::1]:PORT)\n";
+                          << "' (use PORT, 127.0.0.1:PORT, [::1]:PORT or unix:PATH)\n";
                 return 2;
             }
             where = *parsed;
@@ -72,6 +100,9 @@ int main(int argc, char** argv) {
     }
 
     xsock::SocketLoop loop(options);
+    if (connect) {
+        return echo::RunBlockingClient(*connect, timeout);
+    }
     echo::EchoServer server;
     server.log = [](const std::string& line) { std::cout << line << std::endl; };
     if (!server.Start(where)) {
@@ -81,13 +112,11 @@ int main(int argc, char** argv) {
     }
     xsock::SocketAddress bound;
     server.GetSockName(bound);
-    std::string host = bound.Family() == AF_INET6 ? "::1" : bound.Host();
-    if (host == "0.0.0.0" || host == "::") {
-        host = bound.Family() == AF_INET6 ? "::1" : "127.0.0.1";
-    }
     std::cout << "xsock-echo listening on " << bound.ToString() << " (backend "
               << xsock::SocketLoop::BackendName(loop.GetBackend()) << ")\n"
-              << "Talk to it from another terminal:  nc " << host << " " << bound.Port() << "\n"
+              << "Talk to it from another terminal:  " << TalkCommand(bound) << "\n"
+              << "or with the blocking client:       xsock-echo --connect " << bound.ToString()
+              << "\n"
               << "Everything you type comes back. Ctrl-C stops the server." << std::endl;
     loop.Run();
     return 0;

@@ -582,7 +582,9 @@ void AsyncSocket::AbandonConnect() noexcept {
     }
     sockaddr none{};
     none.sa_family = AF_UNSPEC;
-    ::connect(fd_, &none, sizeof none);
+    if (::connect(fd_, &none, sizeof none) != 0) {
+        return;  // not dissolved: the attempt goes on, and the socket says so
+    }
     connect_.reset();
     state_ = State::Open;
     UpdateInterest();
