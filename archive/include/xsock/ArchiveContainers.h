@@ -1,0 +1,309 @@
+// Archive operators for the standard containers and vocabulary types.
+//
+// MFC has no such operators, so this layout is xsock's own, built from MFC's
+// pieces: a container is WriteCount(size) followed by its elements (a map's as
+// key, value pairs); std::array has no count (its size is part of its type);
+// std::optional is a bool then the value if present; pair and tuple are their
+// members in order; std::variant is WriteCount(index) then the alternative.
+// Arrays of fixed-width scalars move in one copy. Loading replaces the
+// container's contents; counts go through ReadCount and its limit, and nothing
+// is reserved ahead of the bytes that justify it.
+//
+// Included by Archive.h; see it for thread rules and errors.
+#pragma once
+
+#include <xsock/Archive.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <deque>
+#include <forward_list>
+#include <iterator>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace xsock {
+
+namespace detail {
+
+// Element-by-element loads reserve up to this many elements freely; beyond it,
+// only as many as the bytes already available could hold, so a hostile count
+// costs no more memory than the input that carries it.
+inline constexpr std::uint64_t kReserveLimit = 1024;
+
+template <class T>
+std::size_t ReserveFor(Archive& ar, std::uint64_t count) {
+    if (count <= kReserveLimit) {
+        return static_cast<std::size_t>(count);
+    }
+    return static_cast<std::size_t>(
+        std::min(count, std::max(kReserveLimit, ar.AvailableBytes() / sizeof(T))));
+}
+
+// The standard containers each operator template below accepts.
+template <class T>
+inline constexpr bool kIsListLike = false;
+template <class T, class A>
+inline constexpr bool kIsListLike<std::deque<T, A>> = true;
+template <class T, class A>
+inline constexpr bool kIsListLike<std::list<T, A>> = true;
+
+template <class T>
+inline constexpr bool kIsMap = false;
+template <class K, class V, class C, class A>
+inline constexpr bool kIsMap<std::map<K, V, C, A>> = true;
+template <class K, class V, class C, class A>
+inline constexpr bool kIsMap<std::multimap<K, V, C, A>> = true;
+template <class K, class V, class H, class E, class A>
+inline constexpr bool kIsMap<std::unordered_map<K, V, H, E, A>> = true;
+template <class K, class V, class H, class E, class A>
+inline constexpr bool kIsMap<std::unordered_multimap<K, V, H, E, A>> = true;
+
+template <class T>
+inline constexpr bool kIsSet = false;
+template <class K, class C, class A>
+inline constexpr bool kIsSet<std::set<K, C, A>> = true;
+template <class K, class C, class A>
+inline constexpr bool kIsSet<std::multiset<K, C, A>> = true;
+template <class K, class H, class E, class A>
+inline constexpr bool kIsSet<std::unordered_set<K, H, E, A>> = true;
+template <class K, class H, class E, class A>
+inline constexpr bool kIsSet<std::unordered_multiset<K, H, E, A>> = true;
+
+template <class C>
+concept ListLike = kIsListLike<C>;
+template <class C>
+concept MapLike = kIsMap<C>;
+template <class C>
+concept SetLike = kIsSet<C>;
+// Stored as WriteCount(size) and the elements in iteration order.
+template <class C>
+concept StoredAsRange = ListLike<C> || SetLike<C>;
+
+template <class C>
+void ReserveIfPossible(Archive& ar, C& c, std::uint64_t count) {
+    if constexpr (requires { c.reserve(std::size_t{}); }) {
+        c.reserve(ReserveFor<typename C::value_type>(ar, count));
+    }
+}
+
+template <class C>
+void StoreRange(Archive& ar, const C& c, std::uint64_t count) {
+    ar.WriteCount(count);
+    for (const auto& element : c) {
+        ar << element;
+    }
+}
+
+template <class C>
+void LoadBackInserted(Archive& ar, C& c) {
+    const std::uint64_t count = ar.ReadCount();
+    c.clear();
+    ReserveIfPossible(ar, c, count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        ar >> c.emplace_back();
+    }
+}
+
+template <class V, std::size_t... I>
+void LoadAlternative(Archive& ar, V& v, std::uint64_t index, std::index_sequence<I...>) {
+    ((index == I ? (void)(ar >> v.template emplace<I>()) : void()), ...);
+}
+
+}  // namespace detail
+
+template <class T, class A>
+Archive& operator<<(Archive& ar, const std::vector<T, A>& v) {
+    if constexpr (detail::kIsBulkScalar<T>) {
+        ar.WriteCount(v.size());
+        ar.WriteElements(v.data(), v.size());
+    } else {
+        detail::StoreRange(ar, v, v.size());
+    }
+    return ar;
+}
+
+template <class T, class A>
+Archive& operator>>(Archive& ar, std::vector<T, A>& v) {
+    if constexpr (detail::kIsBulkScalar<T>) {
+        ar.ReadElements(v, ar.ReadCount());
+    } else {
+        detail::LoadBackInserted(ar, v);
+    }
+    return ar;
+}
+
+template <class A>
+Archive& operator>>(Archive& ar, std::vector<bool, A>& v) {
+    const std::uint64_t count = ar.ReadCount();
+    v.clear();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        bool bit = false;
+        ar >> bit;
+        v.push_back(bit);
+    }
+    return ar;
+}
+
+template <class T, std::size_t N>
+Archive& operator<<(Archive& ar, const std::array<T, N>& a) {
+    for (const auto& element : a) {
+        ar << element;
+    }
+    return ar;
+}
+
+template <class T, std::size_t N>
+Archive& operator>>(Archive& ar, std::array<T, N>& a) {
+    for (auto& element : a) {
+        ar >> element;
+    }
+    return ar;
+}
+
+template <detail::StoredAsRange C>
+Archive& operator<<(Archive& ar, const C& c) {
+    detail::StoreRange(ar, c, c.size());
+    return ar;
+}
+
+template <detail::ListLike C>
+Archive& operator>>(Archive& ar, C& c) {
+    detail::LoadBackInserted(ar, c);
+    return ar;
+}
+
+template <class T, class A>
+Archive& operator<<(Archive& ar, const std::forward_list<T, A>& l) {
+    detail::StoreRange(ar, l, static_cast<std::uint64_t>(std::distance(l.begin(), l.end())));
+    return ar;
+}
+
+template <class T, class A>
+Archive& operator>>(Archive& ar, std::forward_list<T, A>& l) {
+    const std::uint64_t count = ar.ReadCount();
+    l.clear();
+    auto last = l.before_begin();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        last = l.emplace_after(last);
+        ar >> *last;
+    }
+    return ar;
+}
+
+template <detail::MapLike C>
+Archive& operator<<(Archive& ar, const C& m) {
+    ar.WriteCount(m.size());
+    for (const auto& [key, value] : m) {
+        ar << key << value;
+    }
+    return ar;
+}
+
+template <detail::MapLike C>
+Archive& operator>>(Archive& ar, C& m) {
+    const std::uint64_t count = ar.ReadCount();
+    m.clear();
+    detail::ReserveIfPossible(ar, m, count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        typename C::key_type key{};
+        typename C::mapped_type value{};
+        ar >> key >> value;
+        m.emplace_hint(m.end(), std::move(key), std::move(value));
+    }
+    return ar;
+}
+
+template <detail::SetLike C>
+Archive& operator>>(Archive& ar, C& s) {
+    const std::uint64_t count = ar.ReadCount();
+    s.clear();
+    detail::ReserveIfPossible(ar, s, count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        typename C::key_type key{};
+        ar >> key;
+        s.emplace_hint(s.end(), std::move(key));
+    }
+    return ar;
+}
+
+template <class T>
+Archive& operator<<(Archive& ar, const std::optional<T>& o) {
+    ar << o.has_value();
+    if (o) {
+        ar << *o;
+    }
+    return ar;
+}
+
+template <class T>
+Archive& operator>>(Archive& ar, std::optional<T>& o) {
+    bool present = false;
+    ar >> present;
+    if (present) {
+        ar >> o.emplace();
+    } else {
+        o.reset();
+    }
+    return ar;
+}
+
+template <class A, class B>
+Archive& operator<<(Archive& ar, const std::pair<A, B>& p) {
+    return ar << p.first << p.second;
+}
+
+template <class A, class B>
+Archive& operator>>(Archive& ar, std::pair<A, B>& p) {
+    return ar >> p.first >> p.second;
+}
+
+template <class... T>
+Archive& operator<<(Archive& ar, const std::tuple<T...>& t) {
+    std::apply([&ar](const auto&... element) { ((ar << element), ...); }, t);
+    return ar;
+}
+
+template <class... T>
+Archive& operator>>(Archive& ar, std::tuple<T...>& t) {
+    std::apply([&ar](auto&... element) { ((ar >> element), ...); }, t);
+    return ar;
+}
+
+inline Archive& operator<<(Archive& ar, std::monostate) {
+    return ar;
+}
+inline Archive& operator>>(Archive& ar, std::monostate&) {
+    return ar;
+}
+
+template <class... T>
+Archive& operator<<(Archive& ar, const std::variant<T...>& v) {
+    if (v.valueless_by_exception()) {
+        throw ArchiveException(ArchiveException::genericException, "variant holds no value");
+    }
+    ar.WriteCount(v.index());
+    std::visit([&ar](const auto& value) { ar << value; }, v);
+    return ar;
+}
+
+template <class... T>
+Archive& operator>>(Archive& ar, std::variant<T...>& v) {
+    const std::uint64_t index = ar.ReadCount();
+    if (index >= sizeof...(T)) {
+        throw ArchiveException(ArchiveException::badIndex, "variant alternative out of range");
+    }
+    detail::LoadAlternative(ar, v, index, std::index_sequence_for<T...>{});
+    return ar;
+}
+
+}  // namespace xsock

@@ -1,0 +1,170 @@
+// Definitions of Archive's member templates, kept apart so Archive.h reads as
+// the interface. Included by Archive.h, after the class.
+#pragma once
+
+#include <xsock/Archive.h>
+
+namespace xsock {
+
+template <detail::WireScalar T>
+Archive& Archive::operator<<(T value) {
+    detail::RequireFixedWireSize<T>();
+    if constexpr (std::is_enum_v<T>) {
+        return *this << static_cast<std::underlying_type_t<T>>(value);
+    } else if constexpr (std::is_same_v<T, bool>) {
+        PutBits(static_cast<std::uint8_t>(value ? 1 : 0));
+    } else if constexpr (std::is_same_v<T, wchar_t>) {
+        WriteWideChar(value);
+    } else {
+        PutBits(std::bit_cast<detail::WireBits<sizeof(T)>>(value));
+    }
+    return *this;
+}
+
+template <detail::WireScalar T>
+Archive& Archive::operator>>(T& value) {
+    detail::RequireFixedWireSize<T>();
+    if constexpr (std::is_enum_v<T>) {
+        std::underlying_type_t<T> raw{};
+        *this >> raw;
+        value = static_cast<T>(raw);
+    } else if constexpr (std::is_same_v<T, bool>) {
+        value = GetBits<std::uint8_t>() != 0;
+    } else if constexpr (std::is_same_v<T, wchar_t>) {
+        value = static_cast<wchar_t>(GetBits<std::uint16_t>());
+    } else {
+        value = std::bit_cast<T>(GetBits<detail::WireBits<sizeof(T)>>());
+    }
+    return *this;
+}
+
+template <class Traits, class Alloc>
+Archive& Archive::operator>>(std::basic_string<char, Traits, Alloc>& text) {
+    if (rend_ > cur_) [[likely]] {
+        const auto length = static_cast<std::uint8_t>(*cur_);
+        if (length < 0xFF && rend_ - cur_ > length && length <= limits_.maxStringLength) {
+            text.assign(reinterpret_cast<const char*>(cur_ + 1), length);
+            cur_ += length + 1;
+            return *this;
+        }
+    }
+    GetString(text);
+    return *this;
+}
+
+template <class Traits, class Alloc>
+Archive& Archive::operator>>(std::basic_string<char16_t, Traits, Alloc>& text) {
+    GetString(text);
+    return *this;
+}
+
+template <class String>
+void Archive::GetString(String& text) {
+    constexpr bool kWantWide = std::is_same_v<typename String::value_type, char16_t>;
+    bool wide = false;
+    const std::uint64_t length = ReadStringLength(wide);
+    if (wide == kWantWide) {
+        ReadElements(text, length);
+    } else if constexpr (kWantWide) {
+        std::string bytes;
+        ReadElements(bytes, length);
+        const std::u16string units = detail::Utf8ToUtf16(bytes);
+        text.assign(units.data(), units.size());
+    } else {
+        std::u16string units;
+        ReadElements(units, length);
+        const std::string utf8 = detail::Utf16ToUtf8(units);
+        text.assign(utf8.data(), utf8.size());
+    }
+}
+
+template <class Traits, class Alloc>
+Archive& Archive::operator>>(std::basic_string<wchar_t, Traits, Alloc>& text) {
+    std::u16string units;
+    *this >> units;
+    const std::wstring wide = detail::Utf16ToWide(units);
+    text.assign(wide.data(), wide.size());
+    return *this;
+}
+
+template <class T>
+void Archive::WriteElements(const T* data, std::size_t count) {
+    static_assert(detail::kIsBulkScalar<T>);
+    if (sizeof(T) == 1 || !swap_) {
+        Write(data, count * sizeof(T));
+    } else {
+        for (std::size_t i = 0; i < count; ++i) {
+            PutBits(std::bit_cast<detail::WireBits<sizeof(T)>>(data[i]));
+        }
+    }
+}
+
+template <class Container>
+void Archive::ReadElements(Container& c, std::uint64_t count) {
+    using T = typename Container::value_type;
+    static_assert(detail::kIsBulkScalar<T>);
+    c.clear();
+    const std::size_t available =
+        rend_ > cur_ ? static_cast<std::size_t>(rend_ - cur_) / sizeof(T) : 0;
+    if (count <= available) {
+        const auto n = static_cast<std::size_t>(count);
+        c.resize(n);
+        if (n != 0) {
+            std::memcpy(c.data(), cur_, n * sizeof(T));
+            cur_ += n * sizeof(T);
+        }
+    } else {
+        // The first step takes what the available bytes can fill; later steps
+        // double, so memory follows the bytes that actually arrive.
+        std::size_t done = 0;
+        std::uint64_t backed = AvailableBytes() / sizeof(T);
+        while (done < count) {
+            const std::uint64_t grow =
+                std::max<std::uint64_t>({kReadStep / sizeof(T), done, backed});
+            const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, grow));
+            c.resize(done + step);
+            ReadExact(c.data() + done, step * sizeof(T));
+            done += step;
+            backed = 0;
+        }
+    }
+    if constexpr (sizeof(T) > 1) {
+        if (swap_) {
+            for (auto& element : c) {
+                element = ByteSwap(element);
+            }
+        }
+    }
+}
+
+template <class... T>
+Archive& Archive::Exchange(T&&... values) {
+    if (loading_) {
+        ((*this >> values), ...);
+    } else {
+        ((*this << values), ...);
+    }
+    return *this;
+}
+
+template <class Load>
+bool Archive::TryLoad(Load&& load) {
+    StartTransaction();
+    try {
+        std::forward<Load>(load)();
+    } catch (const ArchiveException& error) {
+        if (error.m_cause == ArchiveException::endOfFile) {
+            RollbackTransaction();
+            return false;
+        }
+        AbortTransaction();
+        throw;
+    } catch (...) {
+        AbortTransaction();
+        throw;
+    }
+    CommitTransaction();
+    return true;
+}
+
+}  // namespace xsock

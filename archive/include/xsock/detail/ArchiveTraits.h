@@ -1,0 +1,69 @@
+// Type rules behind Archive's operators: which scalars have a fixed wire size,
+// which move as raw arrays, and the UTF conversions the string operators use.
+// Included by Archive.h.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace xsock::detail {
+
+template <class T>
+concept WireScalar = std::is_arithmetic_v<T> || std::is_enum_v<T>;
+
+// long is int64_t on 64-bit Linux (so it is accepted there: it is 8 bytes
+// wherever it is the same type), but 4 bytes on Windows where it is no intN_t.
+template <class T>
+inline constexpr bool kIsFixedWidthLong =
+    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
+    std::is_same_v<T, std::uint32_t> || std::is_same_v<T, std::uint64_t>;
+
+// True when T has the same wire size on every platform.
+template <class T>
+inline constexpr bool kHasFixedWireSize =
+    !std::is_same_v<T, long double> &&
+    (!(std::is_same_v<T, long> || std::is_same_v<T, unsigned long>) || kIsFixedWidthLong<T>);
+
+// The compile-time refusal of platform-sized types, with the type to use instead.
+template <class T>
+constexpr void RequireFixedWireSize() {
+    static_assert(!std::is_same_v<T, long double>,
+                  "xsock::Archive: long double has no fixed size across platforms; use double");
+    static_assert(!std::is_same_v<T, long> || kIsFixedWidthLong<T>,
+                  "xsock::Archive: long is 4 bytes on Windows and 8 on Linux; "
+                  "use std::int32_t or std::int64_t");
+    static_assert(!std::is_same_v<T, unsigned long> || kIsFixedWidthLong<T>,
+                  "xsock::Archive: unsigned long (and size_t) changes size across platforms; "
+                  "use std::uint32_t or std::uint64_t, and WriteCount/ReadCount for sizes");
+    static_assert(!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559,
+                  "xsock::Archive needs IEEE-754 float and double");
+}
+
+template <std::size_t N>
+using WireBits = std::conditional_t<
+    N == 1, std::uint8_t,
+    std::conditional_t<N == 2, std::uint16_t,
+                       std::conditional_t<N == 4, std::uint32_t, std::uint64_t>>>;
+
+// The character types of the string operators.
+template <class C>
+concept StringChar = std::same_as<C, char> || std::same_as<C, char16_t> || std::same_as<C, wchar_t>;
+
+// Scalars whose in-memory bytes are their wire bytes (modulo byte order), so an
+// array of them moves with one copy. bool is excluded because a loaded byte
+// must be checked, wchar_t because it is 2 bytes on the wire.
+template <class T>
+inline constexpr bool kIsBulkScalar = std::is_arithmetic_v<T> && !std::is_same_v<T, bool> &&
+                                      !std::is_same_v<T, wchar_t> && kHasFixedWireSize<T>;
+
+std::string Utf16ToUtf8(std::u16string_view text);
+std::u16string Utf8ToUtf16(std::string_view text);
+std::u16string WideToUtf16(std::wstring_view text);
+std::wstring Utf16ToWide(std::u16string_view text);
+
+}  // namespace xsock::detail

@@ -1,0 +1,210 @@
+// Serializes and deserializes a mix of "monster" records with xsock::Archive
+// (to a MemFile), cereal's binary archive (to a stringstream) and a
+// hand-written memcpy encoder (to a byte vector), all in one run, and prints
+// the medians of several repetitions.
+//
+//   ArchiveBench [records] [repetitions] [codec name prefix, for profiling one]
+#include "HandCodec.h"
+#include "Monster.h"
+
+#include <xsock/Archive.h>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+#include <string>
+
+namespace bench {
+
+xsock::Archive& operator<<(xsock::Archive& ar, const Vec3& v) {
+    return ar << v.x << v.y << v.z;
+}
+xsock::Archive& operator>>(xsock::Archive& ar, Vec3& v) {
+    return ar >> v.x >> v.y >> v.z;
+}
+xsock::Archive& operator<<(xsock::Archive& ar, const Weapon& w) {
+    return ar << w.name << w.damage;
+}
+xsock::Archive& operator>>(xsock::Archive& ar, Weapon& w) {
+    return ar >> w.name >> w.damage;
+}
+xsock::Archive& operator<<(xsock::Archive& ar, const Monster& m) {
+    return ar << m.pos << m.mana << m.hp << m.name << m.inventory << m.color << m.weapons
+              << m.equipped << m.path;
+}
+xsock::Archive& operator>>(xsock::Archive& ar, Monster& m) {
+    return ar >> m.pos >> m.mana >> m.hp >> m.name >> m.inventory >> m.color >> m.weapons >>
+           m.equipped >> m.path;
+}
+
+template <class A>
+void serialize(A& a, Vec3& v) {
+    a(v.x, v.y, v.z);
+}
+template <class A>
+void serialize(A& a, Weapon& w) {
+    a(w.name, w.damage);
+}
+template <class A>
+void serialize(A& a, Monster& m) {
+    a(m.pos, m.mana, m.hp, m.name, m.inventory, m.color, m.weapons, m.equipped, m.path);
+}
+
+}  // namespace bench
+
+namespace {
+
+using bench::Monster;
+
+struct Codec {
+    const char* name;
+    std::function<std::size_t(const std::vector<Monster>&)> store;  // returns bytes
+    std::function<void(std::vector<Monster>&)> load;
+};
+
+// CPU time of this thread (user and system), so that other processes competing
+// for the cores do not show up as serialization time.
+double ThreadSeconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+double Seconds(const std::function<void()>& work) {
+    // A large request makes glibc consolidate the small blocks the previous
+    // phase freed, so that no codec pays for another's frees.
+    void* volatile settle = std::malloc(256 * 1024);
+    std::free(settle);
+    const double start = ThreadSeconds();
+    work();
+    return ThreadSeconds() - start;
+}
+
+double Median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::size_t records = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 20000;
+    const int repetitions = argc > 2 ? std::atoi(argv[2]) : 15;
+    const std::string only = argc > 3 ? argv[3] : "";
+    const std::vector<Monster> monsters = bench::MakeMonsters(records, 42);
+
+    xsock::MemFile memFile;
+    std::stringstream stream;
+    std::vector<std::uint8_t> handBytes;
+
+    const Codec codecs[] = {
+        {"xsock::Archive",
+         [&](const std::vector<Monster>& in) {
+             memFile.SetLength(0);
+             xsock::Archive ar(memFile, xsock::Archive::store);
+             ar << in;
+             ar.Close();
+             return static_cast<std::size_t>(memFile.GetLength());
+         },
+         [&](std::vector<Monster>& out) {
+             memFile.SeekToBegin();
+             xsock::Archive ar(memFile, xsock::Archive::load);
+             ar >> out;
+         }},
+        {"cereal binary",
+         [&](const std::vector<Monster>& in) {
+             stream.str(std::string());
+             stream.clear();
+             {
+                 cereal::BinaryOutputArchive ar(stream);
+                 ar(in);
+             }
+             return stream.str().size();
+         },
+         [&](std::vector<Monster>& out) {
+             stream.clear();
+             stream.seekg(0);
+             cereal::BinaryInputArchive ar(stream);
+             ar(out);
+         }},
+        {"hand-written memcpy",
+         [&](const std::vector<Monster>& in) {
+             handBytes.clear();
+             bench::HandEncoder encoder(handBytes);
+             encoder.Put(static_cast<std::uint32_t>(in.size()));
+             for (const Monster& m : in) {
+                 encoder.PutMonster(m);
+             }
+             return handBytes.size();
+         },
+         [&](std::vector<Monster>& out) {
+             bench::HandDecoder decoder(handBytes.data(), handBytes.size());
+             out.resize(decoder.GetLength());
+             for (Monster& m : out) {
+                 decoder.GetMonster(m);
+             }
+         }},
+    };
+
+    struct Row {
+        const char* name;
+        std::size_t bytes = 0;
+        std::vector<double> stores;
+        std::vector<double> loads;
+    };
+    std::vector<Row> rows;
+    std::vector<const Codec*> chosen;
+    for (const Codec& codec : codecs) {
+        if (std::string(codec.name).rfind(only, 0) == 0) {
+            chosen.push_back(&codec);
+            rows.push_back(Row{codec.name, 0, {}, {}});
+        }
+    }
+    // Codecs take turns within each repetition so that drifts in machine load
+    // reach all of them alike; the first two repetitions only warm up.
+    for (int rep = -2; rep < repetitions; ++rep) {
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            std::vector<Monster> back;
+            const double store = Seconds([&] { rows[i].bytes = chosen[i]->store(monsters); });
+            const double load = Seconds([&] { chosen[i]->load(back); });
+            if (back != monsters) {
+                std::fprintf(stderr, "%s: loaded records differ\n", chosen[i]->name);
+                return 1;
+            }
+            if (rep >= 0) {
+                rows[i].stores.push_back(store);
+                rows[i].loads.push_back(load);
+            }
+        }
+    }
+
+    std::printf("%zu records, median of %d repetitions\n\n", records, repetitions);
+    std::printf("| codec | bytes | store MB/s | load MB/s | store records/s | load records/s |\n");
+    std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    std::vector<double> store;
+    std::vector<double> load;
+    for (const Row& row : rows) {
+        store.push_back(Median(row.stores));
+        load.push_back(Median(row.loads));
+        const double mb = static_cast<double>(row.bytes) / 1e6;
+        std::printf("| %s | %zu | %.0f | %.0f | %.2fM | %.2fM |\n", row.name, row.bytes,
+                    mb / store.back(), mb / load.back(),
+                    static_cast<double>(records) / store.back() / 1e6,
+                    static_cast<double>(records) / load.back() / 1e6);
+    }
+    if (rows.size() == 3) {
+        std::printf("\nrecords/s, xsock vs cereal: store %.2fx, load %.2fx\n", store[1] / store[0],
+                    load[1] / load[0]);
+        std::printf("time, xsock vs hand-written: store %.2fx, load %.2fx\n", store[0] / store[2],
+                    load[0] / load[2]);
+    }
+    return 0;
+}
