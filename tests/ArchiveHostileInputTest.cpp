@@ -379,6 +379,22 @@ BOOST_AUTO_TEST_CASE(SmartPointersRefuseObjectsTheyCannotOwn) {
     BOOST_TEST(gLive == 1);
 }
 
+// A sender that reuses an address (a stack message sent in a loop) writes a
+// back-reference, by MFC's rules; a reader that owns each message through a
+// unique_ptr has already destroyed the first one. The reference must be
+// refused without touching the destroyed object.
+BOOST_AUTO_TEST_CASE(AReferenceToAnObjectAUniquePtrOwnedIsRefusedWithoutTouchingIt) {
+    Leaf leaf;
+    const Bytes twice = Store([&](Archive& ar) { ar << &leaf << &leaf; });
+    BOOST_TEST(LoadCause(twice, [](Archive& ar) {
+                   for (int i = 0; i < 2; ++i) {
+                       std::unique_ptr<Leaf> message;
+                       ar >> message;  // destroyed at the end of each round
+                   }
+               }) == ArchiveException::badIndex);
+    BOOST_TEST(gLive == 1);
+}
+
 BOOST_AUTO_TEST_CASE(AnObjectWhoseLoadFailedCanNeverBeReferencedAgain) {
     // A Fragile that refuses its data (index 2), then a reference to it.
     const Bytes bytes = Hex("FFFF 0100 0700 46726167696C65 FFFFFFFF  0200");

@@ -248,6 +248,12 @@ Archive::LoadedObject Archive::LoadObject(const RuntimeClass* requested, TypeChe
             throw ArchiveException(ArchiveException::badIndex,
                                    "object index " + std::to_string(tag) + " names no object");
         }
+        // Before touching the object: one a unique_ptr already took may have
+        // been destroyed by its owner since.
+        if (ownership == Ownership::unique) {
+            throw ArchiveException(ArchiveException::badIndex,
+                                   "a unique_ptr cannot own an object already loaded");
+        }
         auto* object = static_cast<Object*>(const_cast<void*>(entry->pointer));
         if ((requested != nullptr && !object->IsKindOf(requested)) ||
             (accepts != nullptr && !accepts(object))) {
@@ -255,10 +261,6 @@ Archive::LoadedObject Archive::LoadObject(const RuntimeClass* requested, TypeChe
                                    std::string("object index ") + std::to_string(tag) + " is a " +
                                        object->GetRuntimeClass()->Name() +
                                        ", not the class asked for");
-        }
-        if (ownership == Ownership::unique) {
-            throw ArchiveException(ArchiveException::badIndex,
-                                   "a unique_ptr cannot own an object already loaded");
         }
         if (ownership == Ownership::shared) {
             const std::shared_ptr<Object>* shared = table.Shared(tag);
