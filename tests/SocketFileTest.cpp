@@ -7,6 +7,7 @@
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
 
+#include "BlockingSupport.h"
 #include "TestSupport.h"
 
 #include <atomic>
@@ -45,16 +46,6 @@ ChatLine Line(int i) {
     return ChatLine(
         "peer", "line " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 97), '.'),
         i);
-}
-
-unsigned TryListen(Socket& listener) {
-    std::string host;
-    unsigned port = 0;
-    if (!listener.Create(0, SOCK_STREAM, "127.0.0.1") || !listener.Listen() ||
-        !listener.GetSockName(host, port)) {
-        return 0;
-    }
-    return port;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // pumping, cancellation, deadlines; on every backend.
 #include <xsock/Socket.h>
 
+#include "BlockingSupport.h"
 #include "TestSupport.h"
 
 #include <atomic>
@@ -32,25 +33,6 @@ class PumpedSocket : public Socket {
         return false;
     }
 };
-
-// Listens on 127.0.0.1 with a free port; 0 on failure. No assertions here:
-// these run on worker threads too, where Boost.Test must not be called.
-unsigned TryListen(Socket& listener) {
-    std::string host;
-    unsigned port = 0;
-    if (!listener.Create(0, SOCK_STREAM, "127.0.0.1") || !listener.Listen() ||
-        !listener.GetSockName(host, port)) {
-        return 0;
-    }
-    return port;
-}
-
-// A connected pair of Sockets on the calling thread.
-bool TryPair(Socket& listener, Socket& client, Socket& server) {
-    unsigned port = TryListen(listener);
-    return port != 0 && client.Create() && client.Connect("127.0.0.1", port) &&
-           listener.Accept(server);
-}
 
 unsigned ListenBlocking(Socket& listener) {
     unsigned port = TryListen(listener);
