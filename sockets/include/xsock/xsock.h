@@ -3,11 +3,11 @@
 
 #include <xsock/Archive.h>
 #include <xsock/ArchiveException.h>
+#include <xsock/AsyncSocket.h>
 #include <xsock/ByteOrder.h>
 #include <xsock/File.h>
 #include <xsock/Object.h>
-#include <xsock/AsyncSocket.h>
 #include <xsock/Socket.h>
-#include <xsock/SocketFile.h>
 #include <xsock/SocketAddress.h>
+#include <xsock/SocketFile.h>
 #include <xsock/SocketLoop.h>
