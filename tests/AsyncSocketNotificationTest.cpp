@@ -120,8 +120,7 @@ BOOST_DATA_TEST_CASE(OnReceiveNotRepeatedUntilReceive, data::make(kAllBackends),
     RawSocket peer;
     peer.Connect(port);
     Probe server;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(server));
+    AcceptNext(loop, listener, server);
     peer.SendAll("hello");
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
     Spin(loop);
@@ -172,8 +171,7 @@ BOOST_DATA_TEST_CASE(OnCloseOnlyAfterPendingDataWasRead, data::make(kAllBackends
     RawSocket peer;
     peer.Connect(port);
     Probe server;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(server));
+    AcceptNext(loop, listener, server);
     peer.SendAll("last words");
     peer.Close();
 
@@ -221,8 +219,7 @@ BOOST_DATA_TEST_CASE(OnCloseReportsResetAfterAbortiveClose, data::make(kAllBacke
     RawSocket peer;
     peer.Connect(port);
     Probe server;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(server));
+    AcceptNext(loop, listener, server);
     peer.Reset();
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.close == 1; }));
     BOOST_CHECK_EQUAL(server.closeError, ECONNRESET);
@@ -260,8 +257,7 @@ BOOST_DATA_TEST_CASE(OnOutOfBandDataUntilItIsRead, data::make(kAllBackends), bac
     RawSocket peer;
     peer.Connect(port);
     Probe server;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(server));
+    AcceptNext(loop, listener, server);
     peer.SendAll("!", MSG_OOB);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.oob == 1; }));
     Spin(loop);
@@ -312,8 +308,7 @@ BOOST_DATA_TEST_CASE(EventsOutsideTheMaskAreNotDelivered, data::make(kAllBackend
     BOOST_REQUIRE(client.Create(0, SOCK_STREAM, FD_READ | FD_CLOSE));
     client.Connect("127.0.0.1", port);
     Probe server;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(server));
+    AcceptNext(loop, listener, server);
     BOOST_REQUIRE_EQUAL(server.Send("hi", 2), 2);
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.receive == 1; }));
     BOOST_CHECK_EQUAL(client.counts.connect, 0);

@@ -124,11 +124,7 @@ BOOST_DATA_TEST_CASE(MfcStyleArchivesBetweenTwoThreads, data::make(kAllBackends)
 BOOST_DATA_TEST_CASE(ArchiveCompatibleReadTakesOneReceive, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Socket listener, client, server;
-    unsigned port = TryListen(listener);
-    BOOST_REQUIRE(port != 0);
-    BOOST_REQUIRE(client.Create());
-    BOOST_REQUIRE(client.Connect("127.0.0.1", port));
-    BOOST_REQUIRE(listener.Accept(server));
+    BOOST_REQUIRE(TryPair(listener, client, server));
     BOOST_REQUIRE_EQUAL(client.Send("abc", 3), 3);
 
     SocketFile compatible(&server);
@@ -161,11 +157,7 @@ BOOST_DATA_TEST_CASE(PeerCloseEndsTheDataAndTheArchiveSaysEndOfFile, data::make(
                      backend) {
     SocketLoop loop({backend});
     Socket listener, client, server;
-    unsigned port = TryListen(listener);
-    BOOST_REQUIRE(port != 0);
-    BOOST_REQUIRE(client.Create());
-    BOOST_REQUIRE(client.Connect("127.0.0.1", port));
-    BOOST_REQUIRE(listener.Accept(server));
+    BOOST_REQUIRE(TryPair(listener, client, server));
     {
         SocketFile file(&client);
         Archive out(file, Archive::store);
@@ -190,11 +182,7 @@ BOOST_DATA_TEST_CASE(PeerCloseEndsTheDataAndTheArchiveSaysEndOfFile, data::make(
 BOOST_AUTO_TEST_CASE(SocketErrorsAndPositioningThrowFileException) {
     SocketLoop loop;
     Socket listener, client, server;
-    unsigned port = TryListen(listener);
-    BOOST_REQUIRE(port != 0);
-    BOOST_REQUIRE(client.Create());
-    BOOST_REQUIRE(client.Connect("127.0.0.1", port));
-    BOOST_REQUIRE(listener.Accept(server));
+    BOOST_REQUIRE(TryPair(listener, client, server));
     SocketFile file(&server);
     BOOST_CHECK(!file.CanSeek());
     BOOST_CHECK_THROW(file.Seek(0, File::begin), FileException);
@@ -254,8 +242,7 @@ BOOST_DATA_TEST_CASE(TransactionalReadsOverAsyncSocket, data::make(kAllBackends)
     BOOST_REQUIRE(reader.Create());
     reader.Connect("127.0.0.1", port);
     Probe sender;
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
-    BOOST_REQUIRE(listener.Accept(sender));
+    AcceptNext(loop, listener, sender);
 
     // The sender's messages: distinct objects written by one storing archive
     // as MFC would (one archive keeps one object map, so each message must be

@@ -104,6 +104,12 @@ inline unsigned Listen(AsyncSocket& listener, const char* address = "127.0.0.1",
     return port;
 }
 
+// Accepts the next connection waiting on `listener` into `server`.
+inline void AcceptNext(SocketLoop& loop, AsyncSocket& listener, AsyncSocket& server) {
+    BOOST_REQUIRE_MESSAGE(RunUntil(loop, [&] { return listener.Accept(server); }),
+                          "no connection to accept: " << AsyncSocket::GetLastErrorCode().message());
+}
+
 // Connects `client` to `listener` and accepts into `server`, running the loop
 // until both ends are usable and the client's OnConnect has been delivered.
 inline void ConnectPair(SocketLoop& loop, Probe& listener, Probe& client, Probe& server,
@@ -112,6 +118,7 @@ inline void ConnectPair(SocketLoop& loop, Probe& listener, Probe& client, Probe&
     BOOST_REQUIRE(client.Create(0, SOCK_STREAM, FD_ALL, address));
     bool started = client.Connect(address, port);
     BOOST_REQUIRE(started || AsyncSocket::GetLastError() == EWOULDBLOCK);
+    // Accept after OnAccept, as MFC code does; tests count on it having fired.
     BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
     BOOST_REQUIRE(listener.Accept(server));
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.connect > 0; }));
@@ -183,12 +190,6 @@ inline void AwaitReady(int fd, short events) {
         n = ::poll(&entry, 1, static_cast<int>(kDeadline.count()));
     } while (n < 0 && errno == EINTR);
     BOOST_REQUIRE_MESSAGE(n == 1, "descriptor " << fd << " never became ready");
-}
-
-// Accepts the next connection waiting on `listener` into `server`.
-inline void AcceptNext(SocketLoop& loop, AsyncSocket& listener, AsyncSocket& server) {
-    BOOST_REQUIRE_MESSAGE(RunUntil(loop, [&] { return listener.Accept(server); }),
-                          "no connection to accept: " << AsyncSocket::GetLastErrorCode().message());
 }
 
 // The raw peer of a socket that was closed sees the connection end: an orderly
