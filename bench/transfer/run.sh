@@ -18,6 +18,7 @@
 # Needs socat (Debian: socat); nc (netcat-openbsd) and openssl are optional.
 # Not a test: CTest never runs it.
 set -euo pipefail
+shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../../build/demo/transfer/xsock-transfer}
 size_mib=${2:-1024}
@@ -58,7 +59,8 @@ cat "$src" >/dev/null  # the same warm page cache for every contender
 bytes=$(stat -c %s "$src")
 
 run_xsock() {
-    rm -rf "$work/dst" && mkdir "$work/dst"
+    # A fresh folder and logs: a log left from the last run would give its port.
+    rm -rf "$work/dst" "$work"/*.log && mkdir "$work/dst"
     "$bin" serve --dir "$work/dst" --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
     local server=$!
     pids+=("$server")
@@ -71,11 +73,12 @@ run_xsock() {
     kill "$server"
     wait "$server" 2>/dev/null || true
     [ "$(stat -c %s "$work/dst/source.bin")" = "$bytes" ] || { echo "xsock-transfer lost bytes" >&2; exit 1; }
-    awk "BEGIN { print $end - $start }"
+    elapsed=$(awk "BEGIN { print $end - $start }")
 }
 
 run_socat() {
-    rm -rf "$work/dst" && mkdir "$work/dst"
+    # A fresh folder and logs: a log left from the last run would give its port.
+    rm -rf "$work/dst" "$work"/*.log && mkdir "$work/dst"
     socat -d -d -u TCP-LISTEN:0,bind=127.0.0.1 "CREATE:$work/dst/copy.bin" 2>"$work/socat.log" &
     local receiver=$!
     pids+=("$receiver")
@@ -87,12 +90,13 @@ run_socat() {
     wait "$receiver"
     end=$(now)
     [ "$(stat -c %s "$work/dst/copy.bin")" = "$bytes" ] || { echo "socat lost bytes" >&2; exit 1; }
-    awk "BEGIN { print $end - $start }"
+    elapsed=$(awk "BEGIN { print $end - $start }")
 }
 
 # netcat-openbsd cannot report a port it picked, so a port socat just freed is used.
 run_nc() {
-    rm -rf "$work/dst" && mkdir "$work/dst"
+    # A fresh folder and logs: a log left from the last run would give its port.
+    rm -rf "$work/dst" "$work"/*.log && mkdir "$work/dst"
     socat -d -d TCP-LISTEN:0,bind=127.0.0.1 - 2>"$work/probe.log" </dev/null &
     local probe=$!
     local port
@@ -110,7 +114,7 @@ run_nc() {
     wait "$receiver"
     end=$(now)
     [ "$(stat -c %s "$work/dst/copy.bin")" = "$bytes" ] || { echo "nc lost bytes" >&2; exit 1; }
-    awk "BEGIN { print $end - $start }"
+    elapsed=$(awk "BEGIN { print $end - $start }")
 }
 
 run_sha256() {
@@ -118,7 +122,7 @@ run_sha256() {
     start=$(now)
     openssl dgst -sha256 "$src" >/dev/null
     end=$(now)
-    awk "BEGIN { print $end - $start }"
+    elapsed=$(awk "BEGIN { print $end - $start }")
 }
 
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
@@ -129,7 +133,8 @@ command -v openssl >/dev/null && contenders+=(sha256)
 declare -A seconds
 for ((run = 1; run <= runs; ++run)); do
     for contender in "${contenders[@]}"; do
-        t=$("run_$contender")
+        "run_$contender"  # sets $elapsed; not in a subshell, so cleanup sees its processes
+        t=$elapsed
         seconds[$contender]="${seconds[$contender]:-} $t"
         printf 'run %d  %-7s %.3f s\n' "$run" "$contender" "$t"
     done

@@ -9,8 +9,10 @@ namespace transfer {
 
 namespace {
 
-// Paths are short; a hostile length is refused before anything is allocated.
+// Paths and messages are short; a hostile length is refused before anything
+// is allocated. A message may quote a path twice and two digests.
 constexpr std::uint64_t kMaxPathBytes = 4096;
+constexpr std::uint64_t kMaxMessageBytes = 16384;
 
 void ExchangeDigest(xsock::Archive& ar, Digest& digest) {
     if (ar.IsStoring()) {
@@ -20,17 +22,17 @@ void ExchangeDigest(xsock::Archive& ar, Digest& digest) {
     }
 }
 
-void ExchangePath(xsock::Archive& ar, std::string& path) {
+void ExchangeText(xsock::Archive& ar, std::string& text, std::uint64_t maxBytes) {
     if (ar.IsStoring()) {
-        ar << path;
+        ar << text;
         return;
     }
     xsock::Archive::Limits limits = ar.GetLimits();
     xsock::Archive::Limits strict = limits;
-    strict.maxStringLength = kMaxPathBytes;
+    strict.maxStringLength = maxBytes;
     ar.SetLimits(strict);
     try {
-        ar >> path;
+        ar >> text;
     } catch (...) {
         ar.SetLimits(limits);
         throw;
@@ -41,12 +43,12 @@ void ExchangePath(xsock::Archive& ar, std::string& path) {
 }  // namespace
 
 void FileHeader::Serialize(xsock::Archive& ar) {
-    ExchangePath(ar, path);
+    ExchangeText(ar, path, kMaxPathBytes);
     ar.Exchange(size, mode, mtimeSeconds, mtimeNanoseconds);
 }
 
 void DirectoryEntry::Serialize(xsock::Archive& ar) {
-    ExchangePath(ar, path);
+    ExchangeText(ar, path, kMaxPathBytes);
     ar.Exchange(mode);
 }
 
@@ -83,7 +85,7 @@ void FileDone::Serialize(xsock::Archive& ar) {
 
 void Result::Serialize(xsock::Archive& ar) {
     ar.Exchange(ok);
-    ExchangePath(ar, message);
+    ExchangeText(ar, message, kMaxMessageBytes);
 }
 
 void Store(xsock::Archive& ar, const xsock::Object& message) {

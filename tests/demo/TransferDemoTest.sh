@@ -152,6 +152,23 @@ escape)
     "$bin" send "$work/payload" --as inside/ok.txt --to "127.0.0.1:$port" >/dev/null ||
         fail "the server stopped serving after the refusals"
     cmp "$work/payload" "$work/dst/inside/ok.txt"
+
+    # In a folder: the refused entry is reported, the others still arrive,
+    # and a symbolic link in the sender's tree is skipped, not followed.
+    mkdir -p "$work/mixed"
+    printf 'a\n' >"$work/mixed/a.txt"
+    printf 'b\n' >"$work/mixed/b.xsock-part"
+    printf 'c\n' >"$work/mixed/c.txt"
+    ln -s "$work/outside/target" "$work/mixed/link"
+    if "$bin" send "$work/mixed" --to "127.0.0.1:$port" >"$work/mixed.log" 2>&1; then
+        fail "a folder with a refused entry exited 0"
+    fi
+    grep -q "mixed/b.xsock-part: the server refused it" "$work/mixed.log" || fail "no refusal in the folder"
+    grep -q "skipping .*/mixed/link: symbolic links are not sent" "$work/mixed.log" ||
+        fail "the link was not reported as skipped"
+    cmp "$work/mixed/a.txt" "$work/dst/mixed/a.txt" && cmp "$work/mixed/c.txt" "$work/dst/mixed/c.txt" ||
+        fail "the acceptable files in the folder did not arrive"
+    [ ! -e "$work/dst/mixed/link" ] || fail "the link was sent"
     echo "escape: all ${#attempts[@]} attempts refused, the server still serves"
     ;;
 errors)
