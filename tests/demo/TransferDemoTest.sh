@@ -14,6 +14,8 @@
 #   escape   every way out of the folder ('..', absolute, empty components,
 #            symbolic links for folders, files and part files) is refused,
 #            nothing appears outside, and the server keeps serving
+#   concurrent
+#            a second sender is served while a first one is still sending
 #   errors   connection refused, a missing folder, a server that cannot write
 #            (file-size limit: the error reaches the sender), a partial copy
 #            that no longer matches the source (the sender starts over), --help
@@ -171,8 +173,25 @@ escape)
     [ ! -e "$work/dst/mixed/link" ] || fail "the link was sent"
     echo "escape: all ${#attempts[@]} attempts refused, the server still serves"
     ;;
+concurrent)
+    mkdir -p "$work/dst"
+    head -c $((20 << 20)) /dev/urandom >"$work/slow.bin"
+    printf 'quick\n' >"$work/quick.txt"
+    start_server server "$work/dst"
+    "$bin" send "$work/slow.bin" --limit-rate 10M --to "127.0.0.1:$port" >"$work/slow.log" 2>&1 &
+    slow=$!
+    pids+=("$slow")
+    wait_for "the slow file to start arriving" part_at_least "$work/dst/.slow.bin.xsock-part" 1
+    "$bin" send "$work/quick.txt" --to "127.0.0.1:$port" >/dev/null || fail "the second sender failed"
+    cmp "$work/quick.txt" "$work/dst/quick.txt" || fail "the second sender's file differs"
+    [ -e "$work/dst/.slow.bin.xsock-part" ] && [ ! -e "$work/dst/slow.bin" ] ||
+        fail "the slow file finished first: the second sender was not served alongside it"
+    wait "$slow" || fail "the slow sender exited $?"
+    cmp "$work/slow.bin" "$work/dst/slow.bin" || fail "the slow file differs"
+    echo "concurrent: a second sender was served while the first was still sending"
+    ;;
 errors)
-    mkdir -p "$work/dst" "$work/small"
+    mkdir -p "$work/dst"
     printf 'x\n' >"$work/small.txt"
     "$bin" serve --help | grep -q "usage: xsock-transfer serve" || fail "serve --help"
     "$bin" send --help | grep -q "usage: xsock-transfer send" || fail "send --help"
