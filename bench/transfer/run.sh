@@ -14,7 +14,8 @@
 #   sha256          `openssl dgst -sha256` of the file alone: the checksum's own
 #                   speed on this CPU, the ceiling for any transfer that hashes
 # and prints the medians as MB/s (10^6 bytes per second) with the ratio to
-# socat. Every copy is written to disk in the same folder, as the server's is.
+# socat, and the CPU seconds (user + system) that both ends used together,
+# which a busy shared machine disturbs less than the wall-clock time. Every copy is written to disk in the same folder, as the server's is.
 # Needs socat (Debian: socat); nc (netcat-openbsd) and openssl are optional.
 # Not a test: CTest never runs it.
 set -euo pipefail
@@ -125,18 +126,30 @@ run_sha256() {
     elapsed=$(awk "BEGIN { print $end - $start }")
 }
 
+# Sets $cpu to the user + system seconds of every child this shell has waited
+# for so far (bash's `times`, which must run in this shell, not a subshell).
+cpu_now() {
+    times >"$work/times.txt"
+    cpu=$(awk 'function s(t, p) { split(t, p, /[ms]/); return p[1] * 60 + p[2] }
+               NR == 2 { print s($1) + s($2) }' "$work/times.txt")
+}
+
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 contenders=(xsock socat)
 command -v nc >/dev/null && nc -h 2>&1 | grep -q -- '-N' && contenders+=(nc)
 command -v openssl >/dev/null && contenders+=(sha256)
-declare -A seconds
+declare -A seconds cpus
 for ((run = 1; run <= runs; ++run)); do
     for contender in "${contenders[@]}"; do
+        cpu_now
+        before=$cpu
         "run_$contender"  # sets $elapsed; not in a subshell, so cleanup sees its processes
-        t=$elapsed
-        seconds[$contender]="${seconds[$contender]:-} $t"
-        printf 'run %d  %-7s %.3f s\n' "$run" "$contender" "$t"
+        cpu_now
+        used=$(awk "BEGIN { print $cpu - $before }")
+        seconds[$contender]="${seconds[$contender]:-} $elapsed"
+        cpus[$contender]="${cpus[$contender]:-} $used"
+        printf 'run %d  %-7s %.3f s  (%.2f s CPU)\n' "$run" "$contender" "$elapsed" "$used"
     done
 done
 
@@ -145,7 +158,7 @@ printf '%s MiB over 127.0.0.1, median of %d runs, on %s (%s cores)\n' "$size_mib
     "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)" "$(nproc)"
 # shellcheck disable=SC2086
 socat_s=$(median ${seconds[socat]})
-printf '%-34s %10s %10s %10s\n' "what" "seconds" "MB/s" "vs socat"
+printf '%-34s %10s %10s %10s %12s\n' "what" "seconds" "MB/s" "vs socat" "CPU s, all"
 for contender in "${contenders[@]}"; do
     # shellcheck disable=SC2086
     s=$(median ${seconds[$contender]})
@@ -155,6 +168,8 @@ for contender in "${contenders[@]}"; do
     nc) label="nc byte copy" ;;
     sha256) label="SHA-256 alone (openssl dgst)" ;;
     esac
-    printf '%-34s %10.3f %10.1f %9.2fx\n' "$label" "$s" "$(awk "BEGIN { print $bytes / $s / 1000000 }")" \
-        "$(awk "BEGIN { print $socat_s / $s }")"
+    # shellcheck disable=SC2086
+    c=$(median ${cpus[$contender]})
+    printf '%-34s %10.3f %10.1f %9.2fx %12.2f\n' "$label" "$s" \
+        "$(awk "BEGIN { print $bytes / $s / 1000000 }")" "$(awk "BEGIN { print $socat_s / $s }")" "$c"
 done
