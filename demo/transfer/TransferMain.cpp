@@ -53,7 +53,7 @@ const char kSendHelp[] =
     "                     server checks NAME, which is also how its checks are tested\n"
     "  --limit-rate RATE  at most RATE bytes per second (suffix k, M or G), for\n"
     "                     sharing a link or for interrupting a transfer in a test\n"
-    "  --timeout SEC      give up when one network call waits this long (default 60,\n"
+    "  --timeout SEC      give up when one network call waits this long (default 300,\n"
     "                     0: never)\n";
 
 const char kUsage[] =
@@ -152,7 +152,7 @@ int Serve(int argc, char** argv) {
 
 int Send(int argc, char** argv) {
     transfer::SendOptions options;
-    options.timeout = std::chrono::seconds(60);
+    options.timeout = std::chrono::seconds(300);
     bool haveTo = false;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
