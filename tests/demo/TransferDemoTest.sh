@@ -106,7 +106,7 @@ large)
 
     # Slow the sender down so it is surely still sending when it is killed.
     part="$work/dst/.again.bin.xsock-part"
-    "$bin" send "$work/big.bin" --as again.bin --limit-rate 20M --to "127.0.0.1:$port" \
+    "$bin" send "$work/big.bin" --as again.bin --limit-rate 10M --to "127.0.0.1:$port" \
         >"$work/killed.log" 2>&1 &
     sender=$!
     pids+=("$sender")
@@ -178,7 +178,7 @@ concurrent)
     head -c $((20 << 20)) /dev/urandom >"$work/slow.bin"
     printf 'quick\n' >"$work/quick.txt"
     start_server server "$work/dst"
-    "$bin" send "$work/slow.bin" --limit-rate 10M --to "127.0.0.1:$port" >"$work/slow.log" 2>&1 &
+    "$bin" send "$work/slow.bin" --limit-rate 5M --to "127.0.0.1:$port" >"$work/slow.log" 2>&1 &
     slow=$!
     pids+=("$slow")
     wait_for "the slow file to start arriving" part_at_least "$work/dst/.slow.bin.xsock-part" 1
@@ -226,7 +226,7 @@ errors)
 
     # A partial copy from an older version of the file: the sender starts over.
     start_server server "$work/dst"
-    head -c $((8 << 20)) /dev/urandom >"$work/changing.bin"
+    head -c $((16 << 20)) /dev/urandom >"$work/changing.bin"
     part="$work/dst/.changing.bin.xsock-part"
     "$bin" send "$work/changing.bin" --limit-rate 2M --to "127.0.0.1:$port" >/dev/null 2>&1 &
     sender=$!
@@ -239,7 +239,7 @@ errors)
     "$bin" send "$work/changing.bin" --to "127.0.0.1:$port" >"$work/restart.log" 2>&1 ||
         fail "the send after a change exited $?"
     grep -q "restarting changing.bin" "$work/restart.log" || fail "the sender did not start over"
-    grep -q "^sent changing.bin (8388608 bytes, " "$work/restart.log" || fail "no sent line"
+    grep -q "^sent changing.bin (16777216 bytes, " "$work/restart.log" || fail "no sent line"
     if grep -q "resumed at" "$work/restart.log"; then fail "a changed file was resumed"; fi
     cmp "$work/changing.bin" "$work/dst/changing.bin" || fail "the restarted file differs"
     echo "errors: missing folder, refused connection, write error, changed source all reported"
