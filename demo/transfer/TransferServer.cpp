@@ -21,6 +21,9 @@ namespace transfer {
 
 namespace {
 
+// One thread each; a flood of connections must not become a flood of threads.
+constexpr std::size_t kMaxSenders = 64;
+
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
 // rwx so that the folder's contents, sent after it, can still be written.
 std::string MakeDirectory(int root, const DirectoryEntry& entry) {
@@ -92,6 +95,11 @@ int TransferServer::Run() {
             return 1;
         }
         JoinFinished();
+        if (workers_.size() >= kMaxSenders) {
+            log_("turned away " + peer.ToString() + ": already serving " +
+                 std::to_string(kMaxSenders) + " senders");
+            continue;  // `connection` closes as it goes out of scope
+        }
         xsock::SOCKET handle = connection.Detach();
         auto finished = std::make_shared<std::atomic<bool>>(false);
         workers_.push_back({std::thread([this, handle, finished, name = peer.ToString()] {

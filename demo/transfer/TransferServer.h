@@ -10,7 +10,8 @@
 // write or a resume's re-hash from holding up anyone else, and use both
 // cores. The listener accepts on the main thread and hands each connection's
 // descriptor to its worker with Detach/Attach, as README "Moving sockets
-// between threads" describes.
+// between threads" describes. At most 64 senders are served at once; a
+// connection beyond that is closed at once and logged.
 //
 // Errors: a refused or failed file is reported to its sender and logged; a
 // broken connection ends only that session. Start fails (false, with a
