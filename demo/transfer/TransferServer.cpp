@@ -91,13 +91,13 @@ int TransferServer::Run() {
             if (error == EMFILE || error == ENFILE || error == ECONNABORTED) {
                 continue;  // the library holds OnAccept back; the connection waits
             }
-            log_("accept failed: " + xsock::AsyncSocket::GetLastErrorCode().message());
+            Say("accept failed: " + xsock::AsyncSocket::GetLastErrorCode().message());
             return 1;
         }
         JoinFinished();
         if (workers_.size() >= kMaxSenders) {
-            log_("turned away " + peer.ToString() + ": already serving " +
-                 std::to_string(kMaxSenders) + " senders");
+            Say("turned away " + peer.ToString() + ": already serving " +
+                std::to_string(kMaxSenders) + " senders");
             continue;  // `connection` closes as it goes out of scope
         }
         xsock::SOCKET handle = connection.Detach();
@@ -108,6 +108,11 @@ int TransferServer::Run() {
                             }),
                             finished});
     }
+}
+
+void TransferServer::Say(const std::string& line) {
+    std::lock_guard lock(logMutex_);
+    log_(line);
 }
 
 void TransferServer::JoinFinished() {
@@ -122,15 +127,11 @@ void TransferServer::JoinFinished() {
 }
 
 void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
-    auto log = [&](const std::string& line) {
-        std::lock_guard lock(logMutex_);
-        log_(line);
-    };
     xsock::SocketLoop loop;  // this thread's own
     xsock::Socket socket;
     if (!socket.Attach(handle)) {
         ::close(handle);
-        log("cannot take over the connection from " + peer + ": " +
+        Say("cannot take over the connection from " + peer + ": " +
             xsock::AsyncSocket::GetLastErrorCode().message());
         return;
     }
@@ -138,15 +139,11 @@ void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
     try {
         Session(socket, peer);
     } catch (const std::exception& e) {
-        log("connection from " + peer + " ended: " + e.what());
+        Say("connection from " + peer + " ended: " + e.what());
     }
 }
 
 void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
-    auto log = [&](const std::string& line) {
-        std::lock_guard lock(logMutex_);
-        log_(line);
-    };
     xsock::SocketFile file(&socket);
     xsock::Archive in(file, xsock::Archive::load, 1 << 16);
     xsock::Archive out(file, xsock::Archive::store);
@@ -166,7 +163,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
             entry.Serialize(in);
             std::string problem = MakeDirectory(root_.Get(), entry);
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
-            log(problem.empty() ? "folder " + entry.path + " from " + peer
+            Say(problem.empty() ? "folder " + entry.path + " from " + peer
                                 : "refused '" + entry.path + "' from " + peer + ": " + problem);
             continue;
         }
@@ -178,7 +175,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
         PartFile part;
         if (std::string problem = part.Open(root_.Get(), header); !problem.empty()) {
             Reply(out, false, problem);
-            log("refused '" + header.path + "' from " + peer + ": " + problem);
+            Say("refused '" + header.path + "' from " + peer + ": " + problem);
             continue;
         }
         ResumeOffset resume;
@@ -196,7 +193,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
                 part.Write(chunk.bytes.data(), chunk.bytes.size());
             }
         } catch (const std::exception& e) {
-            log("interrupted '" + header.path + "' from " + peer + " at " +
+            Say("interrupted '" + header.path + "' from " + peer + " at " +
                 std::to_string(part.Position()) + " of " + std::to_string(header.size) +
                 " bytes (kept for a resume): " + e.what());
             return;
@@ -209,7 +206,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);
-        log(problem.empty() ? "received " + header.path + " (" + std::to_string(header.size) +
+        Say(problem.empty() ? "received " + header.path + " (" + std::to_string(header.size) +
                                   " bytes" + resumed + ") from " + peer
                             : "failed '" + header.path + "' from " + peer + ": " + problem);
     }

@@ -56,6 +56,8 @@ class TransferServer {
     void Serve(xsock::SOCKET handle, std::string peer);
     void Session(xsock::Socket& socket, const std::string& peer);
     void JoinFinished();
+    // log_ for every thread, one line at a time.
+    void Say(const std::string& line);
 
     std::string folder_;
     Descriptor root_;
