@@ -1,0 +1,101 @@
+// The path checks and the openat walk behind PathSafety.h.
+#include "PathSafety.h"
+
+#include "TransferProtocol.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace transfer {
+
+namespace {
+
+bool EndsWith(std::string_view text, std::string_view tail) {
+    return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
+}  // namespace
+
+std::string CheckRelativePath(std::string_view path) {
+    if (path.empty()) {
+        return "the path is empty";
+    }
+    if (path.find('\0') != std::string_view::npos) {
+        return "the path contains a NUL byte";
+    }
+    if (path.front() == '/') {
+        return "the path is absolute";
+    }
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t slash = path.find('/', start);
+        std::string_view component = path.substr(start, slash - start);
+        if (component.empty()) {
+            return "the path has an empty component";
+        }
+        if (component == "." || component == "..") {
+            return "the path has a '" + std::string(component) + "' component";
+        }
+        if (EndsWith(component, kPartSuffix)) {
+            return "names ending in " + std::string(kPartSuffix) + " are kept for partial files";
+        }
+        if (slash == std::string_view::npos) {
+            return {};
+        }
+        start = slash + 1;
+    }
+}
+
+std::vector<std::string> SplitPath(std::string_view path) {
+    std::vector<std::string> components;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t slash = path.find('/', start);
+        components.emplace_back(path.substr(start, slash - start));
+        if (slash == std::string_view::npos) {
+            return components;
+        }
+        start = slash + 1;
+    }
+}
+
+Descriptor OpenFolders(int root, const std::vector<std::string>& components, bool includeLast,
+                       std::string& error) {
+    Descriptor current(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!current.IsOpen()) {
+        error = std::string("cannot open the server's folder: ") + std::strerror(errno);
+        return {};
+    }
+    std::size_t count = components.size() - (includeLast || components.empty() ? 0 : 1);
+    std::string walked;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::string& name = components[i];
+        walked += (walked.empty() ? "" : "/") + name;
+        if (::mkdirat(current.Get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+            error = "cannot create folder '" + walked + "': " + std::strerror(errno);
+            return {};
+        }
+        Descriptor next(
+            ::openat(current.Get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!next.IsOpen()) {
+            int cause = errno;
+            struct stat info {};
+            bool link = ::fstatat(current.Get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        S_ISLNK(info.st_mode);
+            error = link ? "'" + walked + "' is a symbolic link, which is never followed"
+                         : "cannot open folder '" + walked + "': " + std::strerror(cause);
+            return {};
+        }
+        current = std::move(next);
+    }
+    return current;
+}
+
+std::string PartName(const std::string& name) {
+    return "." + name + kPartSuffix;
+}
+
+}  // namespace transfer

@@ -1,0 +1,39 @@
+// Path safety for the receiving side: a sender names files by paths relative
+// to the server's folder, and nothing it sends may reach outside that folder.
+//
+// CheckRelativePath refuses, before touching the disk, absolute paths, empty
+// paths and empty components ("a//b", "a/"), "." and ".." components, NUL
+// bytes, and names that end like a part file. OpenParent then walks the
+// folders one component at a time from a descriptor of the root with
+// openat(O_DIRECTORY | O_NOFOLLOW), creating missing ones, so a symbolic link
+// planted anywhere on the way (by a sender or by anyone with access to the
+// folder) fails the walk instead of being followed. Nothing here resolves a
+// path string against the root again after checking it.
+//
+// Errors: every function returns a reason a person can read, empty on success.
+#pragma once
+
+#include "Descriptor.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace transfer {
+
+// Empty if `path` is acceptable, otherwise why not.
+std::string CheckRelativePath(std::string_view path);
+
+// The components of a path that CheckRelativePath accepted.
+std::vector<std::string> SplitPath(std::string_view path);
+
+// Opens (creating as needed, mode 0755) every folder of `components` below
+// `root`, all of them when `includeLast`, else all but the last. On failure
+// returns a closed Descriptor and sets `error`.
+Descriptor OpenFolders(int root, const std::vector<std::string>& components, bool includeLast,
+                       std::string& error);
+
+// The hidden name a file is written under until its checksum matches.
+std::string PartName(const std::string& name);
+
+}  // namespace transfer

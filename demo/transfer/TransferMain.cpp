@@ -1,0 +1,220 @@
+// xsock-transfer: sends files and whole folders to a server that checks each
+// one's SHA-256 on arrival and resumes interrupted transfers.
+//
+//   xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]
+//   xsock-transfer send PATH... --to HOST:PORT [--as NAME] [--limit-rate RATE] [--timeout SEC]
+//
+// TransferProtocol.h describes the messages, TransferServer.h and
+// TransferSender.h the two sides.
+#include "TransferSender.h"
+#include "TransferServer.h"
+
+#include <xsock/SocketLoop.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace {
+
+constexpr unsigned kDefaultPort = 7070;
+
+const char kServeHelp[] =
+    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]\n"
+    "\n"
+    "Receives files and folders into DIR, which must exist. Prints the address it\n"
+    "listens on first, then one line per received, refused or interrupted entry.\n"
+    "\n"
+    "  --dir DIR          where received files go\n"
+    "  --listen ADDRESS   PORT (on 127.0.0.1), 0.0.0.0:PORT, [::1]:PORT, [::]:PORT;\n"
+    "                     port 0 picks a free one (default 127.0.0.1:7070)\n"
+    "  --timeout SEC      drop a sender that stays silent this long (default 300, 0: never)\n"
+    "\n"
+    "A file is written as DIR/.../.NAME.xsock-part and renamed to its name only\n"
+    "once its SHA-256 matches the sender's; sending it again after an interruption\n"
+    "resumes from what arrived. Absolute paths, '..', empty components and\n"
+    "symbolic links inside DIR are refused.\n";
+
+const char kSendHelp[] =
+    "usage: xsock-transfer send PATH... --to HOST:PORT [--as NAME] [--limit-rate RATE]\n"
+    "                           [--timeout SEC]\n"
+    "\n"
+    "Sends each file or folder (with everything in it) to a server started with\n"
+    "'xsock-transfer serve'. A file arrives as its own name, a folder as its name\n"
+    "with the same tree below it; symbolic links inside folders are skipped.\n"
+    "Prints one line per entry; shows a progress bar while stderr is a terminal.\n"
+    "Exit status: 0 when everything arrived, 1 if anything was refused or failed.\n"
+    "\n"
+    "  --to HOST:PORT     the server: 127.0.0.1:7070, [::1]:7070, localhost:7070\n"
+    "  --as NAME          store the one PATH under NAME ('a/b.txt') instead; the\n"
+    "                     server checks NAME, which is also how its checks are tested\n"
+    "  --limit-rate RATE  at most RATE bytes per second (suffix k, M or G), for\n"
+    "                     sharing a link or for interrupting a transfer in a test\n"
+    "  --timeout SEC      give up when one network call waits this long (default 300,\n"
+    "                     0: never)\n";
+
+const char kUsage[] =
+    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT]\n"
+    "       xsock-transfer send PATH... --to HOST:PORT\n"
+    "'xsock-transfer serve --help' and 'xsock-transfer send --help' say more.\n";
+
+std::optional<xsock::SocketAddress> ParseListen(const std::string& text) {
+    std::error_code error;
+    if (!text.empty() && text.size() <= 5 &&
+        text.find_first_not_of("0123456789") == std::string::npos) {
+        auto address = xsock::SocketAddress::FromHostAndPort(
+            "127.0.0.1", static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10)), error);
+        return error ? std::nullopt : std::optional(address);
+    }
+    auto address = xsock::SocketAddress::Parse(text, error);
+    return error ? std::nullopt : std::optional(address);
+}
+
+std::optional<long> ParseSeconds(const char* text) {
+    char* end = nullptr;
+    long value = std::strtol(text, &end, 10);
+    return end != text && *end == '\0' && value >= 0 ? std::optional(value) : std::nullopt;
+}
+
+std::optional<std::uint64_t> ParseRate(const std::string& text) {
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    std::string suffix = end;
+    double scale = suffix.empty()                   ? 1
+                   : suffix == "k" || suffix == "K" ? 1e3
+                   : suffix == "M"                  ? 1e6
+                   : suffix == "G"                  ? 1e9
+                                                    : -1;
+    if (end == text.c_str() || scale < 0 || value <= 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(value * scale);
+}
+
+int Bad(const std::string& message, const char* help) {
+    std::cerr << "xsock-transfer: " << message << "\n" << help;
+    return 2;
+}
+
+int Serve(int argc, char** argv) {
+    std::optional<std::string> dir;
+    xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
+    long timeout = 300;
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kServeHelp;
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            return Bad("unknown option or missing value: " + arg, kServeHelp);
+        }
+        if (arg == "--dir") {
+            dir = argv[++i];
+        } else if (arg == "--listen") {
+            auto parsed = ParseListen(argv[++i]);
+            if (!parsed) {
+                return Bad(std::string("bad address '") + argv[i] + "'", kServeHelp);
+            }
+            where = *parsed;
+        } else if (arg == "--timeout") {
+            auto seconds = ParseSeconds(argv[++i]);
+            if (!seconds) {
+                return Bad(std::string("bad timeout '") + argv[i] + "'", kServeHelp);
+            }
+            timeout = *seconds;
+        } else {
+            return Bad("unknown option " + arg, kServeHelp);
+        }
+    }
+    if (!dir) {
+        return Bad("serve needs --dir DIR", kServeHelp);
+    }
+    // A file-size limit makes write() fail with EFBIG, reported to the sender,
+    // instead of killing the server.
+    std::signal(SIGXFSZ, SIG_IGN);
+    xsock::SocketLoop loop;
+    transfer::TransferServer server(
+        *dir, std::chrono::seconds(timeout),
+        [](const std::string& line) { std::cout << line << std::endl; });
+    std::string error;
+    if (!server.Start(where, error)) {
+        std::cerr << "xsock-transfer: " << error << "\n";
+        return 1;
+    }
+    std::cout << "xsock-transfer serving " << *dir << " on " << server.LocalAddress().ToString()
+              << std::endl;
+    return server.Run();
+}
+
+int Send(int argc, char** argv) {
+    transfer::SendOptions options;
+    options.timeout = std::chrono::seconds(300);
+    bool haveTo = false;
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kSendHelp;
+            return 0;
+        }
+        if (arg.rfind("--", 0) != 0) {
+            options.paths.push_back(arg);
+            continue;
+        }
+        if (i + 1 >= argc) {
+            return Bad("unknown option or missing value: " + arg, kSendHelp);
+        }
+        if (arg == "--to") {
+            options.to = argv[++i];
+            haveTo = true;
+        } else if (arg == "--as") {
+            options.as = argv[++i];
+        } else if (arg == "--limit-rate") {
+            auto rate = ParseRate(argv[++i]);
+            if (!rate) {
+                return Bad(std::string("bad rate '") + argv[i] + "'", kSendHelp);
+            }
+            options.limitRate = *rate;
+        } else if (arg == "--timeout") {
+            auto seconds = ParseSeconds(argv[++i]);
+            if (!seconds) {
+                return Bad(std::string("bad timeout '") + argv[i] + "'", kSendHelp);
+            }
+            options.timeout = std::chrono::seconds(*seconds);
+        } else {
+            return Bad("unknown option " + arg, kSendHelp);
+        }
+    }
+    if (!haveTo) {
+        return Bad("send needs --to HOST:PORT", kSendHelp);
+    }
+    if (options.paths.empty()) {
+        return Bad("send needs at least one PATH", kSendHelp);
+    }
+    if (options.as && options.paths.size() != 1) {
+        return Bad("--as names a single PATH", kSendHelp);
+    }
+    xsock::SocketLoop loop;
+    return transfer::RunSender(options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string command = argc > 1 ? argv[1] : "";
+    if (command == "serve") {
+        return Serve(argc, argv);
+    }
+    if (command == "send") {
+        return Send(argc, argv);
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::cout << kUsage;
+        return 0;
+    }
+    std::cerr << kUsage;
+    return 2;
+}

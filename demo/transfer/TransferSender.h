@@ -1,0 +1,33 @@
+// The sending side of xsock-transfer: `xsock-transfer send PATH... --to HOST:PORT`.
+//
+// Written the way CSocket code is, top to bottom: a blocking xsock::Socket, a
+// SocketFile over it, and a loading and a storing Archive, one message after
+// the other as TransferProtocol.h lays them out. Each file is read once with
+// pread into one reused 1 MiB chunk, hashed, and sent straight from that
+// buffer (the archive hands large blocks to the socket without copying them).
+// Folders are walked without following symbolic links (they are skipped with
+// a warning); a folder is sent before its contents so empty folders arrive.
+//
+// Errors: the exit status is 0 when every entry arrived, 1 when any was
+// refused or failed or the connection broke, 2 for a bad address.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace transfer {
+
+struct SendOptions {
+    std::vector<std::string> paths;
+    std::string to;                       // HOST:PORT, [IPv6]:PORT
+    std::optional<std::string> as;        // the one PATH's name on the server
+    std::uint64_t limitRate = 0;          // bytes per second, 0 for none
+    std::chrono::milliseconds timeout{};  // per blocking call, 0 for none
+};
+
+int RunSender(const SendOptions& options);
+
+}  // namespace transfer

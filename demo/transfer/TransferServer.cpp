@@ -1,0 +1,215 @@
+// The server's accept loop and one connection's session.
+#include "TransferServer.h"
+
+#include "PartFile.h"
+#include "PathSafety.h"
+#include "TransferProtocol.h"
+
+#include <xsock/Archive.h>
+#include <xsock/FileException.h>
+#include <xsock/SocketFile.h>
+#include <xsock/SocketLoop.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace transfer {
+
+namespace {
+
+// One thread each; a flood of connections must not become a flood of threads.
+constexpr std::size_t kMaxSenders = 64;
+
+// Creates a DirectoryEntry's folders; empty on success. The owner keeps
+// rwx so that the folder's contents, sent after it, can still be written.
+std::string MakeDirectory(int root, const DirectoryEntry& entry) {
+    if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
+        return problem;
+    }
+    std::string problem;
+    Descriptor folder = OpenFolders(root, SplitPath(entry.path), true, problem);
+    if (!folder.IsOpen()) {
+        return problem;
+    }
+    if (::fchmod(folder.Get(), (entry.mode & 0777) | 0700) != 0) {
+        return "cannot set the mode of '" + entry.path + "': " + std::strerror(errno);
+    }
+    return {};
+}
+
+void Reply(xsock::Archive& out, bool ok, std::string message) {
+    Result result;
+    result.ok = ok;
+    result.message = std::move(message);
+    Store(out, result);
+    out.Flush();
+}
+
+}  // namespace
+
+TransferServer::TransferServer(std::string folder, std::chrono::milliseconds idleTimeout, Log log)
+    : folder_(std::move(folder)), idleTimeout_(idleTimeout), log_(std::move(log)) {}
+
+TransferServer::~TransferServer() {
+    for (Worker& worker : workers_) {
+        worker.thread.join();
+    }
+}
+
+bool TransferServer::Start(const xsock::SocketAddress& address, std::string& error) {
+    root_ = Descriptor(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_.IsOpen()) {
+        error = "cannot serve folder '" + folder_ + "': " + std::strerror(errno);
+        return false;
+    }
+    // On a Socket object the base's Socket() must be named through its class.
+    if (!listener_.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) ||
+        !listener_.SetReuseAddress(true) || !listener_.Bind(address) || !listener_.Listen()) {
+        error = "cannot listen on " + address.ToString() + ": " +
+                xsock::AsyncSocket::GetLastErrorCode().message();
+        return false;
+    }
+    return true;
+}
+
+xsock::SocketAddress TransferServer::LocalAddress() {
+    xsock::SocketAddress bound;
+    listener_.GetSockName(bound);
+    return bound;
+}
+
+int TransferServer::Run() {
+    for (;;) {
+        xsock::AsyncSocket connection;
+        xsock::SocketAddress peer;
+        if (!listener_.Accept(connection, &peer)) {
+            int error = xsock::AsyncSocket::GetLastError();
+            if (error == EMFILE || error == ENFILE || error == ECONNABORTED) {
+                continue;  // the library holds OnAccept back; the connection waits
+            }
+            Say("accept failed: " + xsock::AsyncSocket::GetLastErrorCode().message());
+            return 1;
+        }
+        JoinFinished();
+        if (workers_.size() >= kMaxSenders) {
+            Say("turned away " + peer.ToString() + ": already serving " +
+                std::to_string(kMaxSenders) + " senders");
+            continue;  // `connection` closes as it goes out of scope
+        }
+        xsock::SOCKET handle = connection.Detach();
+        auto finished = std::make_shared<std::atomic<bool>>(false);
+        workers_.push_back({std::thread([this, handle, finished, name = peer.ToString()] {
+                                Serve(handle, name);
+                                finished->store(true);
+                            }),
+                            finished});
+    }
+}
+
+void TransferServer::Say(const std::string& line) {
+    std::lock_guard lock(logMutex_);
+    log_(line);
+}
+
+void TransferServer::JoinFinished() {
+    for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->finished->load()) {
+            it->thread.join();
+            it = workers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
+    xsock::SocketLoop loop;  // this thread's own
+    xsock::Socket socket;
+    if (!socket.Attach(handle)) {
+        ::close(handle);
+        Say("cannot take over the connection from " + peer + ": " +
+            xsock::AsyncSocket::GetLastErrorCode().message());
+        return;
+    }
+    socket.SetTimeout(idleTimeout_);
+    try {
+        Session(socket, peer);
+    } catch (const std::exception& e) {
+        Say("connection from " + peer + " ended: " + e.what());
+    }
+}
+
+void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
+    xsock::SocketFile file(&socket);
+    xsock::Archive in(file, xsock::Archive::load, 1 << 16);
+    xsock::Archive out(file, xsock::Archive::store);
+    Chunk chunk;
+    for (;;) {
+        const xsock::RuntimeClass* cls = nullptr;
+        try {
+            cls = NextMessage(in);
+        } catch (const xsock::ArchiveException& e) {
+            if (e.m_cause == xsock::ArchiveException::endOfFile) {
+                return;  // the sender is done
+            }
+            throw;
+        }
+        if (cls == XSOCK_RUNTIME_CLASS(DirectoryEntry)) {
+            DirectoryEntry entry;
+            entry.Serialize(in);
+            std::string problem = MakeDirectory(root_.Get(), entry);
+            Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
+            Say(problem.empty() ? "folder " + entry.path + " from " + peer
+                                : "refused '" + entry.path + "' from " + peer + ": " + problem);
+            continue;
+        }
+        if (cls != XSOCK_RUNTIME_CLASS(FileHeader)) {
+            throw std::runtime_error(std::string("unexpected message ") + cls->Name());
+        }
+        FileHeader header;
+        header.Serialize(in);
+        PartFile part;
+        if (std::string problem = part.Open(root_.Get(), header); !problem.empty()) {
+            Reply(out, false, problem);
+            Say("refused '" + header.path + "' from " + peer + ": " + problem);
+            continue;
+        }
+        ResumeOffset resume;
+        resume.offset = part.Offset();
+        resume.prefix = part.PrefixDigest();
+        Store(out, resume);
+        out.Flush();
+        StartAt start;
+        Expect(in, start);
+        part.StartAt(start.offset);
+        FileDone done;
+        try {
+            while ((cls = NextMessage(in)) == XSOCK_RUNTIME_CLASS(Chunk)) {
+                chunk.Serialize(in);
+                part.Write(chunk.bytes.data(), chunk.bytes.size());
+            }
+        } catch (const std::exception& e) {
+            Say("interrupted '" + header.path + "' from " + peer + " at " +
+                std::to_string(part.Position()) + " of " + std::to_string(header.size) +
+                " bytes (kept for a resume): " + e.what());
+            return;
+        }
+        if (cls != XSOCK_RUNTIME_CLASS(FileDone)) {
+            throw std::runtime_error(std::string("unexpected message ") + cls->Name());
+        }
+        done.Serialize(in);
+        std::string problem = part.Finish(done.sha256);
+        std::string resumed =
+            part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
+        Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);
+        Say(problem.empty() ? "received " + header.path + " (" + std::to_string(header.size) +
+                                  " bytes" + resumed + ") from " + peer
+                            : "failed '" + header.path + "' from " + peer + ": " + problem);
+    }
+}
+
+}  // namespace transfer

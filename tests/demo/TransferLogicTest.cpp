@@ -1,0 +1,333 @@
+// xsock-transfer's logic without a network: the path checks, the part file's
+// resume and verification rules, the messages' wire behaviour, and the demos'
+// SHA-256 against published test vectors.
+#include "PartFile.h"
+#include "PathSafety.h"
+#include "TransferProtocol.h"
+
+#include <Sha256.h>
+#include <xsock/Archive.h>
+#include <xsock/File.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace transfer;
+using xsock::demo::Sha256;
+
+std::string HexOf(std::string_view text) {
+    Sha256 sha;
+    sha.Update(text.data(), text.size());
+    return Sha256::Hex(sha.Finish());
+}
+
+Digest DigestOf(std::string_view text) {
+    Sha256 sha;
+    sha.Update(text.data(), text.size());
+    return sha.Finish();
+}
+
+// A temporary folder, removed with everything in it.
+struct TempFolder {
+    TempFolder() {
+        std::string pattern = (fs::temp_directory_path() / "xsock-transfer-test-XXXXXX").string();
+        path = ::mkdtemp(pattern.data());
+        root = Descriptor(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    }
+    ~TempFolder() { fs::remove_all(path); }
+    std::string Read(const std::string& name) const {
+        std::ifstream in(path / name, std::ios::binary);
+        return {std::istreambuf_iterator<char>(in), {}};
+    }
+    fs::path path;
+    Descriptor root;
+};
+
+FileHeader Header(std::string path, std::uint64_t size) {
+    FileHeader header;
+    header.path = std::move(path);
+    header.size = size;
+    header.mode = 0640;
+    header.mtimeSeconds = 981173106;
+    header.mtimeNanoseconds = 789000000;
+    return header;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(PathChecks)
+
+BOOST_AUTO_TEST_CASE(AcceptsPlainRelativePathsWithSpacesAndUtf8) {
+    for (const char* path :
+         {"a", "a/b", "with space/ünïcödé ✓.txt", "..dots", "dots..", ".hidden", "a/...", "a\\b"}) {
+        BOOST_TEST(CheckRelativePath(path).empty(), path);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(RefusesEveryWayOutOfTheFolder) {
+    const std::string withNul("a\0b", 3);
+    for (const std::string& path :
+         {std::string(), std::string("/etc/passwd"), std::string("/"), std::string(".."),
+          std::string("../x"), std::string("a/../../x"), std::string("a/.."), std::string("."),
+          std::string("./a"), std::string("a//b"), std::string("a/"), std::string("//a"), withNul,
+          std::string("f.xsock-part"), std::string("d.xsock-part/f")}) {
+        BOOST_TEST(!CheckRelativePath(path).empty(), "accepted '" << path << "'");
+    }
+    BOOST_TEST(CheckRelativePath("a/../b") == "the path has a '..' component");
+    BOOST_TEST(CheckRelativePath("/a") == "the path is absolute");
+    BOOST_TEST(CheckRelativePath(withNul) == "the path contains a NUL byte");
+}
+
+BOOST_AUTO_TEST_CASE(SplitsAtSlashes) {
+    std::vector<std::string> expected{"a", "b c", "d"};
+    BOOST_TEST(SplitPath("a/b c/d") == expected, boost::test_tools::per_element());
+    BOOST_TEST(PartName("f.bin") == ".f.bin.xsock-part");
+}
+
+BOOST_AUTO_TEST_CASE(WalkRefusesASymbolicLinkOnTheWay) {
+    TempFolder temp;
+    TempFolder outside;
+    fs::create_directory(temp.path / "real");
+    fs::create_directory_symlink(outside.path, temp.path / "real" / "link");
+    std::string error;
+    Descriptor folder = OpenFolders(temp.root.Get(), {"real", "link", "x"}, false, error);
+    BOOST_TEST(!folder.IsOpen());
+    BOOST_TEST(error == "'real/link' is a symbolic link, which is never followed");
+    BOOST_TEST(fs::is_empty(outside.path));
+
+    folder = OpenFolders(temp.root.Get(), {"new", "deeper", "file"}, false, error);
+    BOOST_TEST(folder.IsOpen());
+    BOOST_TEST(fs::is_directory(temp.path / "new" / "deeper"));
+    BOOST_TEST(!fs::exists(temp.path / "new" / "deeper" / "file"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(PartFiles)
+
+BOOST_AUTO_TEST_CASE(RenamesOnlyAfterTheChecksumMatchesAndAppliesModeAndTime) {
+    TempFolder temp;
+    const std::string data = "hello, transfer";
+    PartFile part;
+    BOOST_TEST(part.Open(temp.root.Get(), Header("d/f.txt", data.size())).empty());
+    BOOST_TEST(part.Offset() == 0u);
+    part.StartAt(0);
+    part.Write(data.data(), data.size());
+    BOOST_TEST(fs::exists(temp.path / "d" / ".f.txt.xsock-part"));
+    BOOST_TEST(!fs::exists(temp.path / "d" / "f.txt"));
+    BOOST_TEST(part.Finish(DigestOf(data)).empty());
+    BOOST_TEST(temp.Read("d/f.txt") == data);
+    BOOST_TEST(!fs::exists(temp.path / "d" / ".f.txt.xsock-part"));
+    struct stat info {};
+    BOOST_REQUIRE(::stat((temp.path / "d" / "f.txt").c_str(), &info) == 0);
+    BOOST_TEST((info.st_mode & 07777) == 0640u);
+    BOOST_TEST(info.st_mtim.tv_sec == 981173106);
+    BOOST_TEST(info.st_mtim.tv_nsec == 789000000);
+}
+
+BOOST_AUTO_TEST_CASE(AMismatchRemovesThePartFileAndLeavesNoFinalFile) {
+    TempFolder temp;
+    const std::string data = "the real bytes";
+    PartFile part;
+    BOOST_TEST(part.Open(temp.root.Get(), Header("f", data.size())).empty());
+    part.StartAt(0);
+    part.Write(data.data(), data.size());
+    std::string problem = part.Finish(DigestOf("other bytes"));
+    BOOST_TEST(problem.find("checksum mismatch for 'f'") == 0u, problem);
+    BOOST_TEST(!fs::exists(temp.path / "f"));
+    BOOST_TEST(!fs::exists(temp.path / ".f.xsock-part"));
+}
+
+BOOST_AUTO_TEST_CASE(AnInterruptedFileIsOfferedForResumeWithItsPrefixDigest) {
+    TempFolder temp;
+    const std::string data = "0123456789abcdefghij";
+    {
+        PartFile part;
+        BOOST_TEST(part.Open(temp.root.Get(), Header("f", data.size())).empty());
+        part.StartAt(0);
+        part.Write(data.data(), 12);
+    }  // the connection broke here
+    BOOST_TEST(!fs::exists(temp.path / "f"));
+    PartFile again;
+    BOOST_TEST(again.Open(temp.root.Get(), Header("f", data.size())).empty());
+    BOOST_TEST(again.Offset() == 12u);
+    BOOST_TEST(Sha256::Hex(again.PrefixDigest()) == HexOf(data.substr(0, 12)));
+    again.StartAt(12);
+    again.Write(data.data() + 12, data.size() - 12);
+    BOOST_TEST(again.Finish(DigestOf(data)).empty());
+    BOOST_TEST(temp.Read("f") == data);
+}
+
+BOOST_AUTO_TEST_CASE(StartingOverDropsTheOldPrefix) {
+    TempFolder temp;
+    {
+        PartFile part;
+        BOOST_TEST(part.Open(temp.root.Get(), Header("f", 10)).empty());
+        part.StartAt(0);
+        part.Write("old--", 5);
+    }
+    PartFile again;
+    BOOST_TEST(again.Open(temp.root.Get(), Header("f", 10)).empty());
+    BOOST_TEST(again.Offset() == 5u);
+    again.StartAt(0);
+    again.Write("new bytes!", 10);
+    BOOST_TEST(again.Finish(DigestOf("new bytes!")).empty());
+    BOOST_TEST(temp.Read("f") == "new bytes!");
+    BOOST_CHECK_THROW(PartFile().StartAt(3), std::runtime_error);  // not what was offered
+}
+
+BOOST_AUTO_TEST_CASE(RefusesMoreBytesThanAnnouncedAndASecondWriter) {
+    TempFolder temp;
+    PartFile part;
+    BOOST_TEST(part.Open(temp.root.Get(), Header("f", 4)).empty());
+    part.StartAt(0);
+    BOOST_CHECK_THROW(part.Write("12345", 5), std::runtime_error);
+    PartFile second;
+    BOOST_TEST(second.Open(temp.root.Get(), Header("f", 4)) ==
+               "another sender is sending 'f' right now");
+}
+
+BOOST_AUTO_TEST_CASE(RefusesSymbolicLinksForTheFileAndItsPartFile) {
+    TempFolder temp;
+    TempFolder outside;
+    std::ofstream(outside.path / "target") << "secret";
+    fs::create_symlink(outside.path / "target", temp.path / "link");
+    fs::create_symlink(outside.path / "target", temp.path / ".planted.xsock-part");
+    PartFile link;
+    BOOST_TEST(link.Open(temp.root.Get(), Header("link", 3)).find("symbolic link") !=
+               std::string::npos);
+    PartFile planted;
+    BOOST_TEST(planted.Open(temp.root.Get(), Header("planted", 3)) ==
+               "the part file for 'planted' is a symbolic link");
+    BOOST_TEST(outside.Read("target") == "secret");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(Messages)
+
+BOOST_AUTO_TEST_CASE(MessagesTravelWithTheirClassTags) {
+    xsock::MemFile file;
+    {
+        xsock::Archive out(file, xsock::Archive::store);
+        FileHeader header = Header("dir/ü.txt", 5);
+        Store(out, header);
+        Chunk chunk;
+        chunk.bytes = {'a', 'b', 'c'};
+        Store(out, chunk);
+        Store(out, chunk);  // the same object twice: no back-reference, both arrive
+        FileDone done;
+        done.sha256 = DigestOf("x");
+        Store(out, done);
+        out.Close();
+    }
+    file.Seek(0, xsock::File::begin);
+    xsock::Archive in(file, xsock::Archive::load);
+    BOOST_TEST(NextMessage(in) == XSOCK_RUNTIME_CLASS(FileHeader));
+    FileHeader header;
+    header.Serialize(in);
+    BOOST_TEST(header.path == "dir/ü.txt");
+    BOOST_TEST(header.size == 5u);
+    BOOST_TEST(header.mtimeNanoseconds == 789000000u);
+    for (int i = 0; i < 2; ++i) {
+        Chunk chunk;
+        Expect(in, chunk);
+        BOOST_TEST(std::string(chunk.bytes.begin(), chunk.bytes.end()) == "abc");
+    }
+    FileDone done;
+    Expect(in, done);
+    BOOST_TEST(done.sha256 == DigestOf("x"));
+    BOOST_CHECK_THROW(NextMessage(in), xsock::ArchiveException);
+}
+
+BOOST_AUTO_TEST_CASE(RefusesOversizedChunksAndPathsAndTheWrongMessage) {
+    xsock::MemFile file;
+    {
+        xsock::Archive out(file, xsock::Archive::store);
+        out.WriteClass(XSOCK_RUNTIME_CLASS(Chunk));
+        out << std::uint32_t{kMaxChunk + 1};
+        out.Close();
+    }
+    file.Seek(0, xsock::File::begin);
+    xsock::Archive in(file, xsock::Archive::load);
+    Chunk chunk;
+    try {
+        Expect(in, chunk);
+        BOOST_FAIL("an oversized chunk was accepted");
+    } catch (const xsock::ArchiveException& e) {
+        BOOST_TEST(e.m_cause == xsock::ArchiveException::limitExceeded);
+    }
+
+    xsock::MemFile second;
+    {
+        xsock::Archive out(second, xsock::Archive::store);
+        Store(out, Header(std::string(5000, 'a'), 1));
+        Store(out, StartAt());
+        out.Close();
+    }
+    second.Seek(0, xsock::File::begin);
+    xsock::Archive in2(second, xsock::Archive::load);
+    FileHeader header;
+    try {
+        Expect(in2, header);
+        BOOST_FAIL("a 5000-byte path was accepted");
+    } catch (const xsock::ArchiveException& e) {
+        BOOST_TEST(e.m_cause == xsock::ArchiveException::limitExceeded);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ExpectRefusesAnotherClass) {
+    xsock::MemFile file;
+    {
+        xsock::Archive out(file, xsock::Archive::store);
+        Store(out, StartAt());
+        out.Close();
+    }
+    file.Seek(0, xsock::File::begin);
+    xsock::Archive in(file, xsock::Archive::load);
+    FileDone done;
+    try {
+        Expect(in, done);
+        BOOST_FAIL("a StartAt was taken for a FileDone");
+    } catch (const xsock::ArchiveException& e) {
+        BOOST_TEST(e.m_cause == xsock::ArchiveException::badClass);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(Sha256Vectors)
+
+// FIPS 180-2 appendix B and the NIST example values.
+BOOST_AUTO_TEST_CASE(MatchesThePublishedVectors) {
+    BOOST_TEST(HexOf("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    BOOST_TEST(HexOf("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    BOOST_TEST(HexOf("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+               "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    BOOST_TEST(HexOf(std::string(1000000, 'a')) ==
+               "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+BOOST_AUTO_TEST_CASE(PiecesGiveTheSameDigestAndFinishStartsOver) {
+    const std::string text(100003, 'q');
+    Sha256 sha;
+    for (std::size_t at = 0; at < text.size(); at += 4093) {
+        sha.Update(text.data() + at, std::min<std::size_t>(4093, text.size() - at));
+    }
+    BOOST_TEST(Sha256::Hex(sha.Finish()) == HexOf(text));
+    BOOST_TEST(Sha256::Hex(sha.Finish()) == HexOf(""));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
