@@ -4,13 +4,16 @@
 // idle connections are registered for reading and never get data. A backend
 // whose wait is O(ready) keeps the cost flat as N grows; one that scans every
 // descriptor (select, poll) does not. Select only runs while every descriptor
-// fits below FD_SETSIZE.
+// fits below FD_SETSIZE. The idle connections' far ends live in a child
+// process, so 10,000 of them take 10,000 descriptors here.
 #include "BenchUtil.h"
+#include "Peer.h"
 #include "XsockEcho.h"
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketLoop.h>
 
+#include <fcntl.h>
 #include <sys/select.h>
 
 #include <chrono>
@@ -51,8 +54,25 @@ struct Sample {
 
 // Runs one measurement on a fresh thread with its own loop: attaches `idle`
 // descriptors (handing them back afterwards) and 100 fresh busy pairs.
-Sample Measure(Backend backend, const std::vector<Pair>& idlePairs, std::size_t idleCount,
-               int listener, unsigned port, double seconds) {
+// Descriptors held open at the bottom of the table and released for each
+// measurement's busy pairs and loop, so that those stay below FD_SETSIZE
+// however many idle connections were opened after them.
+class LowDescriptors {
+  public:
+    void Hold() {
+        while (held_.size() < 4 * kActivePairs + 32) {
+            held_.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        }
+    }
+    void Release() { held_.clear(); }
+
+  private:
+    std::vector<bench::Fd> held_;
+};
+
+Sample Measure(Backend backend, const std::vector<bench::Fd>& idleFds, std::size_t idleCount,
+               int listener, unsigned port, double seconds, LowDescriptors& low) {
+    low.Release();
     std::vector<Pair> active;
     for (int i = 0; i < kActivePairs; ++i) {
         active.push_back(MakePair(listener, port));
@@ -63,7 +83,7 @@ Sample Measure(Backend backend, const std::vector<Pair>& idlePairs, std::size_t 
         std::vector<std::unique_ptr<IdleSocket>> idle;
         for (std::size_t i = 0; i < idleCount; ++i) {
             idle.push_back(std::make_unique<IdleSocket>());
-            if (!idle.back()->Attach(idlePairs[i].near.Get())) {
+            if (!idle.back()->Attach(idleFds[i].Get())) {
                 bench::Fail("Attach (idle)");
             }
         }
@@ -95,6 +115,8 @@ Sample Measure(Backend backend, const std::vector<Pair>& idlePairs, std::size_t 
         }
     });
     thread.join();
+    active.clear();
+    low.Hold();
     return sample;
 }
 
@@ -111,22 +133,25 @@ int main(int argc, char** argv) {
         counts = {100, 1000};
     }
     const std::size_t maxIdle = counts.back();
-    const rlim_t limit = bench::RaiseFdLimit(2 * maxIdle + 4 * kActivePairs + 64);
-    if (limit < 2 * maxIdle + 4 * kActivePairs + 64) {
+    const std::size_t needed = maxIdle + 4 * kActivePairs + 128;
+    const rlim_t limit = bench::RaiseFdLimit(needed);
+    if (limit < needed) {
         std::fprintf(stderr, "IdleBench: RLIMIT_NOFILE is %llu; need %zu descriptors\n",
-                     static_cast<unsigned long long>(limit), 2 * maxIdle + 4 * kActivePairs + 64);
+                     static_cast<unsigned long long>(limit), needed);
         return 1;
     }
-    // With every descriptor below FD_SETSIZE: the busy pairs, the idle pairs
-    // and a few for the loop itself.
-    const std::size_t selectMax = (FD_SETSIZE - 4 * kActivePairs - 64) / 2;
+    bench::Peer peer(maxIdle);  // forked before this process holds anything
+    LowDescriptors low;
+    low.Hold();
+    // The idle connections come next, so the first ones fit below FD_SETSIZE.
     unsigned port = 0;
     bench::Fd listener = bench::RawListen(port);
-    // Idle pairs first, so the first ones get the lowest descriptors.
-    std::vector<Pair> idlePairs;
+    peer.Start(port);
+    std::vector<bench::Fd> idleFds;
     for (std::size_t i = 0; i < maxIdle; ++i) {
-        idlePairs.push_back(MakePair(listener.Get(), port));
+        idleFds.push_back(bench::RawAccept(listener.Get()));
     }
+    const std::size_t selectMax = FD_SETSIZE - static_cast<std::size_t>(idleFds.front().Get()) - 8;
     struct Row {
         Backend backend;
         std::size_t idle;
@@ -146,25 +171,10 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> rates(rows.size());
     for (int run = 0; run < options.runs; ++run) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (rows[i].backend == Backend::Select) {
-                // The busy pairs must get descriptors below FD_SETSIZE too:
-                // close the idle pairs above the ones this row uses.
-                for (std::size_t j = rows[i].idle; j < idlePairs.size(); ++j) {
-                    idlePairs[j] = Pair{};
-                }
-            }
-            const Sample sample = Measure(rows[i].backend, idlePairs, rows[i].idle,
-                                          listener.Get(), port, options.seconds);
+            const Sample sample = Measure(rows[i].backend, idleFds, rows[i].idle, listener.Get(),
+                                          port, options.seconds, low);
             ns[i].push_back(sample.nsPerEvent);
             rates[i].push_back(sample.eventsPerSecond);
-            if (rows[i].backend == Backend::Select) {
-                while (idlePairs.size() > rows[i].idle) {
-                    idlePairs.pop_back();
-                }
-                for (std::size_t j = idlePairs.size(); j < maxIdle; ++j) {
-                    idlePairs.push_back(MakePair(listener.Get(), port));
-                }
-            }
         }
     }
     std::printf("Idle scaling: %d busy pairs (64 B ping-pong, both ends in the loop) plus N idle\n"
