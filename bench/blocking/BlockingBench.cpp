@@ -124,8 +124,9 @@ int main(int argc, char** argv) {
         std::vector<double> xsock;
         std::vector<double> raw;
         for (int run = 0; run < options.runs; ++run) {
-            xsock.push_back(RunXsock(server.Port(), size, options.seconds));
-            raw.push_back(RunRaw(server.Port(), size, options.seconds));
+            xsock.push_back(options.Runs("xsock") ? RunXsock(server.Port(), size, options.seconds)
+                                                  : 0);
+            raw.push_back(options.Runs("raw") ? RunRaw(server.Port(), size, options.seconds) : 0);
         }
         const double x = bench::Median(xsock);
         const double r = bench::Median(raw);

@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -28,6 +28,8 @@ struct Options {
     bool quick = false;
     int runs = 3;          // repetitions per cell; the table shows the median
     double seconds = 1.0;  // measured time per repetition
+    std::string only;      // run only the competitors whose name starts with this
+    bool Runs(const char* name) const { return std::string(name).rfind(only, 0) == 0; }
 };
 
 // Parses the options every benchmark shares. `usage` is the program's own
@@ -54,18 +56,21 @@ inline Options ParseOptions(int argc, char** argv, const char* usage, double def
         } else if (arg == "--seconds") {
             options.seconds = std::atof(value());
             secondsGiven = true;
+        } else if (arg == "--only") {
+            options.only = value();
         } else if (arg == "--help" || arg == "-h") {
             std::printf(
                 "%s\n\nOptions:\n"
                 "  --quick        a fast smoke run (1 repetition, short cells)\n"
                 "  --runs N       repetitions per cell, median reported (default 3)\n"
                 "  --seconds S    measured seconds per repetition (default %.1f)\n"
+                "  --only NAME    run only the competitors whose name starts with NAME\n"
+                "                 (for profiling one; the others show 0)\n"
                 "  --help         this text\n",
                 usage, defaultSeconds);
             std::exit(0);
         } else {
-            std::fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", argv[0],
-                         arg.c_str());
+            std::fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", argv[0], arg.c_str());
             std::exit(2);
         }
     }

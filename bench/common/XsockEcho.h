@@ -70,9 +70,9 @@ class EchoSocket : public xsock::AsyncSocket {
         if (n <= 0) {
             return;  // EWOULDBLOCK re-arms; the end comes as OnClose
         }
-        context_.received.store(context_.received.load(std::memory_order_relaxed) +
-                                    static_cast<std::uint64_t>(n),
-                                std::memory_order_relaxed);
+        context_.received.store(
+            context_.received.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
+            std::memory_order_relaxed);
         const int sent = Send(buffer, n);
         if (sent == n) {
             return;

@@ -98,8 +98,9 @@ Sample Measure(Backend backend, const std::vector<bench::Fd>& idleFds, std::size
             }
         }
         auto runFor = [&loop](double s) {
-            loop.SetTimer(std::chrono::milliseconds(static_cast<long>(s * 1000)),
-                          [&loop] { loop.Quit(); }, false);
+            loop.SetTimer(
+                std::chrono::milliseconds(static_cast<long>(s * 1000)), [&loop] { loop.Quit(); },
+                false);
             loop.Run();
         };
         runFor(0.1);  // warm-up: connections settle, every busy pair is moving
@@ -177,11 +178,13 @@ int main(int argc, char** argv) {
             rates[i].push_back(sample.eventsPerSecond);
         }
     }
-    std::printf("Idle scaling: %d busy pairs (64 B ping-pong, both ends in the loop) plus N idle\n"
-                "connections; loop-thread CPU time per delivered OnReceive, median of %d runs of "
-                "%.1f s.\n\n",
-                kActivePairs, options.runs, options.seconds);
-    std::printf("| backend | idle connections | ns CPU per event | events/s | cost vs 100 idle |\n");
+    std::printf(
+        "Idle scaling: %d busy pairs (64 B ping-pong, both ends in the loop) plus N idle\n"
+        "connections; loop-thread CPU time per delivered OnReceive, median of %d runs of "
+        "%.1f s.\n\n",
+        kActivePairs, options.runs, options.seconds);
+    std::printf(
+        "| backend | idle connections | ns CPU per event | events/s | cost vs 100 idle |\n");
     std::printf("| --- | ---: | ---: | ---: | ---: |\n");
     std::map<Backend, double> base;
     double epollRatio = 0;

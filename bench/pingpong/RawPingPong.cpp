@@ -12,27 +12,29 @@
 namespace pingpong {
 namespace {
 
-// Receives and sends back until the peer goes away or `stop` is set; counts
-// what arrives in `received` if given. Every thread of a side adds to the
-// same counter, so it takes an atomic add.
+// Receives and sends back until the peer goes away or `stop` is set, then
+// shuts the connection down so that the peer's thread ends too; counts what
+// arrives in `received` if given. Every thread of a side adds to the same
+// counter, so it takes an atomic add.
 void Echo(int fd, std::size_t block, std::atomic<std::uint64_t>* received,
           const std::atomic<bool>& stop) {
     std::vector<char> buffer(block);
     while (!stop.load(std::memory_order_relaxed)) {
         const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
         if (n <= 0) {
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            return;
+            break;
         }
         if (received != nullptr) {
             received->fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
         }
         if (!bench::SendAll(fd, buffer.data(), static_cast<std::size_t>(n))) {
-            return;
+            break;
         }
     }
+    ::shutdown(fd, SHUT_RDWR);
 }
 
 }  // namespace
@@ -56,7 +58,6 @@ double RunRaw(const Cell& cell) {
             if (bench::SendAll(fd, first.data(), first.size())) {
                 Echo(fd, cell.block, &received, stop);
             }
-            ::shutdown(fd, SHUT_RDWR);  // ends the server thread's recv
         });
     }
     const double rate = bench::MeasureRate(received, cell.seconds);
