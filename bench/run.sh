@@ -52,7 +52,8 @@ programs=(pingpong/PingPongBench stream/StreamBench idle/IdleBench memory/Memory
     blocking/BlockingBench loopthreads/LoopThreadsBench archive/ArchiveBench)
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+trap 'rm -f "$tmp" "$tmp.targets" "$tmp.out" "$tmp.err"' EXIT
+: >"$tmp.targets"
 {
     echo "# xsock benchmark results"
     echo
@@ -92,6 +93,9 @@ for program in "${programs[@]}"; do
         cat "$tmp.err" >&2
         echo "run.sh: $name failed" >&2
     fi
+    # The rows of every "| target | measured | met |" table, for the summary.
+    awk '/^\| target \| measured \| met \|/ { on = 1; getline; next } /^$/ { on = 0 } on' \
+        "$tmp.out" >>"$tmp.targets"
     {
         printf '\n## %s\n\n`%s %s` (%s s)\n\n' "$name" "$binary" "${args[*]}" "$(($(date +%s) - start))"
         cat "$tmp.out"
@@ -104,6 +108,12 @@ for program in "${programs[@]}"; do
     rm -f "$tmp.out" "$tmp.err"
 done
 mkdir -p "$(dirname "$output")"
-mv "$tmp" "$output"
+{
+    sed -n '1,/^Build: /p' "$tmp"
+    printf '\n## Targets\n\n| target | measured | met |\n| --- | ---: | --- |\n'
+    cat "$tmp.targets"
+    sed -n '/^Build: /,$p' "$tmp" | tail -n +2
+} >"$output"
+rm -f "$tmp" "$tmp.targets"
 trap - EXIT
 echo "run.sh: wrote $output"

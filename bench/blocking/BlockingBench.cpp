@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
         }
         const double x = bench::Median(xsock);
         const double r = bench::Median(raw);
-        std::printf("| %s | %.0f | %.0f | %.2f |\n", bench::SizeName(size).c_str(), x, r, x / r);
+        std::printf("| %s | %.0f | %.0f | %.2f |\n", bench::SizeName(size).c_str(), x, r,
+                    bench::Ratio(x, r));
         std::fflush(stdout);
     }
     return 0;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -226,6 +227,11 @@ inline std::string SizeName(std::size_t bytes) {
         return std::to_string(bytes / 1024) + " KiB";
     }
     return std::to_string(bytes) + " B";
+}
+
+// a / b, or NaN (printed "nan", never a met target) when b was not measured.
+inline double Ratio(double a, double b) {
+    return b > 0 ? a / b : std::nan("");
 }
 
 // "yes"/"no" for a target column.

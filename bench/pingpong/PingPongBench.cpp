@@ -70,13 +70,14 @@ int main(int argc, char** argv) {
             std::printf("| %s | %d | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
                         bench::SizeName(block).c_str(), connections, median[0] / mib,
                         median[1] / mib, median[2] / mib, median[0] / b, median[1] / b,
-                        median[2] / b, median[0] / median[1], median[0] / median[2]);
+                        median[2] / b, bench::Ratio(median[0], median[1]),
+                        bench::Ratio(median[0], median[2]));
             std::fflush(stdout);
             if (block == 64 && connections == 1) {
-                smallRatio = median[0] / median[1];
+                smallRatio = bench::Ratio(median[0], median[1]);
             }
             if (block == 16384 && connections == 100) {
-                bulkRatio = median[0] / median[1];
+                bulkRatio = bench::Ratio(median[0], median[1]);
             }
         }
     }
