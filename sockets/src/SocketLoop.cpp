@@ -120,8 +120,12 @@ SocketLoop::~SocketLoop() {
 }
 
 SocketLoop& SocketLoop::ForThisThread() {
+    return ForThisThread(Options{});
+}
+
+SocketLoop& SocketLoop::ForThisThread(Options options) {
     if (t_current == nullptr) {
-        t_implicit = std::make_unique<SocketLoop>();
+        t_implicit = std::make_unique<SocketLoop>(options);
     }
     return *t_current;
 }

@@ -5,7 +5,8 @@
 // key, value pairs); std::array has no count (its size is part of its type);
 // std::optional is a bool then the value if present; pair and tuple are their
 // members in order; std::variant is WriteCount(index) then the alternative.
-// Arrays of fixed-width scalars move in one copy. Loading replaces the
+// Arrays of fixed-width scalars, and of structs opted in with kStoredAsBytes,
+// move in one copy. Loading replaces the
 // container's contents; counts go through ReadCount and its limit, and nothing
 // is reserved ahead of the bytes that justify it.
 //
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <deque>
 #include <forward_list>
@@ -25,6 +27,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -105,13 +108,17 @@ void StoreRange(Archive& ar, const C& c, std::uint64_t count) {
 }
 
 template <class C>
-void LoadBackInserted(Archive& ar, C& c) {
-    const std::uint64_t count = ar.ReadCount();
+void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
     c.clear();
     ReserveIfPossible(ar, c, count);
     for (std::uint64_t i = 0; i < count; ++i) {
         ar >> c.emplace_back();
     }
+}
+
+template <class C>
+void LoadBackInserted(Archive& ar, C& c) {
+    LoadBackInserted(ar, c, ar.ReadCount());
 }
 
 template <class V, std::size_t... I>
@@ -126,6 +133,15 @@ Archive& operator<<(Archive& ar, const std::vector<T, A>& v) {
     if constexpr (detail::kIsBulkScalar<T>) {
         ar.WriteCount(v.size());
         ar.WriteElements(v.data(), v.size());
+    } else if constexpr (kStoredAsBytes<T>) {
+        static_assert(std::is_trivially_copyable_v<T>,
+                      "kStoredAsBytes needs a trivially copyable type");
+        if (ar.GetByteOrder() == std::endian::native) {
+            ar.WriteCount(v.size());
+            ar.Write(v.data(), v.size() * sizeof(T));
+        } else {
+            detail::StoreRange(ar, v, v.size());
+        }
     } else {
         detail::StoreRange(ar, v, v.size());
     }
@@ -136,6 +152,13 @@ template <class T, class A>
 Archive& operator>>(Archive& ar, std::vector<T, A>& v) {
     if constexpr (detail::kIsBulkScalar<T>) {
         ar.ReadElements(v, ar.ReadCount());
+    } else if constexpr (kStoredAsBytes<T>) {
+        const std::uint64_t count = ar.ReadCount();
+        if (ar.GetByteOrder() == std::endian::native) {
+            ar.ReadElements(v, count);
+        } else {
+            detail::LoadBackInserted(ar, v, count);
+        }
     } else {
         detail::LoadBackInserted(ar, v);
     }

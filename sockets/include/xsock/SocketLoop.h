@@ -76,6 +76,9 @@ class SocketLoop {
     // The calling thread's loop, created with default Options on first use and
     // destroyed when the thread exits.
     static SocketLoop& ForThisThread();
+    // The same, creating the loop with `options` if the thread has none yet
+    // (an existing loop is returned as it is).
+    static SocketLoop& ForThisThread(Options options);
     // The calling thread's loop, or nullptr if it has none yet.
     static SocketLoop* Current() noexcept;
     // The backend a loop created without an explicit choice uses.

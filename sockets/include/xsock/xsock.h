@@ -6,6 +6,7 @@
 #include <xsock/AsyncSocket.h>
 #include <xsock/ByteOrder.h>
 #include <xsock/File.h>
+#include <xsock/LoopThreads.h>
 #include <xsock/Object.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketAddress.h>

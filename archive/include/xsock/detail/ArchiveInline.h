@@ -102,7 +102,15 @@ void Archive::WriteElements(const T* data, std::size_t count) {
 template <class Container>
 void Archive::ReadElements(Container& c, std::uint64_t count) {
     using T = typename Container::value_type;
-    static_assert(detail::kIsBulkScalar<T>);
+    static_assert(detail::kIsBulkCopyable<T>);
+    if constexpr (!detail::kIsBulkScalar<T>) {
+        static_assert(std::is_trivially_copyable_v<T>,
+                      "kStoredAsBytes needs a trivially copyable type");
+        if (swap_) {
+            throw std::logic_error(
+                "Archive::ReadElements: a struct's bytes need the machine's byte order");
+        }
+    }
     c.clear();
     const std::size_t available =
         rend_ > cur_ ? static_cast<std::size_t>(rend_ - cur_) / sizeof(T) : 0;
@@ -128,7 +136,7 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
             backed = 0;
         }
     }
-    if constexpr (sizeof(T) > 1) {
+    if constexpr (detail::kIsBulkScalar<T> && sizeof(T) > 1) {
         if (swap_) {
             for (auto& element : c) {
                 element = ByteSwap(element);

@@ -61,6 +61,28 @@ template <class T>
 inline constexpr bool kIsBulkScalar = std::is_arithmetic_v<T> && !std::is_same_v<T, bool> &&
                                       !std::is_same_v<T, wchar_t> && kHasFixedWireSize<T>;
 
+}  // namespace xsock::detail
+
+namespace xsock {
+
+// Opt-in for plain structs, declared at namespace scope:
+//     template <> inline constexpr bool xsock::kStoredAsBytes<Vec3> = true;
+// for a trivially copyable type whose operator<< writes every member in
+// declaration order, each a fixed-width number, with no padding between them
+// (three floats, say). A std::vector of it then stores and loads in one copy
+// whenever the archive's byte order is the machine's; otherwise its own
+// operators run per element. The bytes on the wire are the same either way.
+template <class T>
+inline constexpr bool kStoredAsBytes = false;
+
+}  // namespace xsock
+
+namespace xsock::detail {
+
+// Element types a vector moves in one copy when the byte order allows it.
+template <class T>
+inline constexpr bool kIsBulkCopyable = kIsBulkScalar<T> || kStoredAsBytes<T>;
+
 std::string Utf16ToUtf8(std::u16string_view text);
 std::u16string Utf8ToUtf16(std::string_view text);
 std::u16string WideToUtf16(std::wstring_view text);
