@@ -60,8 +60,9 @@ class Peer {
         std::vector<Fd> connections;
         connections.reserve(count);
         linger reset{1, 0};  // no TIME_WAIT left behind by thousands of closes
+        unsigned sourcePort = 10000;
         for (std::size_t i = 0; i < count; ++i) {
-            connections.push_back(RawConnect(port));
+            connections.push_back(RawConnectFrom(port, sourcePort));
             ::setsockopt(connections.back().Get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         }
         char c = 0;

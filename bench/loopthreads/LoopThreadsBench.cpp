@@ -53,7 +53,7 @@ class HandingListener : public xsock::AsyncSocket {
     xsock::LoopThreads& threads_;
 };
 
-double Run(std::size_t loopThreads, std::size_t block, double seconds) {
+double Run(unsigned loopThreads, std::size_t block, double seconds) {
     xsock::LoopThreads threads(loopThreads, xsock::SocketLoop::Options{});
     std::promise<std::pair<xsock::SocketLoop*, unsigned>> listening;
     std::thread acceptor([&] {
@@ -85,7 +85,7 @@ double Run(std::size_t loopThreads, std::size_t block, double seconds) {
     acceptorLoop->Quit();
     acceptor.join();
     // The connections belong to the loop threads: each drops its own.
-    for (std::size_t i = 0; i < threads.Size(); ++i) {
+    for (unsigned i = 0; i < threads.Size(); ++i) {
         std::promise<void> done;
         threads.LoopAt(i).Post([&done] {
             tState.reset();
