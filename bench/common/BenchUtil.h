@@ -27,9 +27,11 @@ namespace bench {
 
 struct Options {
     bool quick = false;
-    int runs = 3;          // repetitions per cell; the table shows the median
-    double seconds = 1.0;  // measured time per repetition
-    std::string only;      // run only the competitors whose name starts with this
+    int runs = 3;           // repetitions per cell; the table shows the median
+    double seconds = 1.0;   // measured time per repetition
+    std::string only;       // run only the competitors whose name starts with this
+    std::size_t block = 0;  // ping-pong: only this block size (0: all)
+    int connections = 0;    // ping-pong: only this connection count (0: all)
     bool Runs(const char* name) const { return std::string(name).rfind(only, 0) == 0; }
 };
 
@@ -57,6 +59,10 @@ inline Options ParseOptions(int argc, char** argv, const char* usage, double def
         } else if (arg == "--seconds") {
             options.seconds = std::atof(value());
             secondsGiven = true;
+        } else if (arg == "--block") {
+            options.block = std::strtoul(value(), nullptr, 10);
+        } else if (arg == "--connections") {
+            options.connections = std::atoi(value());
         } else if (arg == "--only") {
             options.only = value();
         } else if (arg == "--help" || arg == "-h") {
@@ -67,6 +73,8 @@ inline Options ParseOptions(int argc, char** argv, const char* usage, double def
                 "  --seconds S    measured seconds per repetition (default %.1f)\n"
                 "  --only NAME    run only the competitors whose name starts with NAME\n"
                 "                 (for profiling one; the others show 0)\n"
+                "  --block B, --connections N\n"
+                "                 ping-pong: one cell only (for profiling)\n"
                 "  --help         this text\n",
                 usage, defaultSeconds);
             std::exit(0);

@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
         blocks = {64, 16384};
         counts = {1, 100};
     }
+    if (options.block != 0) {
+        blocks = {options.block};
+    }
+    if (options.connections != 0) {
+        counts = {options.connections};
+    }
 
     std::printf(
         "Ping-pong, median of %d runs of %.1f s per cell; one loop thread per side "
