@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--quick); runs=1; output=${XSOCK_BENCH_BUILD_DIR:-build-bench}/RESULTS-quick.md ;;
         --runs) runs=${2:?--runs needs a value}; shift ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
