@@ -4,6 +4,7 @@
 // the medians of several repetitions.
 //
 //   ArchiveBench [records] [repetitions] [codec name prefix, for profiling one]
+//   ArchiveBench --quick     (a fast smoke run: 2000 records, 3 repetitions)
 #include "HandCodec.h"
 #include "Monster.h"
 
@@ -101,9 +102,17 @@ double Median(std::vector<double> values) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t records = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 20000;
-    const int repetitions = argc > 2 ? std::atoi(argv[2]) : 15;
-    const std::string only = argc > 3 ? argv[3] : "";
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (first == "--help" || first == "-h") {
+        std::printf("usage: ArchiveBench [records [repetitions [codec prefix]]] | --quick\n");
+        return 0;
+    }
+    const bool quick = first == "--quick";
+    const std::size_t records = quick      ? 2000
+                                : argc > 1 ? std::strtoul(argv[1], nullptr, 10)
+                                           : 20000;
+    const int repetitions = quick ? 3 : argc > 2 ? std::atoi(argv[2]) : 15;
+    const std::string only = !quick && argc > 3 ? argv[3] : "";
     const std::vector<Monster> monsters = bench::MakeMonsters(records, 42);
 
     xsock::MemFile memFile;

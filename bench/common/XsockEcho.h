@@ -1,0 +1,162 @@
+// The xsock side of the echo benchmarks: an AsyncSocket that sends back
+// whatever it receives, written the way an MFC-style server is (one Receive per
+// OnReceive, what Send could not take kept and finished in OnSend, no Receive
+// while something waits to go out), and a listener that accepts into it.
+#pragma once
+
+#include <xsock/AsyncSocket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// What the echo sockets of one loop thread share: the receive buffer and the
+// count of bytes received, which another thread reads.
+struct EchoContext {
+    explicit EchoContext(std::size_t bufferSize) : buffer(bufferSize) {}
+    std::vector<char> buffer;
+    std::atomic<std::uint64_t> received{0};
+    std::uint64_t notifications = 0;  // OnReceive calls, read on the loop's thread
+};
+
+class EchoSocket : public xsock::AsyncSocket {
+  public:
+    // `initial` bytes go out once the connection is writable (the client side).
+    EchoSocket(EchoContext& context, std::size_t initial = 0)
+        : context_(context), initial_(initial) {}
+
+  protected:
+    void OnReceive(int) override {
+        ++context_.notifications;
+        ReadSome();
+    }
+
+    void OnSend(int) override {
+        if (initial_ > 0) {
+            pending_.assign(initial_, 'x');
+            initial_ = 0;
+        }
+        Flush();
+        if (paused_ && pending_.empty()) {
+            paused_ = false;
+            ReadSome();
+        }
+    }
+
+    void OnConnect(int error) override {
+        if (error != 0) {
+            std::fprintf(stderr, "bench: connect: %s\n", std::strerror(error));
+            std::exit(1);
+        }
+    }
+
+    void OnClose(int) override { Close(); }
+
+  private:
+    void ReadSome() {
+        if (!pending_.empty()) {
+            paused_ = true;  // OnSend resumes reading once the backlog is out
+            return;
+        }
+        char* buffer = context_.buffer.data();
+        const int n = Receive(buffer, static_cast<int>(context_.buffer.size()));
+        if (n <= 0) {
+            return;  // EWOULDBLOCK re-arms; the end comes as OnClose
+        }
+        context_.received.store(
+            context_.received.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
+            std::memory_order_relaxed);
+        const int sent = Send(buffer, n);
+        if (sent == n) {
+            return;
+        }
+        const int kept = sent > 0 ? sent : 0;
+        if (sent == xsock::SOCKET_ERROR && GetLastError() != EWOULDBLOCK) {
+            Close();
+            return;
+        }
+        pending_.assign(buffer + kept, buffer + n);
+    }
+
+    void Flush() {
+        while (!pending_.empty()) {
+            const int n = Send(pending_.data(), static_cast<int>(pending_.size()));
+            if (n == xsock::SOCKET_ERROR) {
+                if (GetLastError() != EWOULDBLOCK) {
+                    Close();
+                }
+                return;
+            }
+            pending_.erase(pending_.begin(), pending_.begin() + n);
+        }
+    }
+
+    EchoContext& context_;
+    std::size_t initial_;
+    std::vector<char> pending_;
+    bool paused_ = false;
+};
+
+// Accepts into EchoSockets on the thread that created it.
+class EchoListener : public xsock::AsyncSocket {
+  public:
+    explicit EchoListener(EchoContext& context) : context_(context) {}
+
+    // Listens on 127.0.0.1 and a port the system picks; returns the port.
+    unsigned Start() {
+        std::string address;
+        unsigned port = 0;
+        if (!Create(0, SOCK_STREAM, xsock::FD_ALL, "127.0.0.1") || !Listen() ||
+            !GetSockName(address, port)) {
+            std::fprintf(stderr, "bench: listen: %s\n", std::strerror(GetLastError()));
+            std::exit(1);
+        }
+        return port;
+    }
+
+    std::size_t Count() const { return connections_.size(); }
+
+  protected:
+    void OnAccept(int) override {
+        auto connection = std::make_unique<EchoSocket>(context_);
+        if (Accept(*connection)) {
+            connection->SetNoDelay(true);
+            connections_.push_back(std::move(connection));
+        }
+    }
+
+  private:
+    EchoContext& context_;
+    std::vector<std::unique_ptr<EchoSocket>> connections_;
+};
+
+// `count` client EchoSockets connecting to 127.0.0.1:port, each sending one
+// block of `block` bytes once connected.
+inline std::vector<std::unique_ptr<EchoSocket>> ConnectEchoClients(EchoContext& context,
+                                                                   unsigned port, int count,
+                                                                   std::size_t block) {
+    std::vector<std::unique_ptr<EchoSocket>> clients;
+    for (int i = 0; i < count; ++i) {
+        auto client = std::make_unique<EchoSocket>(context, block);
+        if (!client->Create()) {
+            std::fprintf(stderr, "bench: socket: %s\n", std::strerror(client->GetLastError()));
+            std::exit(1);
+        }
+        client->SetNoDelay(true);
+        if (!client->Connect("127.0.0.1", port) && client->GetLastError() != EWOULDBLOCK) {
+            std::fprintf(stderr, "bench: connect: %s\n", std::strerror(client->GetLastError()));
+            std::exit(1);
+        }
+        clients.push_back(std::move(client));
+    }
+    return clients;
+}
+
+}  // namespace bench

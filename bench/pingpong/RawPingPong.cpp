@@ -1,0 +1,71 @@
+// Ping-pong over plain blocking sockets with one thread per connection on each
+// side: the baseline without any event loop.
+#include "BenchUtil.h"
+#include "Measure.h"
+#include "PingPong.h"
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+namespace pingpong {
+namespace {
+
+// Receives and sends back until the peer goes away or `stop` is set, then
+// shuts the connection down so that the peer's thread ends too; counts what
+// arrives in `received` if given. Every thread of a side adds to the same
+// counter, so it takes an atomic add.
+void Echo(int fd, std::size_t block, std::atomic<std::uint64_t>* received,
+          const std::atomic<bool>& stop) {
+    std::vector<char> buffer(block);
+    while (!stop.load(std::memory_order_relaxed)) {
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        if (received != nullptr) {
+            received->fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+        }
+        if (!bench::SendAll(fd, buffer.data(), static_cast<std::size_t>(n))) {
+            break;
+        }
+    }
+    ::shutdown(fd, SHUT_RDWR);
+}
+
+}  // namespace
+
+double RunRaw(const Cell& cell) {
+    unsigned port = 0;
+    bench::Fd listener = bench::RawListen(port);
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> received{0};
+    std::vector<bench::Fd> clientFds;
+    std::vector<bench::Fd> serverFds;
+    for (int i = 0; i < cell.connections; ++i) {
+        clientFds.push_back(bench::RawConnect(port));
+        serverFds.push_back(bench::RawAccept(listener.Get()));
+    }
+    std::vector<std::thread> threads;
+    const std::vector<char> first(cell.block, 'x');
+    for (int i = 0; i < cell.connections; ++i) {
+        threads.emplace_back(Echo, serverFds[i].Get(), cell.block, nullptr, std::cref(stop));
+        threads.emplace_back([&, fd = clientFds[i].Get()] {
+            if (bench::SendAll(fd, first.data(), first.size())) {
+                Echo(fd, cell.block, &received, stop);
+            }
+        });
+    }
+    const double rate = bench::MeasureRate(received, cell.seconds);
+    stop = true;
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    return rate;
+}
+
+}  // namespace pingpong

@@ -1,0 +1,46 @@
+// Ping-pong over xsock: the server's listener and connections on one
+// SocketLoop thread, every client AsyncSocket on another.
+#include "BenchUtil.h"
+#include "Measure.h"
+#include "PingPong.h"
+#include "XsockEcho.h"
+
+#include <xsock/SocketLoop.h>
+
+#include <future>
+#include <thread>
+
+namespace pingpong {
+
+double RunXsock(const Cell& cell) {
+    const std::size_t bufferSize = 64 * 1024;
+    std::promise<std::pair<xsock::SocketLoop*, unsigned>> serverReady;
+    std::thread server([&] {
+        xsock::SocketLoop loop;
+        bench::EchoContext context(bufferSize);
+        bench::EchoListener listener(context);
+        const unsigned port = listener.Start();
+        serverReady.set_value({&loop, port});
+        loop.Run();
+    });
+    auto [serverLoop, port] = serverReady.get_future().get();
+
+    bench::EchoContext clientContext(bufferSize);
+    std::promise<xsock::SocketLoop*> clientReady;
+    std::thread client([&] {
+        xsock::SocketLoop loop;
+        auto clients = bench::ConnectEchoClients(clientContext, port, cell.connections, cell.block);
+        clientReady.set_value(&loop);
+        loop.Run();
+    });
+    xsock::SocketLoop* clientLoop = clientReady.get_future().get();
+
+    const double rate = bench::MeasureRate(clientContext.received, cell.seconds);
+    clientLoop->Quit();
+    client.join();
+    serverLoop->Quit();
+    server.join();
+    return rate;
+}
+
+}  // namespace pingpong
