@@ -107,6 +107,28 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     return SOCKET_ERROR;
 }
 
+// recvfrom, filling `from` only when something was received.
+ssize_t AsyncSocket::ReceiveWithSource(void* buffer, int length, int flags, SocketAddress& from) {
+    SocketAddress source;
+    socklen_t sourceLength = SocketAddress::Capacity();
+    ssize_t n;
+    do {
+        n = ::recvfrom(fd_, buffer, static_cast<std::size_t>(length), flags, source.Native(),
+                       &sourceLength);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+        if (sourceLength == 0 && family_ == AF_UNIX) {
+            // Linux gives no address at all for an unnamed sender; report it
+            // as getpeername does, an AF_UNIX address without a name.
+            source.Native()->sa_family = AF_UNIX;
+            sourceLength = sizeof(sa_family_t);
+        }
+        source.SetNativeLength(sourceLength);
+        from = source;
+    }
+    return n;
+}
+
 int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from) {
     if (!CheckOpen() || !CheckBuffer(buffer, length)) {
         return SOCKET_ERROR;
@@ -121,27 +143,19 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
 #else
     int extra = 0;
 #endif
-    SocketAddress source;
-    socklen_t sourceLength = SocketAddress::Capacity();
     ssize_t n;
-    do {
-        n = from == nullptr ? ::recv(fd_, buffer, static_cast<std::size_t>(length), flags | extra)
-                            : ::recvfrom(fd_, buffer, static_cast<std::size_t>(length),
-                                         flags | extra, source.Native(), &sourceLength);
-    } while (n < 0 && errno == EINTR);
+    if (from == nullptr) {
+        do {
+            n = ::recv(fd_, buffer, static_cast<std::size_t>(length), flags | extra);
+        } while (n < 0 && errno == EINTR);
+    } else {
+        n = ReceiveWithSource(buffer, length, flags | extra, *from);
+    }
     int error = Portable(errno);
-    UpdateInterest();
+    if (frames_ == nullptr || waitInterest_ != 0) {
+        UpdateInterest();  // inside its own notification, the dispatch does it once at the end
+    }
     if (n >= 0) {
-        if (from != nullptr) {
-            if (sourceLength == 0 && family_ == AF_UNIX) {
-                // Linux gives no address at all for an unnamed sender; report
-                // it as getpeername does, an AF_UNIX address without a name.
-                source.Native()->sa_family = AF_UNIX;
-                sourceLength = sizeof(sa_family_t);
-            }
-            source.SetNativeLength(sourceLength);
-            *from = source;
-        }
         if (datagram && n > length) {
             detail::SetLastError(EMSGSIZE);
             return SOCKET_ERROR;

@@ -250,7 +250,9 @@ std::string SocketAddress::Host() const {
         }
         std::size_t size = length_ - kUnixHeader;
         if (un->sun_path[0] == '\0') {
-            return "@" + std::string(un->sun_path + 1, size - 1);
+            std::string name(1, '@');  // not "@" + std::string: GCC 12 -Wrestrict misfires
+            name.append(un->sun_path + 1, size - 1);
+            return name;
         }
         return std::string(un->sun_path, ::strnlen(un->sun_path, size));
     }

@@ -253,8 +253,10 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
     std::size_t ran = blocking_ == 0 && !deferred_.empty() ? DeliverDeferred() : 0;
     ran += Dispatch(ready);
     ready.clear();
-    ran += timers_->RunDue(detail::TimerQueue::Clock::now());
-    ArmTimerHandle();
+    if (!timers_->Empty()) {  // no clock read and no timerfd update without timers
+        ran += timers_->RunDue(detail::TimerQueue::Clock::now());
+        ArmTimerHandle();
+    }
     ran += RunTasks();
     return ran;
 }

@@ -22,6 +22,7 @@ class TimerQueue {
     TimerId Add(std::chrono::milliseconds interval, std::function<void()> callback, bool repeat);
     bool Remove(TimerId id);
 
+    bool Empty() const noexcept { return queue_.empty(); }
     // The earliest deadline, if any timer is set.
     std::optional<Clock::time_point> NextDeadline() const;
 

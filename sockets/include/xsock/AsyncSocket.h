@@ -199,6 +199,7 @@ class AsyncSocket {
     SOCKET Release() noexcept;
     int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);
     int ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from);
+    ssize_t ReceiveWithSource(void* buffer, int length, int flags, SocketAddress& from);
     bool SetFlag(int level, int option, bool on);
     bool Membership(const char* group, const char* interfaceAddress, bool join);
     unsigned DesiredInterest() const noexcept;
