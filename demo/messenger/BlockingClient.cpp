@@ -1,0 +1,123 @@
+// The --blocking client: blocking Socket calls read top to bottom, with poll()
+// only to learn which of stdin and the socket has something to say.
+#include "BlockingClient.h"
+
+#include "Console.h"
+#include "Messages.h"
+#include "Ui.h"
+
+#include <xsock/Archive.h>
+#include <xsock/ArchiveException.h>
+#include <xsock/Socket.h>
+#include <xsock/SocketFile.h>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <iostream>
+#include <random>
+
+namespace messenger {
+
+namespace {
+
+constexpr std::chrono::seconds kConnectTimeout{10};
+
+// Shows one message; false when the peer said goodbye.
+bool Show(Console& console, const xsock::Object& message) {
+    if (const auto* chat = dynamic_cast<const Chat*>(&message)) {
+        console.Print("<" + Printable(chat->name) + "> " + Printable(chat->text));
+    } else if (const auto* hello = dynamic_cast<const Hello*>(&message)) {
+        console.Print("* connected to " + Printable(hello->name));
+    } else if (const auto* offer = dynamic_cast<const FileOffer*>(&message)) {
+        console.Print("* ignoring the file " + Printable(offer->name) + " (not taken here)");
+    } else if (dynamic_cast<const Bye*>(&message) != nullptr) {
+        console.Print("* the peer left");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int RunBlockingClient(const std::string& address, const std::string& name) {
+    std::error_code error;
+    xsock::SocketAddress where = xsock::SocketAddress::Parse(address, error);
+    if (error) {
+        std::cerr << "xsock-messenger: bad address '" << address << "' (use 127.0.0.1:PORT)\n";
+        return 2;
+    }
+    xsock::Socket socket;
+    socket.SetTimeout(kConnectTimeout);  // for Connect only: a chat may be quiet for hours
+    if (!socket.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, where.Family()) ||
+        !socket.Connect(where)) {
+        std::cerr << "xsock-messenger: could not reach " << address << ": "
+                  << xsock::AsyncSocket::GetLastErrorCode().message() << "\n";
+        return 1;
+    }
+    socket.SetTimeout(std::chrono::milliseconds(0));
+    xsock::SocketFile file(&socket);
+    xsock::Archive in(file, xsock::Archive::load);
+    xsock::Archive out(file, xsock::Archive::store);
+    in.SetLimits(kWireLimits);
+
+    Hello hello;  // listenPort 0: the mesh will not try to connect back
+    hello.id = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1;
+    hello.name = name;
+    WriteMessage(out, hello);
+    out.Flush();
+
+    std::uint64_t sequence = 0;
+    bool done = false;
+    Console console(
+        false, "",
+        [&](const std::string& line) {
+            Chat chat;
+            chat.origin = hello.id;
+            chat.sequence = ++sequence;
+            chat.name = name;
+            chat.text = line;
+            WriteMessage(out, chat);
+            out.Flush();  // Send waits until every byte is out
+        },
+        [&] { done = true; });
+
+    try {
+        while (!done) {
+            pollfd fds[] = {{STDIN_FILENO, POLLIN, 0}, {socket.Handle(), POLLIN, 0}};
+            if (::poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                break;
+            }
+            if (fds[1].revents != 0) {
+                // Read what arrived, and whatever came with it in the same
+                // read: the archive may hold more messages than the socket.
+                do {
+                    if (!Show(console, *ReadMessage(in))) {
+                        return 0;
+                    }
+                } while (!in.IsBufferEmpty());
+            }
+            if (fds[0].revents != 0) {
+                console.OnReadable();
+            }
+        }
+    } catch (const xsock::ArchiveException& failure) {
+        if (failure.m_cause == xsock::ArchiveException::endOfFile) {
+            console.Print("* the peer closed the connection");
+            return 0;
+        }
+        std::cerr << "xsock-messenger: malformed message: " << failure.what() << "\n";
+        return 1;
+    } catch (const xsock::FileException& failure) {
+        std::cerr << "xsock-messenger: connection lost: " << failure.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace messenger

@@ -1,0 +1,14 @@
+// The --blocking client: MFC's CSocket + CSocketFile + CArchive style, kept
+// short to read as an example. It joins the mesh through one peer (which
+// forwards its chats to everyone and everyone's to it), sends each line of
+// standard input as a chat and prints the chats that arrive.
+#pragma once
+
+#include <string>
+
+namespace messenger {
+
+// Returns the process exit status.
+int RunBlockingClient(const std::string& address, const std::string& name);
+
+}  // namespace messenger

@@ -1,0 +1,150 @@
+// Connection: message framing over one non-blocking link (see Connection.h).
+#include "Connection.h"
+
+#include "Messages.h"
+
+#include <xsock/ArchiveException.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace messenger {
+
+namespace {
+
+std::string ErrorText(int error) {
+    return std::system_category().message(error);
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionListener& listener, bool outgoing, std::string address)
+    : listener_(listener),
+      outgoing_(outgoing),
+      connected_(!outgoing),
+      address_(std::move(address)) {
+    in_.SetLimits(kWireLimits);
+}
+
+void Connection::SendMessage(xsock::Object& message) {
+    if (gone_) {
+        return;
+    }
+    WriteMessage(out_, message);
+    out_.Flush();
+    auto bytes = staging_.Contents();
+    if (sent_ == outbox_.size()) {
+        outbox_.clear();
+        sent_ = 0;
+    }
+    outbox_.insert(outbox_.end(), bytes.begin(), bytes.end());
+    staging_.SetLength(0);
+    staging_.SeekToBegin();
+    if (Queued() > kMaxQueued) {
+        Drop("not reading (" + std::to_string(Queued()) + " bytes waiting)", false);
+        return;
+    }
+    Flush();
+}
+
+void Connection::FinishAndShutDown() {
+    shutDownWhenSent_ = true;
+    Flush();
+}
+
+void Connection::Drop(const std::string& why, bool malformed) {
+    if (gone_) {
+        return;
+    }
+    gone_ = true;
+    Close();
+    listener_.OnGone(*this, why, malformed);
+}
+
+void Connection::Retire() {
+    gone_ = true;
+    Close();
+}
+
+void Connection::Flush() {
+    if (!connected_ || gone_) {
+        return;
+    }
+    while (sent_ < outbox_.size()) {
+        std::size_t piece = std::min<std::size_t>(outbox_.size() - sent_, 1 << 20);
+        int n = Send(outbox_.data() + sent_, static_cast<int>(piece));
+        if (n == xsock::SOCKET_ERROR) {
+            int error = GetLastError();
+            if (error == EWOULDBLOCK) {
+                return;  // OnSend follows once there is room
+            }
+            Drop(ErrorText(error), false);
+            return;
+        }
+        sent_ += static_cast<std::size_t>(n);
+    }
+    // Keep the queue from growing without end while it is never empty.
+    outbox_.clear();
+    sent_ = 0;
+    if (shutDownWhenSent_) {
+        ShutDown(sends);
+    }
+}
+
+void Connection::OnConnect(int error) {
+    if (error != 0) {
+        Drop(ErrorText(error), false);
+        return;
+    }
+    connected_ = true;
+    listener_.OnConnected(*this);
+    Flush();
+}
+
+void Connection::OnReceive(int) {
+    char buffer[16384];
+    int n = Receive(buffer, sizeof buffer);
+    if (n <= 0) {
+        return;  // an error or the end: OnClose reports it
+    }
+    inbox_.Append(buffer, static_cast<std::size_t>(n));
+    LoadMessages();
+}
+
+void Connection::LoadMessages() {
+    try {
+        while (!gone_) {
+            std::unique_ptr<xsock::Object> message;
+            if (!in_.TryLoad([&] { message = ReadMessage(in_); })) {
+                break;  // the rest of the message has not arrived yet
+            }
+            listener_.OnMessage(*this, std::move(message));
+        }
+    } catch (const xsock::ArchiveException& error) {
+        Drop(std::string("malformed message (") + error.what() + ")", true);
+        return;
+    }
+    // The largest message is a chunk well under a megabyte.
+    if (!gone_ && inbox_.Unread() > (std::size_t{2} << 20)) {
+        Drop("malformed message (over 2 MiB)", true);
+    }
+}
+
+void Connection::OnSend(int) {
+    Flush();
+    if (!gone_ && Queued() == 0) {
+        listener_.OnDrained(*this);
+    }
+}
+
+void Connection::OnClose(int error) {
+    if (gone_) {
+        return;
+    }
+    gone_ = true;
+    Close();
+    listener_.OnGone(*this, error != 0 ? ErrorText(error) : std::string(), false);
+}
+
+}  // namespace messenger

@@ -1,0 +1,103 @@
+// Connection: one TCP link between two messengers, an AsyncSocket that turns
+// bytes into messages and back without ever blocking the loop.
+//
+// Receiving: OnReceive appends what arrived to a MemFile and loads whole
+// messages from it inside archive transactions (Archive::TryLoad); an
+// incomplete message rolls back and waits for more bytes. Sending: messages
+// are stored into a MemFile through the connection's storing Archive and
+// moved to a send queue; what Send cannot take (EWOULDBLOCK) waits for OnSend.
+//
+// Everything the connection learns goes to its Listener. A connection that
+// failed or closed is only Close()d here: its owner deletes it later, outside
+// the notification, through Listener::OnGone.
+//
+// Thread safety: the loop thread's only, like every AsyncSocket.
+#pragma once
+
+#include <xsock/Archive.h>
+#include <xsock/AsyncSocket.h>
+#include <xsock/File.h>
+#include <xsock/Object.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace messenger {
+
+class Connection;
+
+class ConnectionListener {
+  public:
+    virtual void OnConnected(Connection& connection) = 0;
+    virtual void OnMessage(Connection& connection, std::unique_ptr<xsock::Object> message) = 0;
+    // OnSend found the send queue empty: room for more (file chunks).
+    virtual void OnDrained(Connection& connection) = 0;
+    // The link is over; `why` is empty for an orderly close by the other side.
+    // `malformed` when the other side sent something that is not a message.
+    virtual void OnGone(Connection& connection, const std::string& why, bool malformed) = 0;
+
+  protected:
+    ~ConnectionListener() = default;
+};
+
+class Connection : public xsock::AsyncSocket {
+  public:
+    // A connection that stops reading is dropped once this much waits unsent.
+    static constexpr std::size_t kMaxQueued = std::size_t{64} << 20;
+
+    // `address` names the other side in messages ("127.0.0.1:4711").
+    Connection(ConnectionListener& listener, bool outgoing, std::string address);
+
+    // Queues a message and sends what the socket takes now.
+    void SendMessage(xsock::Object& message);
+    // Stops after the queue is sent (ShutDown), for an orderly goodbye.
+    void FinishAndShutDown();
+    // Closes with a reason reported through OnGone (once).
+    void Drop(const std::string& why, bool malformed);
+
+    std::size_t Queued() const noexcept { return outbox_.size() - sent_; }
+    bool IsOutgoing() const noexcept { return outgoing_; }
+    bool IsGone() const noexcept { return gone_; }
+    const std::string& Address() const noexcept { return address_; }
+    void SetAddress(std::string address) { address_ = std::move(address); }
+    // Closes without reporting anything: a duplicate link, or one to ourselves.
+    void Retire();
+
+    // What the Hello said: set by the owner.
+    std::uint64_t peerId = 0;
+    std::string name;
+    std::string listenAddress;  // empty: the other side accepts no connections
+    bool greeted = false;
+    bool saidBye = false;
+    bool reportFailure = false;    // a user asked for this link: say if it fails
+    std::uint64_t expectedId = 0;  // who an introduction said is there
+
+  protected:
+    void OnConnect(int error) override;
+    void OnReceive(int error) override;
+    void OnSend(int error) override;
+    void OnClose(int error) override;
+
+  private:
+    void Flush();
+    void LoadMessages();
+
+    ConnectionListener& listener_;
+    bool outgoing_;
+    bool connected_;
+    bool gone_ = false;
+    bool shutDownWhenSent_ = false;
+    std::string address_;
+
+    xsock::MemFile inbox_;
+    xsock::Archive in_{inbox_, xsock::Archive::load};
+    xsock::MemFile staging_;
+    xsock::Archive out_{staging_, xsock::Archive::store};
+    std::vector<std::byte> outbox_;
+    std::size_t sent_ = 0;
+};
+
+}  // namespace messenger

@@ -1,0 +1,329 @@
+// Mesh: links, introductions, chat flooding and the commands of one peer
+// (see Mesh.h for the protocol).
+#include "Mesh.h"
+
+#include <cerrno>
+#include <random>
+#include <system_error>
+#include <vector>
+
+namespace messenger {
+
+namespace {
+
+std::uint64_t RandomId() {
+    std::random_device device;
+    std::uint64_t id = 0;
+    while (id == 0) {
+        id = (std::uint64_t{device()} << 32) | device();
+    }
+    return id;
+}
+
+std::string Describe(const xsock::SocketAddress& address) {
+    return address.ToString();
+}
+
+}  // namespace
+
+class Mesh::Listener : public xsock::AsyncSocket {
+  public:
+    explicit Listener(Mesh& mesh) : mesh_(mesh) {}
+
+  protected:
+    void OnAccept(int) override {
+        auto connection = std::make_unique<Connection>(mesh_, false, "");
+        xsock::SocketAddress peer;
+        if (!Accept(*connection, &peer)) {
+            return;
+        }
+        connection->SetAddress(Describe(peer));
+        Connection& adopted = *connection;
+        mesh_.Adopt(std::move(connection));
+        mesh_.SendHello(adopted);
+    }
+
+  private:
+    Mesh& mesh_;
+};
+
+Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads)
+    : loop_(loop),
+      ui_(ui),
+      name_(std::move(name)),
+      id_(RandomId()),
+      transfers_(ui, std::move(downloads)) {}
+
+Mesh::~Mesh() = default;
+
+bool Mesh::Listen(const xsock::SocketAddress& where, std::string& why) {
+    listener_ = std::make_unique<Listener>(*this);
+    if (!listener_->Socket(SOCK_STREAM, xsock::FD_ALL, 0, where.Family()) ||
+        !listener_->SetReuseAddress(true) || !listener_->Bind(where) || !listener_->Listen()) {
+        why = xsock::AsyncSocket::GetLastErrorCode().message();
+        listener_.reset();
+        return false;
+    }
+    xsock::SocketAddress bound = ListenAddress();
+    listenPort_ = static_cast<std::uint16_t>(bound.Port());
+    listenHost_ = bound.Host() == "0.0.0.0" || bound.Host() == "::" ? "" : bound.Host();
+    return true;
+}
+
+void Mesh::StopListening() {
+    if (listener_) {
+        listener_->Close();
+    }
+}
+
+xsock::SocketAddress Mesh::ListenAddress() {
+    xsock::SocketAddress bound;
+    if (listener_) {
+        listener_->GetSockName(bound);
+    }
+    return bound;
+}
+
+Connection* Mesh::Dial(const xsock::SocketAddress& address, std::uint64_t expectedId) {
+    auto connection = std::make_unique<Connection>(*this, true, Describe(address));
+    connection->expectedId = expectedId;
+    if (!connection->Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) ||
+        (!connection->Connect(address) && xsock::AsyncSocket::GetLastError() != EWOULDBLOCK)) {
+        ui_.print("* could not reach " + Describe(address) + ": " +
+                  xsock::AsyncSocket::GetLastErrorCode().message());
+        return nullptr;
+    }
+    Connection* dialled = connection.get();
+    Adopt(std::move(connection));
+    return dialled;
+}
+
+void Mesh::Adopt(std::unique_ptr<Connection> connection) {
+    connections_.push_back(std::move(connection));
+}
+
+Connection* Mesh::FindPeer(std::uint64_t id, const Connection* except) {
+    for (auto& connection : connections_) {
+        if (connection.get() != except && !connection->IsGone() && connection->greeted &&
+            connection->peerId == id) {
+            return connection.get();
+        }
+    }
+    return nullptr;
+}
+
+bool Mesh::IsDialling(std::uint64_t id) const {
+    for (const auto& connection : connections_) {
+        if (!connection->IsGone() && !connection->greeted && connection->expectedId == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Mesh::SendHello(Connection& connection) {
+    Hello hello;
+    hello.id = id_;
+    hello.name = name_;
+    hello.listenPort = listenPort_;
+    hello.listenHost = listenHost_;
+    connection.SendMessage(hello);
+}
+
+void Mesh::OnConnected(Connection& connection) {
+    SendHello(connection);
+}
+
+void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> message) {
+    if (auto* hello = dynamic_cast<Hello*>(message.get())) {
+        OnHello(connection, *hello);
+        return;
+    }
+    if (!connection.greeted) {
+        connection.Drop("malformed message (no hello first)", true);
+        return;
+    }
+    std::string why;
+    if (auto* list = dynamic_cast<PeerList*>(message.get())) {
+        OnPeerList(*list);
+    } else if (auto* chat = dynamic_cast<Chat*>(message.get())) {
+        OnChat(connection, *chat);
+    } else if (auto* offer = dynamic_cast<FileOffer*>(message.get())) {
+        if (!transfers_.OnOffer(connection, *offer, why)) {
+            connection.Drop("malformed message (" + why + ")", true);
+        }
+    } else if (auto* chunk = dynamic_cast<FileChunk*>(message.get())) {
+        if (!transfers_.OnChunk(connection, *chunk, why)) {
+            connection.Drop("malformed message (" + why + ")", true);
+        }
+    } else if (dynamic_cast<Bye*>(message.get()) != nullptr) {
+        connection.saidBye = true;
+        if (!leaving_ && FindPeer(connection.peerId, &connection) == nullptr) {
+            ui_.print("* " + connection.name + " left");
+        }
+    }
+}
+
+void Mesh::OnHello(Connection& connection, const Hello& hello) {
+    std::string name = Printable(hello.name);
+    if (connection.greeted) {
+        if (hello.id != connection.peerId) {
+            connection.Drop("malformed message (hello with another id)", true);
+        } else if (name != connection.name) {
+            ui_.print("* " + connection.name + " is now known as " + name);
+            connection.name = name;
+        }
+        return;
+    }
+    if (hello.id == id_) {
+        if (connection.reportFailure) {
+            ui_.print("* " + connection.Address() + " is this messenger");
+        }
+        Retire(connection);  // dialled ourselves, through discovery or a peer list
+        return;
+    }
+    connection.greeted = true;
+    connection.peerId = hello.id;
+    connection.name = name;
+    xsock::SocketAddress remote;
+    if (hello.listenPort != 0 && connection.GetPeerName(remote)) {
+        // Where it said it listens, if that is an address; else where it came from.
+        std::error_code error;
+        auto announced =
+            xsock::SocketAddress::FromHostAndPort(hello.listenHost, hello.listenPort, error);
+        remote.SetPort(hello.listenPort);
+        connection.listenAddress = Describe(hello.listenHost.empty() || error ? remote : announced);
+    }
+    if (Connection* other = FindPeer(hello.id, &connection)) {
+        // Two links to one peer. Dialled from both ends at once: both ends keep
+        // the one dialled by the smaller id. Dialled twice from one end (a
+        // /connect to a peer already linked): the dialler drops the new one,
+        // and the other end sees it close with the peer still linked.
+        auto dialler = [&](const Connection& link) { return link.IsOutgoing() ? id_ : hello.id; };
+        if (dialler(connection) != dialler(*other)) {
+            Retire(dialler(connection) < dialler(*other) ? *other : connection);
+        } else if (connection.IsOutgoing()) {
+            if (connection.reportFailure) {
+                ui_.print("* already connected to " + other->name);
+            }
+            Retire(connection);
+        }
+        return;
+    }
+    std::string shown =
+        connection.listenAddress.empty() ? connection.Address() : connection.listenAddress;
+    ui_.print("* " + name + " joined (" + shown + ")");
+    PeerList list;
+    for (const auto& known : connections_) {
+        if (known.get() != &connection && !known->IsGone() && known->greeted &&
+            !known->listenAddress.empty()) {
+            xsock::SocketAddress address;
+            std::error_code error;
+            address = xsock::SocketAddress::Parse(known->listenAddress, error);
+            if (!error) {
+                list.peers.push_back(
+                    {known->peerId, address.Host(), static_cast<std::uint16_t>(address.Port())});
+            }
+        }
+    }
+    connection.SendMessage(list);
+}
+
+void Mesh::OnPeerList(const PeerList& list) {
+    for (const PeerList::Entry& entry : list.peers) {
+        if (entry.id == id_ || FindPeer(entry.id) != nullptr || IsDialling(entry.id)) {
+            continue;
+        }
+        std::error_code error;
+        auto address = xsock::SocketAddress::FromHostAndPort(entry.host, entry.port, error);
+        if (!error) {
+            Dial(address, entry.id);
+        }
+    }
+}
+
+void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
+    // Both ends hear each other: only the smaller id dials, so one link forms.
+    if (hello.id == id_ || hello.listenPort == 0 || id_ > hello.id || FindPeer(hello.id) ||
+        IsDialling(hello.id)) {
+        return;
+    }
+    std::error_code error;
+    auto address = xsock::SocketAddress::FromHostAndPort(host, hello.listenPort, error);
+    if (!error) {
+        Dial(address, hello.id);
+    }
+}
+
+void Mesh::OnChat(Connection& from, const Chat& chat) {
+    if (chat.origin == id_ || !FirstTime(chat)) {
+        return;  // already shown: it came round another way
+    }
+    ui_.print("<" + Printable(chat.name) + "> " + Printable(chat.text));
+    Chat copy = chat;
+    for (auto& connection : connections_) {
+        if (connection.get() != &from && connection->greeted && !connection->IsGone()) {
+            connection->SendMessage(copy);
+        }
+    }
+}
+
+bool Mesh::FirstTime(const Chat& chat) {
+    Seen& seen = seen_[chat.origin];
+    if (chat.sequence <= seen.upTo || !seen.ahead.insert(chat.sequence).second) {
+        return false;
+    }
+    while (!seen.ahead.empty() && *seen.ahead.begin() == seen.upTo + 1) {
+        seen.ahead.erase(seen.ahead.begin());
+        ++seen.upTo;
+    }
+    return true;
+}
+
+void Mesh::OnDrained(Connection& connection) {
+    transfers_.OnDrained(connection);
+}
+
+void Mesh::OnGone(Connection& connection, const std::string& why, bool malformed) {
+    transfers_.Forget(connection);
+    ScheduleReap();
+    if (leaving_) {
+        return;
+    }
+    std::string reason = why.empty() ? "" : " (" + why + ")";
+    if (malformed) {
+        std::string who = connection.greeted ? connection.name + " at " : std::string();
+        ui_.print("* dropped " + who + connection.Address() + ": " + why);
+    } else if (connection.greeted) {
+        if (!connection.saidBye && FindPeer(connection.peerId) == nullptr) {
+            ui_.print("* " + connection.name + " left" + reason);
+        }
+    } else if (connection.IsOutgoing() &&
+               (connection.reportFailure ||
+                (connection.expectedId != 0 && FindPeer(connection.expectedId) == nullptr))) {
+        ui_.print("* could not reach " + connection.Address() + ": " +
+                  (why.empty() ? std::string("closed before saying hello") : why));
+    }
+}
+
+void Mesh::Retire(Connection& connection) {
+    transfers_.Forget(connection);
+    connection.Retire();
+    ScheduleReap();
+}
+
+void Mesh::ScheduleReap() {
+    // Connections are deleted from a posted task, never inside their own
+    // notification (which is where they find out they are done).
+    if (!reapPosted_) {
+        reapPosted_ = true;
+        loop_.Post([this] { Reap(); });
+    }
+}
+
+void Mesh::Reap() {
+    reapPosted_ = false;
+    connections_.remove_if([](const auto& connection) { return connection->IsGone(); });
+}
+
+}  // namespace messenger

@@ -1,0 +1,110 @@
+// Mesh: one messenger peer. It listens, connects, introduces the peers it
+// knows to newcomers, and floods chat lines so each reaches every peer once.
+//
+// The protocol, per connection: both sides send a Hello (random 64-bit id,
+// name, listening port); each answers a Hello with a PeerList of the other
+// peers it knows, and a newcomer connects to those it is not connected to, so
+// joining through any one peer gives a full mesh with no server. Two links
+// between the same pair (both dialled at once) are cut to one by a rule both
+// ends compute alike: keep the link dialled by the smaller id.
+//
+// Chats carry (origin id, sequence number). They are flooded rather than only
+// sent direct: each peer forwards a chat it has not seen to its other
+// neighbours and ignores repeats. In a full mesh direct sending would do, but
+// flooding also reaches peers linked only through another one (a --blocking
+// client, or a mesh still forming) and costs nothing in correctness.
+//
+// Thread safety: the loop thread's only.
+#pragma once
+
+#include "Connection.h"
+#include "Messages.h"
+#include "Transfers.h"
+#include "Ui.h"
+
+#include <xsock/AsyncSocket.h>
+#include <xsock/SocketAddress.h>
+#include <xsock/SocketLoop.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace messenger {
+
+class Mesh : public ConnectionListener {
+  public:
+    Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads);
+    ~Mesh();
+
+    // Starts listening; false with the reason in `why`.
+    bool Listen(const xsock::SocketAddress& where, std::string& why);
+    xsock::SocketAddress ListenAddress();
+
+    // The commands.
+    void Connect(const std::string& hostAndPort);
+    void Say(const std::string& text);
+    void ListPeers();
+    void Rename(const std::string& name);
+    void SendFile(const std::string& peer, const std::string& path);
+    // Says goodbye to everyone; Idle() tells when it is all sent.
+    void Leave();
+    bool Idle() const;
+
+    // A --discover announcement heard from `host`.
+    void OnAnnouncement(const Hello& hello, const std::string& host);
+
+    std::uint64_t Id() const noexcept { return id_; }
+    const std::string& Name() const noexcept { return name_; }
+    std::uint16_t ListenPort() const noexcept { return listenPort_; }
+
+  private:
+    class Listener;
+
+    void StopListening();
+    void Adopt(std::unique_ptr<Connection> connection);
+    Connection* Dial(const xsock::SocketAddress& address, std::uint64_t expectedId);
+    Connection* FindPeer(std::uint64_t id, const Connection* except = nullptr);
+    bool IsDialling(std::uint64_t id) const;
+    void SendHello(Connection& connection);
+    void OnHello(Connection& connection, const Hello& hello);
+    void OnPeerList(const PeerList& list);
+    void OnChat(Connection& from, const Chat& chat);
+    // Records the chat; false if it was seen before.
+    bool FirstTime(const Chat& chat);
+    void Retire(Connection& connection);
+    void ScheduleReap();
+    void Reap();
+
+    void OnConnected(Connection& connection) override;
+    void OnMessage(Connection& connection, std::unique_ptr<xsock::Object> message) override;
+    void OnDrained(Connection& connection) override;
+    void OnGone(Connection& connection, const std::string& why, bool malformed) override;
+
+    xsock::SocketLoop& loop_;
+    Ui& ui_;
+    std::string name_;
+    std::uint64_t id_;
+    std::uint16_t listenPort_ = 0;
+    std::string listenHost_;  // "" when listening on every address
+    std::uint64_t sequence_ = 0;
+    bool leaving_ = false;
+    bool reapPosted_ = false;
+    std::unique_ptr<Listener> listener_;
+    std::list<std::unique_ptr<Connection>> connections_;
+    // The chats seen from each origin: every sequence number up to `upTo`,
+    // and the few that arrived ahead of a gap (they come round different
+    // ways), so memory stays small however long the chat runs.
+    struct Seen {
+        std::uint64_t upTo = 0;
+        std::set<std::uint64_t> ahead;
+    };
+    std::map<std::uint64_t, Seen> seen_;
+    Transfers transfers_;
+};
+
+}  // namespace messenger

@@ -1,0 +1,123 @@
+// The user's commands on a Mesh: /connect, chat lines, /peers, /nick, /send
+// and /quit (see Mesh.h).
+#include "Mesh.h"
+
+#include <charconv>
+#include <system_error>
+#include <vector>
+
+namespace messenger {
+
+namespace {
+
+// "127.0.0.1:7007", "[::1]:7007" or "localhost:7007" (through the resolver).
+std::vector<xsock::SocketAddress> Candidates(const std::string& text, std::error_code& error) {
+    xsock::SocketAddress parsed = xsock::SocketAddress::Parse(text, error);
+    if (!error) {
+        return {parsed};
+    }
+    auto colon = text.rfind(':');
+    unsigned port = 0;
+    if (colon == std::string::npos ||
+        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec !=
+            std::errc() ||
+        port == 0 || port > 65535) {
+        error = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    return xsock::SocketAddress::Resolve(text.substr(0, colon).c_str(), port, AF_UNSPEC,
+                                         SOCK_STREAM, error);
+}
+
+}  // namespace
+
+void Mesh::Connect(const std::string& hostAndPort) {
+    std::error_code error;
+    std::vector<xsock::SocketAddress> candidates = Candidates(hostAndPort, error);
+    if (candidates.empty()) {
+        ui_.print("* could not reach " + hostAndPort + ": " +
+                  (error ? error.message() : std::string("no address")));
+        return;
+    }
+    if (Connection* connection = Dial(candidates.front(), 0)) {
+        connection->reportFailure = true;
+    }
+}
+
+void Mesh::Say(const std::string& text) {
+    Chat chat;
+    chat.origin = id_;
+    chat.sequence = ++sequence_;
+    chat.name = name_;
+    chat.text = text;
+    FirstTime(chat);
+    int sent = 0;
+    for (auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone()) {
+            connection->SendMessage(chat);
+            ++sent;
+        }
+    }
+    if (sent == 0) {
+        ui_.print("* nobody to tell yet: /connect HOST:PORT first");
+    }
+}
+
+void Mesh::ListPeers() {
+    std::string line;
+    int count = 0;
+    for (const auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone()) {
+            line += (count++ == 0 ? ": " : ", ") + connection->name + " (" +
+                    (connection->listenAddress.empty() ? connection->Address()
+                                                       : connection->listenAddress) +
+                    ")";
+        }
+    }
+    ui_.print("* " + std::to_string(count) + (count == 1 ? " peer" : " peers") + line);
+}
+
+void Mesh::Rename(const std::string& name) {
+    name_ = name;
+    for (auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone()) {
+            SendHello(*connection);
+        }
+    }
+    ui_.print("* you are now known as " + name_);
+}
+
+void Mesh::SendFile(const std::string& peer, const std::string& path) {
+    for (auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone() && connection->name == peer) {
+            transfers_.Offer(*connection, path);
+            return;
+        }
+    }
+    ui_.print("* no peer named " + peer + " (see /peers)");
+}
+
+void Mesh::Leave() {
+    leaving_ = true;
+    Bye bye;
+    for (auto& connection : connections_) {
+        if (!connection->IsGone()) {
+            if (connection->greeted) {
+                connection->SendMessage(bye);
+            }
+            connection->FinishAndShutDown();
+        }
+    }
+    StopListening();
+}
+
+bool Mesh::Idle() const {
+    for (const auto& connection : connections_) {
+        if (!connection->IsGone() && connection->Queued() > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace messenger

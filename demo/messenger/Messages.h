@@ -1,0 +1,107 @@
+// The messenger's wire messages: serializable xsock::Object classes, written
+// MFC style (CHATTER's): one storing and one loading Archive per connection,
+// each message as its class (WriteClass, so a class name crosses the wire once
+// per connection) followed by the object's Serialize. The same bytes go over a
+// non-blocking AsyncSocket (Connection) and a blocking Socket + SocketFile
+// (BlockingClient).
+//
+// A Hello also travels alone in a UDP datagram as the --discover announcement.
+//
+// Errors: ReadMessage throws ArchiveException for anything that is not one of
+// these classes, or that breaks the archive's Limits (kWireLimits).
+#pragma once
+
+#include <xsock/Archive.h>
+#include <xsock/Object.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace messenger {
+
+// Small enough that one malformed or hostile peer costs little memory.
+inline constexpr xsock::Archive::Limits kWireLimits{
+    .maxStringLength = std::uint64_t{1} << 20,
+    .maxCount = 4096,
+    .maxObjects = 64,
+    .maxDepth = 4,
+};
+
+// First message on every connection. listenPort 0: the sender accepts no
+// connections (a --blocking client), so it is never introduced to others.
+// listenHost: the address it listens on, or "" when that is every address
+// (then peers use the address its connection comes from).
+class Hello : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(Hello)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::uint64_t id = 0;
+    std::string name;
+    std::uint16_t listenPort = 0;
+    std::string listenHost;
+};
+
+// The answer to a Hello: every other peer the sender knows, by listening
+// address, so a newcomer connects to the whole mesh.
+class PeerList : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(PeerList)
+  public:
+    struct Entry {
+        std::uint64_t id = 0;
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    void Serialize(xsock::Archive& ar) override;
+    std::vector<Entry> peers;
+};
+
+// A line of chat. (origin, sequence) names it across the mesh: receivers
+// forward a chat they have not seen to their other neighbours and drop
+// repeats, so it reaches every peer exactly once even while the mesh is still
+// forming (or through a --blocking client's single link).
+class Chat : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(Chat)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::uint64_t origin = 0;
+    std::uint64_t sequence = 0;
+    std::string name;
+    std::string text;
+};
+
+// Announces a file; FileChunks with the same transfer id follow until `size`
+// bytes have arrived. name is a base name; sha256 is lower-case hex.
+class FileOffer : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(FileOffer)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::uint32_t transfer = 0;
+    std::string name;
+    std::uint64_t size = 0;
+    std::string sha256;
+};
+
+class FileChunk : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(FileChunk)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::uint32_t transfer = 0;
+    std::string data;
+};
+
+// Sent before an orderly departure.
+class Bye : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(Bye)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+};
+
+// Serialize is not const (one body loads and stores), hence the plain reference.
+void WriteMessage(xsock::Archive& ar, xsock::Object& message);
+// Never null; throws ArchiveException (badClass) for a class that is not a
+// serializable one.
+std::unique_ptr<xsock::Object> ReadMessage(xsock::Archive& ar);
+
+}  // namespace messenger

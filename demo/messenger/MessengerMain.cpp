@@ -1,0 +1,282 @@
+// xsock-messenger: a terminal chat between peers that form a mesh, with no
+// server. Each peer listens and connects; joining through any one peer
+// connects a newcomer to all of them. See Mesh.h for the protocol.
+//
+//   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT ...]
+//                   [--discover] [--downloads DIR] [--line-mode]
+//   xsock-messenger --name NAME --blocking HOST:PORT
+//
+// One thread runs everything. xsock's SocketLoop watches the sockets, but it
+// cannot watch standard input (AsyncSocket::Attach refuses a descriptor that
+// is not a socket), and readline's callback interface wants to be called on
+// the main thread whenever a key arrives. So the loop is embedded the way
+// SocketLoop documents for GUI toolkits: the epoll backend's NativeHandle()
+// is readable whenever the loop has work, and main() poll()s it together with
+// standard input, feeding keys to the Console and running loop.RunOnce(0ms).
+#include "BlockingClient.h"
+#include "Console.h"
+#include "Discovery.h"
+#include "Mesh.h"
+
+#include <xsock/SocketLoop.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace messenger;
+
+constexpr std::chrono::seconds kGoodbyeTime{2};
+
+volatile std::sig_atomic_t gCaught = 0;  // the last signal ppoll let in
+
+struct Options {
+    std::string name;
+    std::string listen;
+    std::vector<std::string> connect;
+    bool discover = false;
+    unsigned discoverPort = Discovery::kDefaultPort;
+    std::string discoverGroup = Discovery::kDefaultGroup;
+    std::string discoverInterface;
+    std::string downloads = "downloads";
+    bool lineMode = false;
+    std::string blocking;
+};
+
+const char* const kUsage =
+    "usage: xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT ...]\n"
+    "                       [--discover [--discover-port PORT] [--discover-group ADDR]\n"
+    "                        [--discover-interface ADDR]] [--downloads DIR] [--line-mode]\n"
+    "       xsock-messenger --name NAME --blocking HOST:PORT\n"
+    "\n"
+    "  --listen      where to accept peers (default 127.0.0.1, any free port;\n"
+    "                0.0.0.0 with --discover); PORT alone means 127.0.0.1:PORT\n"
+    "  --connect     join the mesh through this peer (repeatable)\n"
+    "  --discover    find peers on this host or LAN by multicast (or broadcast)\n"
+    "  --downloads   where received files go (default ./downloads)\n"
+    "  --line-mode   plain lines even on a terminal (the default on a pipe)\n"
+    "  --blocking    a minimal client built on Socket + SocketFile + Archive\n";
+
+const char* const kHelp =
+    "commands: /connect HOST:PORT  /peers  /nick NAME  /send PEER PATH  /help  /quit\n"
+    "anything else is sent to every peer";
+
+std::optional<Options> Parse(int argc, char** argv, int& status) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        bool hasValue = i + 1 < argc;
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kUsage;
+            status = 0;
+            return std::nullopt;
+        } else if (arg == "--name" && hasValue) {
+            options.name = argv[++i];
+        } else if (arg == "--listen" && hasValue) {
+            options.listen = argv[++i];
+        } else if (arg == "--connect" && hasValue) {
+            options.connect.emplace_back(argv[++i]);
+        } else if (arg == "--discover") {
+            options.discover = true;
+        } else if (arg == "--discover-port" && hasValue) {
+            options.discoverPort = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
+        } else if (arg == "--discover-group" && hasValue) {
+            options.discoverGroup = argv[++i];
+        } else if (arg == "--discover-interface" && hasValue) {
+            options.discoverInterface = argv[++i];
+        } else if (arg == "--downloads" && hasValue) {
+            options.downloads = argv[++i];
+        } else if (arg == "--line-mode") {
+            options.lineMode = true;
+        } else if (arg == "--blocking" && hasValue) {
+            options.blocking = argv[++i];
+        } else {
+            std::cerr << "xsock-messenger: unknown or incomplete option '" << arg << "'\n"
+                      << kUsage;
+            status = 2;
+            return std::nullopt;
+        }
+    }
+    if (options.name.empty() || Printable(options.name) != options.name ||
+        options.name.find(' ') != std::string::npos) {
+        std::cerr << "xsock-messenger: --name NAME is required (one word)\n" << kUsage;
+        status = 2;
+        return std::nullopt;
+    }
+    return options;
+}
+
+std::optional<xsock::SocketAddress> ListenAddress(const Options& options) {
+    std::string text = options.listen;
+    std::string host = options.discover ? "0.0.0.0" : "127.0.0.1";
+    if (text.empty()) {
+        text = "0";
+    }
+    std::error_code error;
+    if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 5) {
+        auto address = xsock::SocketAddress::FromHostAndPort(
+            host, static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10)), error);
+        return error || address.Port() > 65535 ? std::nullopt : std::optional(address);
+    }
+    auto address = xsock::SocketAddress::Parse(text, error);
+    return error ? std::nullopt : std::optional(address);
+}
+
+// Runs one command line; false for /quit.
+bool Command(Mesh& mesh, Console& console, const std::string& line) {
+    if (line.empty()) {
+        return true;
+    }
+    if (line[0] != '/') {
+        mesh.Say(line);
+        return true;
+    }
+    std::istringstream words(line);
+    std::string command, first, rest;
+    words >> command >> first;
+    std::getline(words >> std::ws, rest);
+    if (command == "/quit") {
+        return false;
+    } else if (command == "/connect" && !first.empty()) {
+        mesh.Connect(first);
+    } else if (command == "/peers") {
+        mesh.ListPeers();
+    } else if (command == "/nick" && !first.empty() && Printable(first) == first) {
+        mesh.Rename(first);
+        console.SetPrompt(first + "> ");
+    } else if (command == "/send" && !first.empty() && !rest.empty()) {
+        mesh.SendFile(first, rest);
+    } else if (command == "/help") {
+        console.Print(kHelp);
+    } else {
+        console.Print("* unknown or incomplete command: " + line + " (try /help)");
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int status = 0;
+    std::optional<Options> options = Parse(argc, argv, status);
+    if (!options) {
+        return status;
+    }
+    if (!options->blocking.empty()) {
+        return RunBlockingClient(options->blocking, options->name);
+    }
+    std::optional<xsock::SocketAddress> listen = ListenAddress(*options);
+    if (!listen) {
+        std::cerr << "xsock-messenger: bad --listen address '" << options->listen
+                  << "' (use PORT, 127.0.0.1:PORT or [::1]:PORT)\n";
+        return 2;
+    }
+
+    // SIGINT, SIGTERM and SIGWINCH are taken only inside ppoll, so one
+    // arriving at any other moment waits there instead of being missed.
+    sigset_t handled, waitMask;
+    sigemptyset(&handled);
+    for (int signal : {SIGINT, SIGTERM, SIGWINCH}) {
+        sigaddset(&handled, signal);
+    }
+    sigprocmask(SIG_BLOCK, &handled, &waitMask);
+    struct sigaction note {};
+    note.sa_handler = [](int signal) { gCaught = signal; };
+    for (int signal : {SIGINT, SIGTERM, SIGWINCH}) {
+        sigdelset(&waitMask, signal);
+        sigaction(signal, &note, nullptr);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    xsock::SocketLoop loop({xsock::SocketLoop::Backend::Epoll});
+    bool quitting = false;
+    bool interactive = !options->lineMode && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    Ui ui;
+    Mesh mesh(loop, ui, options->name, options->downloads);
+    Console console(
+        interactive, options->name + "> ",
+        [&](const std::string& line) {
+            if (!quitting && !Command(mesh, console, line)) {
+                quitting = true;
+            }
+        },
+        [&] { quitting = true; });
+    ui.print = [&](const std::string& line) { console.Print(line); };
+    ui.status = [&](const std::string& text) { console.Status(text); };
+    ui.terminal = interactive;
+
+    std::string why;
+    if (!mesh.Listen(*listen, why)) {
+        std::cerr << "xsock-messenger: cannot listen on " << listen->ToString() << ": " << why
+                  << "\n";
+        return 1;
+    }
+    console.Print("* listening on " + mesh.ListenAddress().ToString() + " as " + mesh.Name() +
+                  (interactive ? " (/help for commands)" : ""));
+    std::optional<Discovery> discovery;
+    if (options->discover) {
+        discovery.emplace(
+            loop,
+            [&] {
+                Hello self;
+                self.id = mesh.Id();
+                self.name = mesh.Name();
+                self.listenPort = mesh.ListenPort();
+                return self;
+            },
+            [&](const Hello& hello, const std::string& host) { mesh.OnAnnouncement(hello, host); });
+        if (!discovery->Start(options->discoverPort, options->discoverGroup,
+                              options->discoverInterface, why)) {
+            std::cerr << "xsock-messenger: --discover: " << why << "\n";
+            return 1;
+        }
+        console.Print("* discovering peers by " + discovery->Describe());
+    }
+    for (const std::string& peer : options->connect) {
+        mesh.Connect(peer);
+    }
+
+    std::optional<std::chrono::steady_clock::time_point> goodbyeBy;
+    for (;;) {
+        if (quitting && !goodbyeBy) {
+            mesh.Leave();
+            goodbyeBy = std::chrono::steady_clock::now() + kGoodbyeTime;
+        }
+        if (goodbyeBy && (mesh.Idle() || std::chrono::steady_clock::now() >= *goodbyeBy)) {
+            break;
+        }
+        pollfd fds[] = {{loop.NativeHandle(), POLLIN, 0},
+                        {console.AtEnd() ? -1 : STDIN_FILENO, POLLIN, 0}};
+        timespec tick{0, 100'000'000};  // only while saying goodbye
+        if (::ppoll(fds, 2, goodbyeBy ? &tick : nullptr, &waitMask) < 0) {
+            if (errno == EINTR) {
+                if (gCaught == SIGWINCH) {
+                    console.Resized();
+                } else if (gCaught != 0) {
+                    quitting = true;  // SIGINT or SIGTERM
+                }
+                gCaught = 0;
+                continue;
+            }
+            std::cerr << "xsock-messenger: poll: " << std::strerror(errno) << "\n";
+            return 1;
+        }
+        if (fds[1].revents != 0) {
+            console.OnReadable();
+        }
+        loop.RunOnce(std::chrono::milliseconds(0));
+    }
+    return 0;
+}

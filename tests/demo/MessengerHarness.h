@@ -1,0 +1,181 @@
+// What the messenger tests drive besides child processes (ChildProcess.h): a
+// tmux server on a private socket for the interactive UI, a raw TCP client
+// for bytes no messenger would send, and free or refused loopback ports.
+#pragma once
+
+#include "ChildProcess.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace messenger::test {
+
+// A tmux server of our own (its socket in a temporary folder) running one
+// program in a 100x30 pane.
+class Tmux {
+  public:
+    Tmux(std::string tmux, const std::filesystem::path& socket, const std::string& command)
+        : tmux_(std::move(tmux)), socket_(socket.string()) {
+        std::string output;
+        // The shell shows the program's exit status: tmux's #{pane_dead_status}
+        // is sometimes never filled in when the terminal closes first. The
+        // shell is sh whatever $SHELL says, for the $? syntax, and traps SIGINT
+        // so that Ctrl-C ends only the program (the program still gets it).
+        int status = Run({tmux_, "-S", socket_, "-f", "/dev/null", "set-option", "-g",
+                          "default-shell", "/bin/sh", ";", "new-session", "-d", "-x", "100", "-y",
+                          "30", "trap : INT; " + command + "; echo \"[exited $?]\""},
+                         &output);
+        BOOST_TEST_REQUIRE(status == 0, "tmux new-session failed:\n" << output);
+        // Keep the pane after the program ends, to read its last lines.
+        Tmux::Command({"set-option", "-g", "remain-on-exit", "on"});
+    }
+    ~Tmux() { Run({tmux_, "-S", socket_, "kill-server"}); }
+
+    // Types text as it is (no key names).
+    void Type(const std::string& text) { Tmux::Command({"send-keys", "-t", "0", "-l", text}); }
+    // Presses keys by tmux's names: "Enter", "Up", "C-u".
+    void Press(const std::string& key) { Tmux::Command({"send-keys", "-t", "0", key}); }
+
+    void Resize(int width, int height) {
+        Tmux::Command({"resize-window", "-t", "0", "-x", std::to_string(width), "-y",
+                       std::to_string(height)});
+    }
+
+    std::string Screen() { return Tmux::Command({"capture-pane", "-p", "-t", "0"}); }
+    // tmux's format variables, e.g. "#{cursor_x}".
+    std::string Display(const std::string& format) {
+        return Tmux::Command({"display-message", "-p", "-t", "0", format});
+    }
+
+    // Polls the pane until `done` holds for what it shows.
+    std::string WaitForScreen(const std::function<bool(const std::string&)>& done,
+                              const std::string& what) {
+        auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        std::string screen;
+        while (std::chrono::steady_clock::now() < deadline) {
+            screen = Screen();
+            if (done(screen)) {
+                return screen;
+            }
+            // Each capture is a process run; this only paces them.
+            ::poll(nullptr, 0, 50);
+        }
+        BOOST_FAIL("the screen never showed " + what + "; it shows:\n" + screen);
+        return screen;
+    }
+
+    // Waits for the program in the pane to end; returns its exit status.
+    // (tmux sees the terminal close a moment before it has the status.)
+    int WaitForExit() {
+        std::string screen = WaitForScreen(
+            [](const std::string& shown) { return shown.find("[exited ") != std::string::npos; },
+            "the program's exit");
+        return std::stoi(screen.substr(screen.find("[exited ") + 8));
+    }
+
+    // Polls a tmux format (see Display) until it shows `expected`.
+    void WaitForDisplay(const std::string& format, const std::string& expected) {
+        auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        std::string shown;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if ((shown = Display(format)) == expected) {
+                return;
+            }
+            ::poll(nullptr, 0, 50);
+        }
+        BOOST_FAIL(format + " never showed " + expected + "; it shows " + shown);
+    }
+
+  private:
+    std::string Command(std::vector<std::string> args) {
+        args.insert(args.begin(), {tmux_, "-S", socket_});
+        Child child(std::move(args));
+        child.CloseInput();
+        int status = child.WaitExit();
+        BOOST_TEST_REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                           "tmux failed:\n"
+                               << child.Transcript());
+        return child.Text();
+    }
+
+    std::string tmux_;
+    std::string socket_;
+};
+
+// A TCP connection to 127.0.0.1:port through the plain socket API, for
+// writing what no messenger would.
+class RawClient {
+  public:
+    explicit RawClient(unsigned port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(static_cast<std::uint16_t>(port));
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        BOOST_TEST_REQUIRE(::connect(fd_.Get(), reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    }
+    void Write(const std::string& bytes) {
+        BOOST_TEST_REQUIRE(::send(fd_.Get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                           static_cast<ssize_t>(bytes.size()));
+    }
+    // Reads (and discards) until the other side closes; false at the deadline.
+    bool WaitClosed() {
+        auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        for (;;) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd fd{fd_.Get(), POLLIN, 0};
+            if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
+                return false;
+            }
+            char buffer[4096];
+            if (::recv(fd_.Get(), buffer, sizeof buffer, 0) <= 0) {
+                return true;
+            }
+        }
+    }
+
+  private:
+    Fd fd_;
+};
+
+// A UDP port that was free a moment ago, for --discover-port.
+inline unsigned FreeUdpPort() {
+    Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    socklen_t length = sizeof address;
+    BOOST_TEST_REQUIRE(::bind(fd.Get(), reinterpret_cast<sockaddr*>(&address), length) == 0);
+    ::getsockname(fd.Get(), reinterpret_cast<sockaddr*>(&address), &length);
+    return ntohs(address.sin_port);
+}
+
+// A port nothing listens on: bound (so no one else takes it) but not listening.
+class ClosedPort {
+  public:
+    ClosedPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        BOOST_TEST_REQUIRE(::bind(fd_.Get(), reinterpret_cast<sockaddr*>(&address), length) == 0);
+        ::getsockname(fd_.Get(), reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+    }
+    unsigned Port() const noexcept { return port_; }
+
+  private:
+    Fd fd_;
+    unsigned port_ = 0;
+};
+
+}  // namespace messenger::test

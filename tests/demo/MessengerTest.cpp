@@ -1,0 +1,442 @@
+// xsock-messenger end to end: real processes talking over loopback. Peers run
+// in line mode with piped stdin/stdout; one test drives the interactive
+// (readline) UI inside tmux and reads the screen. The binary's path and
+// tmux's come from the build (XSOCK_MESSENGER, XSOCK_TMUX).
+#include "Messages.h"
+#include "MessengerHarness.h"
+
+#include <xsock/Archive.h>
+#include <xsock/File.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace messenger::test;
+
+namespace {
+
+const std::string kMessenger = XSOCK_MESSENGER;
+const std::string kTmux = XSOCK_TMUX;
+
+// One messenger in line mode, listening on a port of its choice.
+struct Peer {
+    Peer(const std::string& name, const TempDir& dir, std::vector<std::string> extra = {})
+        : downloads(dir.Path() / (name + "-downloads")), child([&] {
+              std::vector<std::string> args = {kMessenger,    "--name",          name,
+                                               "--line-mode", "--listen",        "127.0.0.1:0",
+                                               "--downloads", downloads.string()};
+              args.insert(args.end(), extra.begin(), extra.end());
+              return args;
+          }()) {
+        std::string line = child.WaitFor(R"(^\* listening on 127\.0\.0\.1:[0-9]+ as )");
+        std::size_t start = line.find("127.0.0.1:");
+        address = line.substr(start, line.find(' ', start) - start);
+        port = static_cast<unsigned>(std::stoul(address.substr(address.find(':') + 1)));
+    }
+
+    // A peer still running ends with /quit, so that a sanitizer build also
+    // checks it for leaks and errors on the way out.
+    ~Peer() {
+        if (child.Running()) {
+            int status = child.Finish("/quit");
+            BOOST_CHECK_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                                "a peer did not quit cleanly:\n"
+                                    << child.Transcript());
+        }
+    }
+    Peer(const Peer&) = delete;
+    Peer& operator=(const Peer&) = delete;
+
+    std::filesystem::path downloads;
+    Child child;
+    std::string address;
+    unsigned port = 0;
+};
+
+std::string Joined(const std::string& name, const Peer& peer) {
+    return "^\\* " + name + " joined \\(" + Escape(peer.address) + "\\)$";
+}
+
+// Three peers; bob and carol know only alice, who introduces them.
+struct ThreePeers {
+    ThreePeers()
+        : alice("alice", dir),
+          bob("bob", dir, {"--connect", alice.address}),
+          carol("carol", dir, {"--connect", alice.address}) {
+        alice.child.WaitFor(Joined("bob", bob));
+        alice.child.WaitFor(Joined("carol", carol));
+        bob.child.WaitFor(Joined("alice", alice));
+        bob.child.WaitFor(Joined("carol", carol));
+        carol.child.WaitFor(Joined("alice", alice));
+        carol.child.WaitFor(Joined("bob", bob));
+    }
+
+    TempDir dir;
+    Peer alice, bob, carol;
+};
+
+// The screen's non-blank rows, without trailing blanks.
+std::vector<std::string> Rows(const std::string& screen) {
+    std::vector<std::string> rows;
+    for (std::size_t start = 0, end; (end = screen.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+        std::string row = screen.substr(start, end - start);
+        if (row.find_first_not_of(' ') != std::string::npos) {
+            rows.push_back(row.substr(0, row.find_last_not_of(' ') + 1));
+        }
+    }
+    return rows;
+}
+
+// Messages as a messenger writes them on a new connection.
+std::string Wire(std::vector<xsock::Object*> messages) {
+    xsock::MemFile file;
+    xsock::Archive out(file, xsock::Archive::store);
+    for (xsock::Object* message : messages) {
+        messenger::WriteMessage(out, *message);
+    }
+    out.Flush();
+    auto bytes = file.Contents();
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(Messenger)
+
+BOOST_FIXTURE_TEST_CASE(NewcomersMeetEveryPeerThroughOneIntroducer, ThreePeers) {
+    // The fixture waited for all six "joined" lines; /peers agrees.
+    bob.child.Send("/peers");
+    std::string peers = bob.child.WaitFor(R"(^\* 2 peers: )");
+    BOOST_TEST(peers.find("alice (" + alice.address + ")") != std::string::npos);
+    BOOST_TEST(peers.find("carol (" + carol.address + ")") != std::string::npos);
+    // Each pair is linked once: nobody saw anyone join twice.
+    for (Peer* peer : {&alice, &bob, &carol}) {
+        BOOST_TEST(peer->child.Count(" joined ") == 2u);
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(EveryMessageReachesEveryPeerExactlyOnce, ThreePeers) {
+    std::vector<Peer*> peers = {&alice, &bob, &carol};
+    std::vector<std::string> names = {"alice", "bob", "carol"};
+    for (int round = 1; round <= 5; ++round) {
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            peers[i]->child.Send("message " + std::to_string(round) + " from " + names[i]);
+        }
+    }
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        for (std::size_t j = 0; j < peers.size(); ++j) {
+            if (i != j) {
+                peers[i]->child.WaitFor("^<" + names[j] + "> message 5 from " + names[j] + "$");
+            }
+        }
+    }
+    // Each peer has now forwarded every message it will ever forward, and a
+    // link delivers in order: once every "end" arrives, any repeat would have.
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        peers[i]->child.Send("end from " + names[i]);
+    }
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        for (std::size_t j = 0; j < peers.size(); ++j) {
+            if (i != j) {
+                peers[i]->child.WaitFor("^<" + names[j] + "> end from " + names[j] + "$");
+            }
+        }
+    }
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        for (std::size_t j = 0; j < peers.size(); ++j) {
+            for (int round = 1; round <= 5; ++round) {
+                std::string line = "^<" + names[j] + "> message " + std::to_string(round) +
+                                   " from " + names[j] + "$";
+                BOOST_TEST(peers[i]->child.Count(line) == (i == j ? 0u : 1u),
+                           names[i] << " saw '" << line << "' " << peers[i]->child.Count(line)
+                                    << " times");
+            }
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(PeerKilledWithSigkillIsReportedGone, ThreePeers) {
+    bob.child.Kill(SIGKILL);
+    bob.child.WaitExit();
+    alice.child.WaitFor(R"(^\* bob left)");
+    carol.child.WaitFor(R"(^\* bob left)");
+    alice.child.Send("still talking");
+    carol.child.WaitFor("^<alice> still talking$");
+    carol.child.Send("/peers");
+    carol.child.WaitFor(R"(^\* 1 peer: alice \()");
+}
+
+BOOST_FIXTURE_TEST_CASE(PeerThatQuitsSaysGoodbye, ThreePeers) {
+    carol.child.Send("/quit");
+    int status = carol.child.WaitExit();
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    alice.child.WaitFor(R"(^\* carol left$)");
+    bob.child.WaitFor(R"(^\* carol left$)");
+}
+
+BOOST_FIXTURE_TEST_CASE(MalformedStreamIsDroppedAndOthersCarryOn, ThreePeers) {
+    RawClient raw(alice.port);
+    raw.Write("GET / HTTP/1.0\r\n\r\n");
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(.+\)$)");
+    BOOST_TEST(raw.WaitClosed());
+    bob.child.Send("after the garbage");
+    alice.child.WaitFor("^<bob> after the garbage$");
+    carol.child.WaitFor("^<bob> after the garbage$");
+    alice.child.Send("alice is fine");
+    bob.child.WaitFor("^<alice> alice is fine$");
+    carol.child.WaitFor("^<alice> alice is fine$");
+    BOOST_TEST(alice.child.Count(" left") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeers) {
+    messenger::Chat chat;
+    chat.origin = 42;
+    chat.sequence = 1;
+    chat.name = "mallory";
+    chat.text = "no hello first";
+    RawClient rude(alice.port);
+    rude.Write(Wire({&chat}));
+    alice.child.WaitFor(
+        R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(no hello first\)$)");
+    BOOST_TEST(rude.WaitClosed());
+
+    // A file name that climbs out of the downloads folder is refused.
+    messenger::Hello hello;
+    hello.id = 43;
+    hello.name = "mallory";
+    messenger::FileOffer offer;
+    offer.transfer = 1;
+    offer.name = "../escaped.txt";
+    offer.size = 1;
+    RawClient sly(bob.port);
+    sly.Write(Wire({&hello, &offer}));
+    bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
+                      R"(name refused: '\.\./escaped\.txt'\)$)");
+    BOOST_TEST(sly.WaitClosed());
+    BOOST_TEST(!std::filesystem::exists(dir.Path() / "escaped.txt"));
+    BOOST_TEST(bob.child.Count("^<mallory>") == 0u);
+    BOOST_TEST(alice.child.Count("^<mallory>") == 0u);
+    alice.child.Send("all well");
+    bob.child.WaitFor("^<alice> all well$");
+}
+
+BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
+    std::string payload(1'500'000, '\0');
+    std::mt19937 random(7);
+    for (char& byte : payload) {
+        byte = static_cast<char>(random());
+    }
+    std::filesystem::path source = dir.Path() / "payload.bin";
+    std::ofstream(source, std::ios::binary) << payload;
+
+    alice.child.Send("/send bob " + source.string());
+    bob.child.WaitFor(R"(^\* received payload\.bin from alice \(1500000 bytes, sha256 ok\)$)");
+    alice.child.WaitFor(R"(^\* sent payload\.bin to bob \(1500000 bytes\)$)");
+    BOOST_TEST(alice.child.Count(R"(^\* sending payload\.bin to bob: 100% )") == 1u);
+    BOOST_TEST((ReadAll(bob.downloads / "payload.bin") == payload));
+    // Only the finished file is left (no partial file), and only bob got it.
+    auto entries = std::distance(std::filesystem::directory_iterator(bob.downloads),
+                                 std::filesystem::directory_iterator());
+    BOOST_TEST(entries == 1);
+    BOOST_TEST(!std::filesystem::exists(carol.downloads / "payload.bin"));
+    // The mesh still chats after the transfer.
+    bob.child.Send("thanks");
+    alice.child.WaitFor("^<bob> thanks$");
+}
+
+// 64 MiB of zeros that take no disk space: more than loopback's socket
+// buffers hold, so a transfer cannot finish while its receiver is stopped.
+std::filesystem::path BigSparseFile(const TempDir& dir) {
+    std::filesystem::path path = dir.Path() / "big.bin";
+    std::ofstream(path, std::ios::binary).put('\0');
+    std::filesystem::resize_file(path, std::uintmax_t{64} << 20);
+    return path;
+}
+
+BOOST_FIXTURE_TEST_CASE(SenderGivesUpWhenTheReceiverIsKilled, ThreePeers) {
+    bob.child.Kill(SIGSTOP);
+    alice.child.Send("/send bob " + BigSparseFile(dir).string());
+    alice.child.WaitFor(R"(^\* offering big\.bin to bob \(67108864 bytes\)$)");
+    bob.child.Kill(SIGKILL);
+    bob.child.WaitExit();
+    alice.child.WaitFor(R"(^\* gave up sending big\.bin to bob$)");
+    alice.child.WaitFor(R"(^\* bob left)");
+    BOOST_TEST(alice.child.Count(R"(^\* sent big\.bin)") == 0u);
+    alice.child.Send("still here");
+    carol.child.WaitFor("^<alice> still here$");
+}
+
+BOOST_FIXTURE_TEST_CASE(ReceiverDiscardsThePartialFileWhenTheSenderIsKilled, ThreePeers) {
+    alice.child.Send("/send bob " + BigSparseFile(dir).string());
+    bob.child.WaitFor(R"(^\* receiving big\.bin from alice \(67108864 bytes\)$)");
+    alice.child.WaitFor(R"(^\* sending big\.bin to bob: 25% )");
+    alice.child.Kill(SIGKILL);
+    alice.child.WaitExit();
+    bob.child.WaitFor(R"(^\* gave up receiving big\.bin \([0-9]+ of 67108864 bytes arrived\)$)");
+    bob.child.WaitFor(R"(^\* alice left)");
+    BOOST_TEST(std::filesystem::is_empty(bob.downloads));
+    bob.child.Send("still here");
+    carol.child.WaitFor("^<bob> still here$");
+}
+
+BOOST_FIXTURE_TEST_CASE(RenamedPeerIsKnownByItsNewName, ThreePeers) {
+    bob.child.Send("/nick robert");
+    alice.child.WaitFor(R"(^\* bob is now known as robert$)");
+    carol.child.WaitFor(R"(^\* bob is now known as robert$)");
+    bob.child.Send("hi");
+    carol.child.WaitFor("^<robert> hi$");
+}
+
+BOOST_FIXTURE_TEST_CASE(SecondLinkToAPeerOrToItselfIsDropped, ThreePeers) {
+    carol.child.Send("/connect " + alice.address);
+    carol.child.WaitFor(R"(^\* already connected to alice$)");
+    alice.child.Send("/connect " + alice.address);
+    alice.child.WaitFor("^\\* " + Escape(alice.address) + " is this messenger$");
+    // The surviving links still carry everything, once.
+    carol.child.Send("one link");
+    alice.child.WaitFor("^<carol> one link$");
+    bob.child.WaitFor("^<carol> one link$");
+    BOOST_TEST(alice.child.Count(" left") == 0u);
+    BOOST_TEST(alice.child.Count("^<carol> one link$") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(UnreachablePeerIsReported) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    ClosedPort closed;
+    std::string where = "127.0.0.1:" + std::to_string(closed.Port());
+    alice.child.Send("/connect " + where);
+    alice.child.WaitFor("^\\* could not reach " + Escape(where) + ": Connection refused$");
+    alice.child.Send("/connect no-port-here");
+    alice.child.WaitFor(R"(^\* could not reach no-port-here: )");
+}
+
+BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
+    TempDir dir;
+    std::vector<std::string> discover = {"--discover", "--discover-port",
+                                         std::to_string(FreeUdpPort()), "--discover-interface",
+                                         "127.0.0.1"};
+    Peer one("one", dir, discover);
+    Peer two("two", dir, discover);
+    one.child.WaitFor(R"(^\* discovering peers by multicast 239\.255\.74\.74:)");
+    one.child.WaitFor(Joined("two", two));
+    two.child.WaitFor(Joined("one", one));
+    one.child.Send("found you");
+    two.child.WaitFor("^<one> found you$");
+}
+
+BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Peer bob("bob", dir, {"--connect", alice.address});
+    bob.child.WaitFor(Joined("alice", alice));
+    Child client({kMessenger, "--name", "blocky", "--blocking", alice.address});
+    client.WaitFor(R"(^\* connected to alice$)");
+    alice.child.WaitFor(R"(^\* blocky joined \(127\.0\.0\.1:[0-9]+\)$)");
+    client.Send("from the blocking client");
+    alice.child.WaitFor("^<blocky> from the blocking client$");
+    bob.child.WaitFor("^<blocky> from the blocking client$");
+    bob.child.Send("to the blocking client");
+    client.WaitFor("^<bob> to the blocking client$");
+    alice.child.Send("/quit");
+    client.WaitFor(R"(^\* the peer left$)");
+    int status = client.WaitExit();
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
+    std::string output;
+    BOOST_TEST(Run({kMessenger, "--help"}, &output) == 0);
+    BOOST_TEST(output.find("--connect") != std::string::npos);
+    BOOST_TEST(Run({kMessenger, "--listen", "0"}, &output) == 2);
+    BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
+    BOOST_TEST(Run({kMessenger, "--name", "x", "--listen", "nowhere"}, &output) == 2);
+    BOOST_TEST(Run({kMessenger, "--name", "x", "--bogus"}, &output) == 2);
+}
+
+// The readline UI in a real terminal: an incoming chat is printed above the
+// line being typed, which stays as it was; Up recalls earlier lines.
+BOOST_AUTO_TEST_CASE(InteractiveLineSurvivesIncomingChatAndHasHistory) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Tmux tmux(kTmux, dir.Path() / "tmux.sock",
+              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
+                  " --connect " + alice.address);
+    alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
+    auto contains = [](const std::string& text) {
+        return [text](const std::string& screen) { return screen.find(text) != std::string::npos; };
+    };
+    tmux.WaitForScreen(contains("* alice joined (" + alice.address + ")"), "alice joining");
+
+    tmux.Type("first line");
+    tmux.Press("Enter");
+    alice.child.WaitFor("^<tess> first line$");
+
+    tmux.Type("partial text");
+    tmux.WaitForScreen(contains("tess> partial text"), "the partial line");
+    alice.child.Send("incoming message");
+    // The chat appears above the prompt, and the prompt line still holds the
+    // partial input with the cursor at its end.
+    tmux.WaitForScreen(
+        [](const std::string& screen) {
+            std::vector<std::string> rows = Rows(screen);
+            return rows.size() >= 2 && rows[rows.size() - 2] == "<alice> incoming message" &&
+                   rows.back() == "tess> partial text";
+        },
+        "the chat above the intact partial line");
+    tmux.WaitForDisplay("#{cursor_x}", std::to_string(std::strlen("tess> partial text")) + "\n");
+
+    // The partial line goes out whole, then Up Up brings back "first line".
+    tmux.Press("Enter");
+    alice.child.WaitFor("^<tess> partial text$");
+    tmux.Press("Up");
+    tmux.Press("Up");
+    tmux.WaitForScreen(
+        [](const std::string& s) {
+            return s.rfind("tess> first line") != std::string::npos &&
+                   s.rfind("tess> first line") > s.rfind("<alice> incoming message");
+        },
+        "the recalled line");
+    tmux.Press("Enter");
+    std::size_t seen = alice.child.LineCount();
+    alice.child.WaitFor("^<tess> first line$", seen);
+
+    tmux.Type("/quit");
+    tmux.Press("Enter");
+    alice.child.WaitFor(R"(^\* tess left$)");
+    BOOST_TEST(tmux.WaitForExit() == 0);
+}
+
+// A resized terminal (SIGWINCH) is redrawn and keeps going; Ctrl-C (SIGINT)
+// says goodbye and exits cleanly.
+BOOST_AUTO_TEST_CASE(InteractiveSurvivesResizeAndQuitsOnCtrlC) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Tmux tmux(kTmux, dir.Path() / "tmux.sock",
+              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
+                  " --connect " + alice.address);
+    alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
+    tmux.Type("before");
+    tmux.Resize(60, 20);
+    tmux.WaitForDisplay("#{pane_width}", "60\n");
+    tmux.Type(" and after");
+    tmux.Press("Enter");
+    alice.child.WaitFor("^<tess> before and after$");
+    tmux.Press("C-c");
+    alice.child.WaitFor(R"(^\* tess left$)");
+    BOOST_TEST(tmux.WaitForExit() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
