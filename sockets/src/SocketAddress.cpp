@@ -271,8 +271,14 @@ std::string SocketAddress::ToString() const {
     switch (Family()) {
         case AF_INET:
             return Host() + ":" + std::to_string(Port());
-        case AF_INET6:
-            return "[" + Host() + "]:" + std::to_string(Port());
+        case AF_INET6: {
+            // Appended, not "[" + Host(): GCC 12's -Wrestrict misfires on that in Release.
+            std::string text(1, '[');
+            text += Host();
+            text += "]:";
+            text += std::to_string(Port());
+            return text;
+        }
         case AF_UNIX:
             return std::string(kUnixPrefix) + Host();
         default:
