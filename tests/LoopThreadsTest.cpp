@@ -8,6 +8,7 @@
 #include <xsock/LoopThreads.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
@@ -227,9 +228,16 @@ BOOST_AUTO_TEST_CASE(AHandleThatNeverReachesItsLoopIsClosed) {
     BOOST_REQUIRE(threads.HandOver(connection, [&](SOCKET) { adopted = true; }));
     std::thread stopper([&] { threads.Stop(); });
     AsyncSocket probe;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        return !threads.HandOver(probe, [](SOCKET) {}) && AsyncSocket::GetLastError() == ESHUTDOWN;
-    }));
+    // Nothing wakes this thread's loop when Stop begins, so poll HandOver
+    // itself, yielding to the stopper, until it is refused.
+    auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    bool refused = false;
+    while (!refused && std::chrono::steady_clock::now() < deadline) {
+        refused =
+            !threads.HandOver(probe, [](SOCKET) {}) && AsyncSocket::GetLastError() == ESHUTDOWN;
+        std::this_thread::yield();
+    }
+    BOOST_REQUIRE(refused);
     release.set_value();
     stopper.join();
     BOOST_TEST(!adopted);
