@@ -304,6 +304,37 @@ BOOST_AUTO_TEST_CASE(ResolveRejectsAPortOutOfRange) {
     BOOST_CHECK(error);
 }
 
+BOOST_AUTO_TEST_CASE(LookupTakesNumericTextAsItIsAndResolvesNames) {
+    std::error_code error;
+    std::vector<SocketAddress> found = SocketAddress::Lookup("[::1]:7007", SOCK_STREAM, error);
+    BOOST_REQUIRE_MESSAGE(!error, error.message());
+    BOOST_REQUIRE_EQUAL(found.size(), 1u);
+    BOOST_CHECK_EQUAL(found[0].ToString(), "[::1]:7007");
+
+    found = SocketAddress::Lookup("unix:@xsock-lookup", SOCK_STREAM, error);
+    BOOST_REQUIRE(!error);
+    BOOST_REQUIRE_EQUAL(found.size(), 1u);
+    BOOST_CHECK_EQUAL(found[0].ToString(), "unix:@xsock-lookup");
+
+    found = SocketAddress::Lookup("localhost:7007", SOCK_STREAM, error);
+    BOOST_REQUIRE_MESSAGE(!error, error.message());
+    BOOST_REQUIRE(!found.empty());
+    for (const SocketAddress& address : found) {
+        BOOST_CHECK(IsLoopback(address));
+        BOOST_CHECK_EQUAL(address.Port(), 7007u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(LookupRefusesAMissingOrBadPortWithEinval) {
+    for (const char* text : {"localhost", "localhost:", "localhost:70000", "localhost:7x", ":80"}) {
+        std::error_code error;
+        BOOST_TEST_CONTEXT(text) {
+            BOOST_CHECK(SocketAddress::Lookup(text, SOCK_STREAM, error).empty());
+            BOOST_CHECK(error == std::errc::invalid_argument);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(FromNativeCopiesAWholeAddress) {
     SocketAddress original = SocketAddress::Loopback(AF_INET6, 443);
     SocketAddress copy = SocketAddress::FromNative(original.Native(), original.NativeLength());

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string_view>
@@ -16,23 +15,6 @@ namespace echo {
 namespace {
 
 constexpr std::size_t kPiece = 16384;
-
-// A numeric address or "unix:..." as it is; "name:port" through the resolver.
-std::vector<xsock::SocketAddress> Candidates(const std::string& text, std::error_code& error) {
-    xsock::SocketAddress parsed = xsock::SocketAddress::Parse(text, error);
-    if (!error) {
-        return {parsed};
-    }
-    auto colon = text.rfind(':');
-    unsigned port = 0;
-    if (colon == std::string::npos ||
-        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec !=
-            std::errc()) {
-        return {};
-    }
-    return xsock::SocketAddress::Resolve(text.substr(0, colon).c_str(), port, AF_UNSPEC,
-                                         SOCK_STREAM, error);
-}
 
 bool ConnectToAny(xsock::Socket& socket, const std::vector<xsock::SocketAddress>& candidates) {
     for (const xsock::SocketAddress& address : candidates) {
@@ -71,7 +53,8 @@ int Fail(const char* what) {
 
 int RunBlockingClient(const std::string& address, std::chrono::milliseconds timeout) {
     std::error_code error;
-    std::vector<xsock::SocketAddress> candidates = Candidates(address, error);
+    std::vector<xsock::SocketAddress> candidates =
+        xsock::SocketAddress::Lookup(address, SOCK_STREAM, error);
     if (candidates.empty()) {
         std::cerr << "xsock-echo: bad address '" << address << "': " << error.message() << "\n";
         return 2;

@@ -2,38 +2,15 @@
 // and /quit (see Mesh.h).
 #include "Mesh.h"
 
-#include <charconv>
 #include <system_error>
 #include <vector>
 
 namespace messenger {
 
-namespace {
-
-// "127.0.0.1:7007", "[::1]:7007" or "localhost:7007" (through the resolver).
-std::vector<xsock::SocketAddress> Candidates(const std::string& text, std::error_code& error) {
-    xsock::SocketAddress parsed = xsock::SocketAddress::Parse(text, error);
-    if (!error) {
-        return {parsed};
-    }
-    auto colon = text.rfind(':');
-    unsigned port = 0;
-    if (colon == std::string::npos ||
-        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec !=
-            std::errc() ||
-        port == 0 || port > 65535) {
-        error = std::make_error_code(std::errc::invalid_argument);
-        return {};
-    }
-    return xsock::SocketAddress::Resolve(text.substr(0, colon).c_str(), port, AF_UNSPEC,
-                                         SOCK_STREAM, error);
-}
-
-}  // namespace
-
 void Mesh::Connect(const std::string& hostAndPort) {
     std::error_code error;
-    std::vector<xsock::SocketAddress> candidates = Candidates(hostAndPort, error);
+    std::vector<xsock::SocketAddress> candidates =
+        xsock::SocketAddress::Lookup(hostAndPort, SOCK_STREAM, error);
     if (candidates.empty()) {
         ui_.print("* could not reach " + hostAndPort + ": " +
                   (error ? error.message() : std::string("no address")));

@@ -17,11 +17,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace transfer {
@@ -79,24 +79,6 @@ std::vector<Entry> Collect(const SendOptions& options) {
         }
     }
     return entries;
-}
-
-// A numeric address as it is; "name:port" through the resolver.
-std::vector<xsock::SocketAddress> Candidates(const std::string& text) {
-    std::error_code error;
-    xsock::SocketAddress parsed = xsock::SocketAddress::Parse(text, error);
-    if (!error) {
-        return {parsed};
-    }
-    auto colon = text.rfind(':');
-    unsigned port = 0;
-    if (colon == std::string::npos ||
-        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec !=
-            std::errc()) {
-        return {};
-    }
-    return xsock::SocketAddress::Resolve(text.substr(0, colon).c_str(), port, AF_UNSPEC,
-                                         SOCK_STREAM, error);
 }
 
 class Session {
@@ -259,9 +241,12 @@ int RunSender(const SendOptions& options) {
         Warn(e.what());
         return 1;
     }
-    std::vector<xsock::SocketAddress> candidates = Candidates(options.to);
+    std::error_code error;
+    std::vector<xsock::SocketAddress> candidates =
+        xsock::SocketAddress::Lookup(options.to, SOCK_STREAM, error);
     if (candidates.empty()) {
-        Warn("bad address '" + options.to + "' (use HOST:PORT, 127.0.0.1:PORT or [::1]:PORT)");
+        Warn("bad address '" + options.to + "': " + error.message() +
+             " (use HOST:PORT, 127.0.0.1:PORT or [::1]:PORT)");
         return 2;
     }
     xsock::Socket socket;

@@ -173,6 +173,28 @@ SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error
     return FromHostAndPort(host, number, error);
 }
 
+std::vector<SocketAddress> SocketAddress::Lookup(std::string_view text, int type,
+                                                 std::error_code& error) {
+    SocketAddress parsed = Parse(text, error);
+    if (!error) {
+        return {parsed};
+    }
+    auto colon = text.rfind(':');
+    unsigned port = 0;
+    if (colon == std::string_view::npos || colon == 0) {
+        error = Invalid();
+        return {};
+    }
+    std::string_view digits = text.substr(colon + 1);
+    auto [end, status] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || status != std::errc() || end != digits.data() + digits.size() ||
+        port > kMaxPort) {
+        error = Invalid();
+        return {};
+    }
+    return Resolve(std::string(text.substr(0, colon)).c_str(), port, AF_UNSPEC, type, error);
+}
+
 std::vector<SocketAddress> SocketAddress::Resolve(const char* host, unsigned port, int family,
                                                   int type, std::error_code& error) {
     error.clear();

@@ -58,6 +58,12 @@ class SocketAddress {
     static std::vector<SocketAddress> Resolve(const char* host, unsigned port, int family, int type,
                                               std::error_code& error);
 
+    // What a user types for a peer: a numeric "host:port" or "unix:..." is
+    // taken as it is (one address), "name:port" goes through Resolve. A
+    // missing or out-of-range port sets EINVAL.
+    static std::vector<SocketAddress> Lookup(std::string_view text, int type,
+                                             std::error_code& error);
+
     int Family() const noexcept { return storage_.ss_family; }
     bool IsEmpty() const noexcept { return Family() == AF_UNSPEC; }
     unsigned Port() const noexcept;
