@@ -454,6 +454,12 @@ bool AsyncSocket::UpdateInterest() noexcept {
     return true;
 }
 
+void AsyncSocket::UpdateInterestAfterIo() noexcept {
+    if (frames_ == nullptr || waitInterest_ != 0) {
+        UpdateInterest();
+    }
+}
+
 bool AsyncSocket::StillOpen(const DispatchFrame& frame) noexcept {
     return !frame.destroyed && !frame.closed;
 }

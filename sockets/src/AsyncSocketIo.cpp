@@ -101,7 +101,7 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     int error = Portable(errno);
     if (error == EWOULDBLOCK) {
         writeArmed_ = true;  // OnSend once there is room again
-        UpdateInterest();
+        UpdateInterestAfterIo();
     }
     detail::SetLastError(error);
     return SOCKET_ERROR;
@@ -152,9 +152,7 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
         n = ReceiveWithSource(buffer, length, flags | extra, *from);
     }
     int error = Portable(errno);
-    if (frames_ == nullptr || waitInterest_ != 0) {
-        UpdateInterest();  // inside its own notification, the dispatch does it once at the end
-    }
+    UpdateInterestAfterIo();
     if (n >= 0) {
         if (datagram && n > length) {
             detail::SetLastError(EMSGSIZE);

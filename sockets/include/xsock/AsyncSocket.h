@@ -203,6 +203,9 @@ class AsyncSocket {
     bool SetFlag(int level, int option, bool on);
     bool Membership(const char* group, const char* interfaceAddress, bool join);
     unsigned DesiredInterest() const noexcept;
+    // UpdateInterest after Send or Receive re-armed an event; inside this
+    // socket's own notification the dispatch updates once when it ends.
+    void UpdateInterestAfterIo() noexcept;
     bool UpdateInterest() noexcept;
     bool StartConnect() noexcept;
     void HandleReady(unsigned events);
