@@ -749,4 +749,20 @@ BOOST_DATA_TEST_CASE(QuitOutsideRunDoesNotMakeWaitsSpin, data::make(kAllBackends
     loop.Run();
 }
 
+BOOST_AUTO_TEST_CASE(ForThisThreadWithOptionsCreatesOnceThenReturnsTheSameLoop) {
+    SocketLoop* first = nullptr;
+    SocketLoop* second = nullptr;
+    SocketLoop::Backend firstBackend{}, secondBackend{};
+    std::thread thread([&] {
+        first = &SocketLoop::ForThisThread({SocketLoop::Backend::Poll});
+        firstBackend = first->GetBackend();
+        second = &SocketLoop::ForThisThread({SocketLoop::Backend::Select});
+        secondBackend = second->GetBackend();
+    });
+    thread.join();
+    BOOST_TEST(first == second);
+    BOOST_TEST(firstBackend == SocketLoop::Backend::Poll);
+    BOOST_TEST(secondBackend == SocketLoop::Backend::Poll);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
