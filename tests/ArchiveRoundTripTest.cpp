@@ -219,6 +219,34 @@ BOOST_AUTO_TEST_CASE(SequenceContainersComeBack) {
     }
 }
 
+// Byte vectors take one copy when their bytes are already buffered and grow in
+// steps when they are not; either way the old contents are replaced.
+template <class Byte>
+void CheckByteVectors() {
+    for (std::endian order : kOrders) {
+        for (std::size_t size : {0, 1, 10, 3000, 50000}) {
+            std::vector<Byte> bytes(size);
+            for (std::size_t i = 0; i < size; ++i) {
+                bytes[i] = static_cast<Byte>(i * 7 + 1);
+            }
+            const Bytes stored =
+                Store([&](Archive& ar) { ar << bytes << std::int32_t{-9}; }, order);
+            std::vector<Byte> back(7, Byte{42});
+            std::int32_t after = 0;
+            Load(
+                stored, [&](Archive& ar) { ar >> back >> after; }, order);
+            BOOST_TEST((back == bytes));
+            BOOST_TEST(after == -9);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ByteVectorsComeBackWhetherBufferedOrNot) {
+    CheckByteVectors<char>();
+    CheckByteVectors<unsigned char>();
+    CheckByteVectors<signed char>();
+}
+
 BOOST_AUTO_TEST_CASE(AssociativeContainersComeBack) {
     for (std::endian order : kOrders) {
         const std::map<std::string, std::int32_t> map{{"one", 1}, {"two", 2}};

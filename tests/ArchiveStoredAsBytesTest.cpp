@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(OnlyAForeignByteOrderRunsTheElementOperators) {
 
 BOOST_AUTO_TEST_CASE(VectorsComeBackInBothByteOrdersAndReplaceTheOldContents) {
     for (std::endian order : {std::endian::little, std::endian::big}) {
-        for (int count : {0, 1, 5000}) {
+        for (int count : {0, 1, 100, 5000}) {
             Bytes bytes = Store([&](Archive& ar) { ar << Samples<Packed>(count); }, order);
             std::vector<Packed> loaded = Samples<Packed>(7);
             Load(
