@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     const std::size_t records = quick      ? 2000
                                 : argc > 1 ? std::strtoul(argv[1], nullptr, 10)
                                            : 20000;
-    const int repetitions = quick ? 3 : argc > 2 ? std::atoi(argv[2]) : 15;
+    const int repetitions = quick ? 3 : argc > 2 ? std::atoi(argv[2]) : 31;
     const std::string only = !quick && argc > 3 ? argv[3] : "";
     const std::vector<Monster> monsters = bench::MakeMonsters(records, 42);
 
@@ -185,7 +185,10 @@ int main(int argc, char** argv) {
     // Codecs take turns within each repetition so that drifts in machine load
     // reach all of them alike; the first two repetitions only warm up.
     for (int rep = -2; rep < repetitions; ++rep) {
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
+        for (std::size_t turn = 0; turn < chosen.size(); ++turn) {
+            // The order rotates, so no codec always inherits the heap another
+            // one just freed.
+            const std::size_t i = (turn + static_cast<std::size_t>(rep + 2)) % chosen.size();
             std::vector<Monster> back;
             const double store = Seconds([&] { rows[i].bytes = chosen[i]->store(monsters); });
             const double load = Seconds([&] { chosen[i]->load(back); });
@@ -215,10 +218,33 @@ int main(int argc, char** argv) {
                     static_cast<double>(records) / load.back() / 1e6);
     }
     if (rows.size() == 3) {
-        std::printf("\nrecords/s, xsock vs cereal: store %.2fx, load %.2fx\n", store[1] / store[0],
-                    load[1] / load[0]);
-        std::printf("time, xsock vs hand-written: store %.2fx, load %.2fx\n", store[0] / store[2],
-                    load[0] / load[2]);
+        // Ratios are taken within each repetition, where the three codecs ran
+        // back to back, and then their median: drifts in the machine's speed
+        // between repetitions cancel out.
+        const auto paired = [&](std::vector<double> Row::*phase, std::size_t over,
+                                std::size_t under) {
+            std::vector<double> ratios;
+            for (std::size_t r = 0; r < (rows[over].*phase).size(); ++r) {
+                ratios.push_back((rows[over].*phase)[r] / (rows[under].*phase)[r]);
+            }
+            return Median(ratios);
+        };
+        const double storeVsCereal = paired(&Row::stores, 1, 0);
+        const double loadVsCereal = paired(&Row::loads, 1, 0);
+        const double storeVsHand = paired(&Row::stores, 0, 2);
+        const double loadVsHand = paired(&Row::loads, 0, 2);
+        std::printf("\nMedians of the ratios within each repetition:\n\n");
+        std::printf("| target | measured | met |\n| --- | --- | --- |\n");
+        std::printf("| archive store >= 3x cereal, records/s | %.2fx | %s |\n", storeVsCereal,
+                    storeVsCereal >= 3 ? "yes" : "no");
+        std::printf("| archive load >= 3x cereal, records/s | %.2fx | %s |\n", loadVsCereal,
+                    loadVsCereal >= 3 ? "yes" : "no");
+        std::printf("| archive store time <= 1.5x hand-written | %.2fx | %s |\n", storeVsHand,
+                    storeVsHand <= 1.5 ? "yes" : "no");
+        std::printf("| archive load time <= 1.5x hand-written | %.2fx | %s |\n", loadVsHand,
+                    loadVsHand <= 1.5 ? "yes" : "no");
+        std::printf("\nhand-written vs cereal, records/s: store %.2fx, load %.2fx\n",
+                    paired(&Row::stores, 1, 2), paired(&Row::loads, 1, 2));
     }
     return 0;
 }
