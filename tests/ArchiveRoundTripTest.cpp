@@ -219,32 +219,79 @@ BOOST_AUTO_TEST_CASE(SequenceContainersComeBack) {
     }
 }
 
-// Byte vectors take one copy when their bytes are already buffered and grow in
-// steps when they are not; either way the old contents are replaced.
-template <class Byte>
-void CheckByteVectors() {
+// Number vectors take one copy when their bytes are already buffered, over the
+// elements the vector holds, and grow in steps when they are not; either way
+// the old contents are replaced, longer or shorter.
+template <class Number>
+void CheckNumberVectors() {
     for (std::endian order : kOrders) {
-        for (std::size_t size : {0, 1, 10, 3000, 50000}) {
-            std::vector<Byte> bytes(size);
+        for (std::size_t size : {0, 1, 10, 500, 50000}) {
+            std::vector<Number> numbers(size);
             for (std::size_t i = 0; i < size; ++i) {
-                bytes[i] = static_cast<Byte>(i * 7 + 1);
+                numbers[i] = static_cast<Number>(i * 7 + 1);
             }
             const Bytes stored =
-                Store([&](Archive& ar) { ar << bytes << std::int32_t{-9}; }, order);
-            std::vector<Byte> back(7, Byte{42});
-            std::int32_t after = 0;
-            Load(
-                stored, [&](Archive& ar) { ar >> back >> after; }, order);
-            BOOST_TEST((back == bytes));
-            BOOST_TEST(after == -9);
+                Store([&](Archive& ar) { ar << numbers << std::int32_t{-9}; }, order);
+            for (std::size_t had : {std::size_t{0}, std::size_t{7}, size + 3}) {
+                std::vector<Number> back(had, Number{42});
+                std::int32_t after = 0;
+                Load(
+                    stored, [&](Archive& ar) { ar >> back >> after; }, order);
+                BOOST_TEST((back == numbers));
+                BOOST_TEST(after == -9);
+            }
         }
     }
 }
 
-BOOST_AUTO_TEST_CASE(ByteVectorsComeBackWhetherBufferedOrNot) {
-    CheckByteVectors<char>();
-    CheckByteVectors<unsigned char>();
-    CheckByteVectors<signed char>();
+BOOST_AUTO_TEST_CASE(NumberVectorsComeBackWhetherBufferedOrNot) {
+    CheckNumberVectors<char>();
+    CheckNumberVectors<unsigned char>();
+    CheckNumberVectors<signed char>();
+    CheckNumberVectors<std::uint16_t>();
+    CheckNumberVectors<double>();
+}
+
+// As CArray does, a sequence loads into the elements it already holds: their
+// strings and vectors keep their memory, surplus elements go and missing ones
+// are added.
+template <class Sequence>
+void CheckLoadsInPlace() {
+    const std::string longText(100, 'q');
+    for (std::size_t had : {0, 2, 3, 5}) {
+        Sequence back;
+        for (std::size_t i = 0; i < had; ++i) {
+            back.emplace_back(std::string(200, 'o'), std::vector<std::int32_t>(50, -1));
+        }
+        std::vector<const char*> textMemory;
+        std::vector<const std::int32_t*> numberMemory;
+        for (const auto& [text, numbers] : back) {
+            textMemory.push_back(text.data());
+            numberMemory.push_back(numbers.data());
+        }
+        Sequence stored;
+        for (std::int32_t i = 0; i < 3; ++i) {
+            stored.emplace_back(longText + std::to_string(i), std::vector<std::int32_t>(10, i));
+        }
+        const Bytes bytes = Store([&](Archive& ar) { ar << stored; });
+        Load(bytes, [&](Archive& ar) { ar >> back; });
+        BOOST_TEST((back == stored));
+        std::size_t i = 0;
+        for (const auto& [text, numbers] : back) {
+            if (i < had) {
+                BOOST_TEST(static_cast<const void*>(text.data()) == textMemory[i]);
+                BOOST_TEST(numbers.data() == numberMemory[i]);
+            }
+            ++i;
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(SequencesLoadIntoTheElementsTheyHold) {
+    using Element = std::pair<std::string, std::vector<std::int32_t>>;
+    CheckLoadsInPlace<std::vector<Element>>();
+    CheckLoadsInPlace<std::deque<Element>>();
+    CheckLoadsInPlace<std::list<Element>>();
 }
 
 BOOST_AUTO_TEST_CASE(AssociativeContainersComeBack) {

@@ -6,50 +6,6 @@
 
 namespace xsock {
 
-namespace detail {
-
-// Reads a T from bytes of any alignment, so that a vector of a struct stored
-// as bytes can be built straight from the archive's buffer.
-template <class T>
-struct ElementReader {
-    using iterator_category = std::random_access_iterator_tag;
-    using value_type = T;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const T*;
-    using reference = T;
-
-    const std::byte* at = nullptr;
-
-    T operator*() const {
-        T value;
-        std::memcpy(&value, at, sizeof(T));
-        return value;
-    }
-    ElementReader& operator++() {
-        at += sizeof(T);
-        return *this;
-    }
-    ElementReader operator++(int) {
-        ElementReader old = *this;
-        at += sizeof(T);
-        return old;
-    }
-    ElementReader& operator--() {
-        at -= sizeof(T);
-        return *this;
-    }
-    ElementReader& operator+=(difference_type n) {
-        at += n * static_cast<difference_type>(sizeof(T));
-        return *this;
-    }
-    friend difference_type operator-(ElementReader a, ElementReader b) {
-        return (a.at - b.at) / static_cast<difference_type>(sizeof(T));
-    }
-    friend bool operator==(ElementReader a, ElementReader b) { return a.at == b.at; }
-};
-
-}  // namespace detail
-
 template <detail::WireScalar T>
 Archive& Archive::operator<<(T value) {
     detail::RequireFixedWireSize<T>();
@@ -155,26 +111,24 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
                 "Archive::ReadElements: a struct's bytes need the machine's byte order");
         }
     }
-    c.clear();
     const std::size_t available =
         rend_ > cur_ ? static_cast<std::size_t>(rend_ - cur_) / sizeof(T) : 0;
     if (count <= available) {
+        // Elements c already has are copied over, not rebuilt, so loading into
+        // a container that holds as many costs one copy.
         const auto n = static_cast<std::size_t>(count);
         if constexpr (std::is_same_v<T, char> || std::is_same_v<T, unsigned char>) {
-            // One copy, with no zeroing first.
             const auto* first = reinterpret_cast<const T*>(cur_);
             c.assign(first, first + n);
-        } else if constexpr (!detail::kIsBulkScalar<T>) {
-            // A struct may have a constructor to run; copying each element in
-            // replaces running it and then copying over the result.
-            c.assign(detail::ElementReader<T>{cur_},
-                     detail::ElementReader<T>{cur_ + n * sizeof(T)});
-        } else if (n != 0) {
+        } else {
             c.resize(n);
-            std::memcpy(c.data(), cur_, n * sizeof(T));
+            if (n != 0) {
+                std::memcpy(c.data(), cur_, n * sizeof(T));
+            }
         }
         cur_ += n * sizeof(T);
     } else {
+        c.clear();
         // The first step takes what the available bytes can fill; later steps
         // double, so memory follows the bytes that actually arrive.
         std::size_t done = 0;
