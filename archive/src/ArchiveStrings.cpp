@@ -13,6 +13,10 @@ constexpr std::uint32_t kDwordEscape = 0xFFFFFFFF;
 
 }  // namespace
 
+void detail::AssignChars(std::string& text, const char* data, std::size_t length) {
+    text.assign(data, length);
+}
+
 // Counts and string lengths share their long forms: a 0xFFFF word, then four
 // bytes, or 0xFFFFFFFF and eight bytes.
 void Archive::PutLongLength(std::uint64_t length) {

@@ -43,7 +43,12 @@ Archive& Archive::operator>>(std::basic_string<char, Traits, Alloc>& text) {
     if (rend_ > cur_) [[likely]] {
         const auto length = static_cast<std::uint8_t>(*cur_);
         if (length < 0xFF && rend_ - cur_ > length && length <= limits_.maxStringLength) {
-            text.assign(reinterpret_cast<const char*>(cur_ + 1), length);
+            const auto* first = reinterpret_cast<const char*>(cur_ + 1);
+            if constexpr (std::is_same_v<std::basic_string<char, Traits, Alloc>, std::string>) {
+                detail::AssignChars(text, first, length);
+            } else {
+                text.assign(first, length);
+            }
             cur_ += length + 1;
             return *this;
         }

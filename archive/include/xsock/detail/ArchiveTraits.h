@@ -83,6 +83,11 @@ namespace xsock::detail {
 template <class T>
 inline constexpr bool kIsBulkCopyable = kIsBulkScalar<T> || kStoredAsBytes<T>;
 
+// text.assign(data, length), kept out of line: inlined where the length is
+// known to be a byte, GCC expands the copy as `rep movsq`, whose start-up cost
+// is several times that of copying a short string with the C library's memcpy.
+void AssignChars(std::string& text, const char* data, std::size_t length);
+
 std::string Utf16ToUtf8(std::u16string_view text);
 std::u16string Utf8ToUtf16(std::string_view text);
 std::u16string WideToUtf16(std::wstring_view text);
