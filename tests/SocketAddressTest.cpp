@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <cstring>
@@ -101,6 +102,48 @@ BOOST_AUTO_TEST_CASE(ParseRoundTripsIpv6) {
     SocketAddress again = SocketAddress::Parse(address.ToString(), error);
     BOOST_REQUIRE(!error);
     BOOST_CHECK(again == address);
+}
+
+BOOST_AUTO_TEST_CASE(ParseTakesAnIpv6ZoneByNameOrIndexAndPrintsItBack) {
+    const unsigned loopback = ::if_nametoindex("lo");
+    BOOST_REQUIRE(loopback != 0);
+    char name[IF_NAMESIZE];
+    BOOST_REQUIRE(::if_indextoname(loopback, name) != nullptr);
+    const std::string expected = std::string("[fe80::1%") + name + "]:7000";
+    for (const std::string& text :
+         {std::string("[fe80::1%lo]:7000"), "[fe80::1%" + std::to_string(loopback) + "]:7000"}) {
+        std::error_code error;
+        SocketAddress address = SocketAddress::Parse(text, error);
+        BOOST_REQUIRE_MESSAGE(!error, text);
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address.Native());
+        BOOST_CHECK_EQUAL(in6->sin6_scope_id, loopback);
+        BOOST_CHECK_EQUAL(address.Port(), 7000u);
+        BOOST_CHECK_EQUAL(address.ToString(), expected);
+        SocketAddress again = SocketAddress::Parse(address.ToString(), error);
+        BOOST_REQUIRE(!error);
+        BOOST_CHECK(again == address);
+        // The zone is part of the address.
+        BOOST_CHECK(!(address == SocketAddress::Parse("[fe80::1]:7000", error)));
+    }
+    // A zone no interface has, by index, still prints as its number.
+    std::error_code error;
+    SocketAddress unknownIndex = SocketAddress::Parse("[fe80::1%4000000000]:1", error);
+    BOOST_REQUIRE(!error);
+    BOOST_CHECK_EQUAL(unknownIndex.ToString(), "[fe80::1%4000000000]:1");
+}
+
+BOOST_AUTO_TEST_CASE(ParseRefusesBadZones) {
+    std::error_code error;
+    SocketAddress::Parse("[fe80::1%no-such-if0]:1", error);
+    BOOST_CHECK(error == std::errc::no_such_device);
+    SocketAddress::Parse("[fe80::1%an-interface-name-too-long]:1", error);
+    BOOST_CHECK(error == std::errc::no_such_device);
+    for (const char* text : {"[fe80::1%]:1", "127.0.0.1%lo:80"}) {
+        SocketAddress::Parse(text, error);
+        BOOST_CHECK_MESSAGE(error == std::errc::invalid_argument, text);
+    }
+    SocketAddress::FromHostAndPort("127.0.0.1%lo", 80, error);
+    BOOST_CHECK(error == std::errc::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(ParseRoundTripsTheWildcardWithPortZero) {

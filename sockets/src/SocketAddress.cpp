@@ -3,6 +3,7 @@
 #include "LastError.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <sys/un.h>
 
@@ -27,6 +28,27 @@ bool IsUnixText(std::string_view text) {
 
 std::error_code Invalid() {
     return std::make_error_code(std::errc::invalid_argument);
+}
+
+// A zone by interface name or number; an unknown name gives ENODEV.
+std::uint32_t ZoneIndex(std::string_view zone, std::error_code& error) {
+    std::uint32_t index = 0;
+    auto [end, status] = std::from_chars(zone.data(), zone.data() + zone.size(), index);
+    if (status == std::errc() && end == zone.data() + zone.size()) {
+        return index;
+    }
+    char name[IF_NAMESIZE];
+    if (zone.size() >= sizeof name) {
+        error = std::make_error_code(std::errc::no_such_device);
+        return 0;
+    }
+    zone.copy(name, zone.size());
+    name[zone.size()] = '\0';
+    index = ::if_nametoindex(name);
+    if (index == 0) {
+        error = std::make_error_code(std::errc::no_such_device);
+    }
+    return index;
 }
 
 }  // namespace
@@ -88,6 +110,16 @@ SocketAddress SocketAddress::Loopback(int family, unsigned port) noexcept {
 SocketAddress SocketAddress::FromHostAndPort(std::string_view host, unsigned port,
                                              std::error_code& error) {
     error.clear();
+    // An IPv6 address may name its zone: "fe80::1%eth0" or "fe80::1%2".
+    std::string_view zone;
+    if (auto percent = host.find('%'); percent != std::string_view::npos) {
+        zone = host.substr(percent + 1);
+        host = host.substr(0, percent);
+        if (zone.empty()) {
+            error = Invalid();
+            return {};
+        }
+    }
     if (port > kMaxPort || host.empty() || host.size() >= INET6_ADDRSTRLEN) {
         error = Invalid();
         return {};
@@ -98,12 +130,18 @@ SocketAddress SocketAddress::FromHostAndPort(std::string_view host, unsigned por
     SocketAddress result;
     auto* in = reinterpret_cast<sockaddr_in*>(&result.storage_);
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&result.storage_);
-    if (::inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+    if (zone.empty() && ::inet_pton(AF_INET, text, &in->sin_addr) == 1) {
         in->sin_family = AF_INET;
         result.length_ = sizeof(sockaddr_in);
     } else if (::inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         result.length_ = sizeof(sockaddr_in6);
+        if (!zone.empty()) {
+            in6->sin6_scope_id = ZoneIndex(zone, error);
+            if (error) {
+                return {};
+            }
+        }
     } else {
         error = Invalid();
         return {};
@@ -283,8 +321,17 @@ std::string SocketAddress::Host() const {
         ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
                     sizeof text);
     } else if (Family() == AF_INET6) {
-        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text,
-                    sizeof text);
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
+        ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+        if (in6->sin6_scope_id != 0) {
+            std::string zoned(text);
+            char name[IF_NAMESIZE];
+            zoned += '%';
+            zoned += ::if_indextoname(in6->sin6_scope_id, name) != nullptr
+                         ? std::string(name)
+                         : std::to_string(in6->sin6_scope_id);
+            return zoned;
+        }
     }
     return text;
 }

@@ -5,7 +5,7 @@
 // It holds an IPv4 or IPv6 address and port, a Unix-domain path ("unix:/run/x",
 // or "unix:@name" in Linux's abstract namespace), or nothing (Family() ==
 // AF_UNSPEC). Parsing accepts numeric forms only ("127.0.0.1:7000",
-// "[::1]:7000", "unix:/path"); Resolve() asks getaddrinfo and returns every
+// "[::1]:7000", "[fe80::1%eth0]:7000", "unix:/path"); Resolve() asks getaddrinfo and returns every
 // candidate, in the order the resolver prefers, for Connect to try in turn.
 //
 // Errors: Parse and Resolve report through a std::error_code out-parameter and
@@ -39,11 +39,14 @@ class SocketAddress {
     // The loopback address of a family (127.0.0.1 or ::1) with a port.
     static SocketAddress Loopback(int family, unsigned port) noexcept;
 
-    // Parses "host:port" with a numeric host: "10.0.0.1:80", "[fe80::1]:80".
-    // A port above 65535, a missing port or a malformed host sets `error`.
+    // Parses "host:port" with a numeric host: "10.0.0.1:80", "[::1]:80", and
+    // an IPv6 host with its zone, by interface name or index: "[fe80::1%eth0]:80".
+    // A port above 65535, a missing port or a malformed host sets `error`
+    // (EINVAL); an interface that does not exist gives ENODEV.
     static SocketAddress Parse(std::string_view text, std::error_code& error);
 
-    // Parses a numeric host without a port ("10.0.0.1", "::1") and sets `port`.
+    // Parses a numeric host without a port ("10.0.0.1", "::1", "fe80::1%eth0")
+    // and sets `port`.
     static SocketAddress FromHostAndPort(std::string_view host, unsigned port,
                                          std::error_code& error);
 
@@ -69,8 +72,9 @@ class SocketAddress {
     unsigned Port() const noexcept;
     void SetPort(unsigned port) noexcept;
 
-    // The numeric host, without brackets: "127.0.0.1", "::1"; for a Unix-domain
-    // address the path ("@name" when abstract, "" when unnamed).
+    // The numeric host, without brackets: "127.0.0.1", "::1", "fe80::1%eth0"
+    // (an IPv6 zone by interface name, or by index when it has none); for a
+    // Unix-domain address the path ("@name" when abstract, "" when unnamed).
     std::string Host() const;
     // "127.0.0.1:7000", "[::1]:7000", "unix:/path", "unix:@name"; an empty
     // address prints as "".
