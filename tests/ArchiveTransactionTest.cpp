@@ -113,6 +113,24 @@ BOOST_AUTO_TEST_CASE(AMessageSplitAtEveryByteBoundaryArrivesWhole) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(OneMessageObjectKeptAcrossFailedTriesEndsWhole) {
+    // A handler that keeps one Message: a failed TryLoad may have filled part
+    // of it in place (its vector included), and the next try loads it whole.
+    const Message sent = MakeMessage(7);
+    const Bytes bytes = Encode(sent);
+    for (std::size_t split = 0; split < bytes.size(); ++split) {
+        BOOST_TEST_CONTEXT("split at " << split << " of " << bytes.size()) {
+            Receiver receiver;
+            Message kept = MakeMessage(99, 60);  // longer than what arrives
+            receiver.Receive(bytes.data(), split);
+            BOOST_TEST(!receiver.archive.TryLoad([&] { receiver.archive >> kept; }));
+            receiver.Receive(bytes.data() + split, bytes.size() - split);
+            BOOST_REQUIRE(receiver.archive.TryLoad([&] { receiver.archive >> kept; }));
+            CheckSame(kept, sent);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(MessagesArrivingOneByteAtATimeEachLoadExactlyOnce) {
     std::vector<Message> sent;
     Bytes stream;

@@ -6,12 +6,12 @@
 // std::optional is a bool then the value if present; pair and tuple are their
 // members in order; std::variant is WriteCount(index) then the alternative.
 // Arrays of fixed-width scalars, and of structs opted in with kStoredAsBytes,
-// move in one copy. Loading replaces the
-// container's contents: a vector, deque or list loads into the elements it
-// already has (so their memory is reused, and an element's operator>> must set
-// every member, as for any object loaded in place), other containers are
-// cleared and rebuilt. Counts go through ReadCount and its limit, and nothing is
-// reserved ahead of the bytes that justify it.
+// move in one copy. Loading replaces the container's contents: a vector, deque
+// or list loads into the elements it already has (so their memory is reused,
+// and an element's operator>> must set every member, as for any object loaded
+// in place), other containers are cleared and rebuilt. Counts go through
+// ReadCount and its limit, and nothing is reserved ahead of the bytes that
+// justify it.
 //
 // Included by Archive.h; see it for thread rules and errors.
 #pragma once
@@ -112,7 +112,7 @@ void StoreRange(Archive& ar, const C& c, std::uint64_t count) {
 
 // Elements already in the container are loaded in place, as CArray's SetSize
 // and SerializeElements do, so their strings and vectors keep their memory;
-// surplus ones are erased and missing ones appended.
+// surplus ones are dropped and missing ones appended.
 template <class C>
 void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
     std::uint64_t loaded = 0;
@@ -124,7 +124,7 @@ void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
         c.pop_back();  // asks nothing of the element type, unlike erase
     }
     if (loaded < count) {
-        ReserveIfPossible(ar, c, c.size() + (count - loaded));
+        ReserveIfPossible(ar, c, count);  // c holds `loaded` elements now
     }
     for (; loaded < count; ++loaded) {
         ar >> c.emplace_back();
