@@ -368,6 +368,19 @@ BOOST_AUTO_TEST_CASE(LookupTakesNumericTextAsItIsAndResolvesNames) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(LookupKeepsParsesVerdictOnNumericForms) {
+    // Bracketed and unix: text is never sent to the resolver.
+    std::error_code error;
+    BOOST_CHECK(SocketAddress::Lookup("[fe80::1%no-such-if0]:80", SOCK_STREAM, error).empty());
+    BOOST_CHECK(error == std::errc::no_such_device);
+    for (const char* text : {"[localhost]:80", "[::1]:", "unix:"}) {
+        BOOST_TEST_CONTEXT(text) {
+            BOOST_CHECK(SocketAddress::Lookup(text, SOCK_STREAM, error).empty());
+            BOOST_CHECK(error == std::errc::invalid_argument);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(LookupRefusesAMissingOrBadPortWithEinval) {
     for (const char* text : {"localhost", "localhost:", "localhost:70000", "localhost:7x", ":80"}) {
         std::error_code error;

@@ -30,6 +30,13 @@ std::error_code Invalid() {
     return std::make_error_code(std::errc::invalid_argument);
 }
 
+// A decimal port, all of `digits`, at most 65535.
+bool ParsePort(std::string_view digits, unsigned& port) {
+    auto [end, status] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    return !digits.empty() && status == std::errc() && end == digits.data() + digits.size() &&
+           port <= kMaxPort;
+}
+
 // A zone by interface name or number; an unknown name gives ENODEV.
 std::uint32_t ZoneIndex(std::string_view zone, std::error_code& error) {
     std::uint32_t index = 0;
@@ -202,9 +209,7 @@ SocketAddress SocketAddress::Parse(std::string_view text, std::error_code& error
         port = text.substr(colon + 1);
     }
     unsigned number = 0;
-    auto [end, status] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (port.empty() || status != std::errc() || end != port.data() + port.size() ||
-        number > kMaxPort) {
+    if (!ParsePort(port, number)) {
         error = Invalid();
         return {};
     }
@@ -217,16 +222,14 @@ std::vector<SocketAddress> SocketAddress::Lookup(std::string_view text, int type
     if (!error) {
         return {parsed};
     }
-    auto colon = text.rfind(':');
-    unsigned port = 0;
-    if (colon == std::string_view::npos || colon == 0) {
-        error = Invalid();
+    // Brackets and "unix:" are numeric forms only: Parse's verdict stands
+    // (an unknown zone stays ENODEV instead of becoming a resolver error).
+    if (IsUnixText(text) || text.starts_with('[')) {
         return {};
     }
-    std::string_view digits = text.substr(colon + 1);
-    auto [end, status] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (digits.empty() || status != std::errc() || end != digits.data() + digits.size() ||
-        port > kMaxPort) {
+    auto colon = text.rfind(':');
+    unsigned port = 0;
+    if (colon == std::string_view::npos || colon == 0 || !ParsePort(text.substr(colon + 1), port)) {
         error = Invalid();
         return {};
     }
