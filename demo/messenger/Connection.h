@@ -18,6 +18,7 @@
 #include <xsock/AsyncSocket.h>
 #include <xsock/File.h>
 #include <xsock/Object.h>
+#include <xsock/SocketAddress.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +62,8 @@ class Connection : public xsock::AsyncSocket {
     std::size_t Queued() const noexcept { return outbox_.size() - sent_; }
     bool IsOutgoing() const noexcept { return outgoing_; }
     bool IsGone() const noexcept { return gone_; }
+    // Outgoing: the connection was made (OnConnect without an error).
+    bool IsConnected() const noexcept { return connected_; }
     const std::string& Address() const noexcept { return address_; }
     void SetAddress(std::string address) { address_ = std::move(address); }
     // Closes without reporting anything: a duplicate link, or one to ourselves.
@@ -74,6 +77,8 @@ class Connection : public xsock::AsyncSocket {
     bool saidBye = false;
     bool reportFailure = false;    // a user asked for this link: say if it fails
     std::uint64_t expectedId = 0;  // who an introduction said is there
+    // The other addresses a /connect name gave, tried in turn if this one fails.
+    std::vector<xsock::SocketAddress> fallbacks;
 
   protected:
     void OnConnect(int error) override;

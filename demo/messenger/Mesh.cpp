@@ -3,6 +3,7 @@
 #include "Mesh.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -84,11 +85,14 @@ xsock::SocketAddress Mesh::ListenAddress() {
     return bound;
 }
 
-Connection* Mesh::Dial(const xsock::SocketAddress& address, std::uint64_t expectedId) {
+Connection* Mesh::Dial(const xsock::SocketAddress& address, std::uint64_t expectedId, bool quiet) {
     auto connection = std::make_unique<Connection>(*this, true, Describe(address));
     connection->expectedId = expectedId;
     if (!connection->Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) ||
         (!connection->Connect(address) && xsock::AsyncSocket::GetLastError() != EWOULDBLOCK)) {
+        if (quiet) {
+            return nullptr;
+        }
         ui_.print("* could not reach " + Describe(address) + ": " +
                   xsock::AsyncSocket::GetLastErrorCode().message());
         return nullptr;
@@ -96,6 +100,18 @@ Connection* Mesh::Dial(const xsock::SocketAddress& address, std::uint64_t expect
     Connection* dialled = connection.get();
     Adopt(std::move(connection));
     return dialled;
+}
+
+void Mesh::DialAny(std::vector<xsock::SocketAddress> candidates) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const bool last = i + 1 == candidates.size();
+        if (Connection* connection = Dial(candidates[i], 0, !last)) {
+            connection->reportFailure = true;
+            connection->fallbacks.assign(candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                         candidates.end());
+            return;
+        }
+    }
 }
 
 void Mesh::Adopt(std::unique_ptr<Connection> connection) {
@@ -288,6 +304,11 @@ void Mesh::OnGone(Connection& connection, const std::string& why, bool malformed
     transfers_.Forget(connection);
     ScheduleReap();
     if (leaving_) {
+        return;
+    }
+    if (connection.IsOutgoing() && !connection.IsConnected() && !connection.fallbacks.empty()) {
+        // A name's other addresses: the peer may listen on only one family.
+        DialAny(std::move(connection.fallbacks));
         return;
     }
     std::string reason = why.empty() ? "" : " (" + why + ")";

@@ -33,6 +33,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace messenger {
 
@@ -67,7 +68,11 @@ class Mesh : public ConnectionListener {
 
     void StopListening();
     void Adopt(std::unique_ptr<Connection> connection);
-    Connection* Dial(const xsock::SocketAddress& address, std::uint64_t expectedId);
+    // Says why a connection could not even be started, unless `quiet`.
+    Connection* Dial(const xsock::SocketAddress& address, std::uint64_t expectedId,
+                     bool quiet = false);
+    // Dials the first of `candidates` that starts; the rest become its fallbacks.
+    void DialAny(std::vector<xsock::SocketAddress> candidates);
     Connection* FindPeer(std::uint64_t id, const Connection* except = nullptr);
     bool IsDialling(std::uint64_t id) const;
     void SendHello(Connection& connection);

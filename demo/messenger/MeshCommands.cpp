@@ -16,9 +16,7 @@ void Mesh::Connect(const std::string& hostAndPort) {
                   (error ? error.message() : std::string("no address")));
         return;
     }
-    if (Connection* connection = Dial(candidates.front(), 0)) {
-        connection->reportFailure = true;
-    }
+    DialAny(std::move(candidates));
 }
 
 void Mesh::Say(const std::string& text) {

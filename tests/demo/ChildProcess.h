@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -134,7 +135,9 @@ class Child {
         if (error != 0) {
             throw std::runtime_error("posix_spawn " + args[0] + ": " + std::strerror(error));
         }
-        name_ = args.size() > 2 ? args[2] : args[0];
+        // Named in failures by its --name, if it has one (a messenger).
+        auto named = std::find(args.begin(), args.end(), "--name");
+        name_ = named != args.end() && named + 1 != args.end() ? *(named + 1) : args[0];
     }
 
     ~Child() {

@@ -26,11 +26,17 @@ const std::string kTmux = XSOCK_TMUX;
 
 // One messenger in line mode, listening on a port of its choice.
 struct Peer {
-    Peer(const std::string& name, const TempDir& dir, std::vector<std::string> extra = {})
+    // `launcher` runs the messenger (its arguments follow), if given.
+    Peer(const std::string& name, const TempDir& dir, std::vector<std::string> extra = {},
+         std::vector<std::string> launcher = {})
         : downloads(dir.Path() / (name + "-downloads")), child([&] {
-              std::vector<std::string> args = {kMessenger,    "--name",          name,
-                                               "--line-mode", "--listen",        "127.0.0.1:0",
-                                               "--downloads", downloads.string()};
+              std::vector<std::string> args = std::move(launcher);
+              for (const std::string& arg :
+                   {kMessenger, std::string("--name"), name, std::string("--line-mode"),
+                    std::string("--listen"), std::string("127.0.0.1:0"), std::string("--downloads"),
+                    downloads.string()}) {
+                  args.push_back(arg);
+              }
               args.insert(args.end(), extra.begin(), extra.end());
               return args;
           }()) {
@@ -321,6 +327,48 @@ BOOST_AUTO_TEST_CASE(UnreachablePeerIsReported) {
     alice.child.WaitFor("^\\* could not reach " + Escape(where) + ": Connection refused$");
     alice.child.Send("/connect no-port-here");
     alice.child.WaitFor(R"(^\* could not reach no-port-here: )");
+}
+
+// A name with two addresses, the first refusing: /connect goes on to the next
+// (as on a host whose "localhost" is ::1 first, with the peer on 127.0.0.1).
+// The name is the dialler's own, from a hosts file mounted over /etc/hosts in
+// a user and mount namespace; the network is the machine's loopback.
+BOOST_AUTO_TEST_CASE(ConnectTriesEveryAddressOfAName) {
+    TempDir dir;
+    const std::filesystem::path hosts = dir.Path() / "hosts";
+    std::ofstream(hosts) << "::1 xsock-peer.test\n127.0.0.1 xsock-peer.test\n";
+    const std::vector<std::string> launcher = {"/usr/bin/unshare",
+                                               "--user",
+                                               "--map-root-user",
+                                               "--mount",
+                                               "sh",
+                                               "-c",
+                                               "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+                                               hosts.string()};
+    std::vector<std::string> probe = launcher;
+    probe.insert(probe.end(), {"getent", "ahosts", "xsock-peer.test"});
+    std::string resolved;
+    int status = Run(probe, &resolved);
+    BOOST_TEST_REQUIRE(status == 0, "no user and mount namespace for the hosts file:\n"
+                                        << resolved);
+    BOOST_TEST_REQUIRE(resolved.find("::1") < resolved.find("127.0.0.1"), resolved);
+
+    Peer alice("alice", dir);
+    Peer bob("bob", dir, {}, launcher);
+    const std::string where = "xsock-peer.test:" + std::to_string(alice.port);
+    bob.child.Send("/connect " + where);
+    bob.child.WaitFor(Joined("alice", alice));
+    alice.child.WaitFor(Joined("bob", bob));
+    BOOST_TEST(bob.child.Count("could not reach") == 0u);
+
+    // Every address refusing: the failure is reported once, for the last.
+    ClosedPort closed;
+    bob.child.Send("/connect xsock-peer.test:" + std::to_string(closed.Port()));
+    bob.child.WaitFor("^\\* could not reach 127\\.0\\.0\\.1:" + std::to_string(closed.Port()) +
+                      ": Connection refused$");
+    bob.child.Send("/peers");
+    bob.child.WaitFor(R"(^\* 1 peer: alice )");
+    BOOST_TEST(bob.child.Count("could not reach") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
