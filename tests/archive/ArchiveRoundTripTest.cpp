@@ -63,7 +63,7 @@ Archive& operator>>(Archive& ar, Point& p) {
 
 }  // namespace
 
-// Platform-sized types are refused at compile time (tests/compile_fail shows
+// Platform-sized types are refused at compile time (tests/archive/compile_fail shows
 // the refusal's message); long is accepted only where it is one of the
 // fixed-width typedefs.
 static_assert(!detail::kHasFixedWireSize<long double>);
