@@ -5,6 +5,7 @@
 #include <xsock/ArchiveException.h>
 #include <xsock/AsyncSocket.h>
 #include <xsock/ByteOrder.h>
+#include <xsock/Descriptor.h>
 #include <xsock/File.h>
 #include <xsock/LoopThreads.h>
 #include <xsock/Object.h>
