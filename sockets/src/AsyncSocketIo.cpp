@@ -1,13 +1,11 @@
-// AsyncSocket's data transfer, options and names. Send and Receive are where
-// FD_WRITE and FD_READ/FD_OOB are re-enabled, as Winsock's send and recv are.
+// AsyncSocket's data transfer, shutdown, event selection and names. Send and
+// Receive are where FD_WRITE and FD_READ/FD_OOB are re-enabled, as Winsock's
+// send and recv are.
 #include <xsock/AsyncSocket.h>
 
 #include "LastError.h"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -29,27 +27,6 @@ bool CheckBuffer(const void* buffer, int length) {
         return false;
     }
     return true;
-}
-
-// A socket file left behind by a program that has exited refuses connections;
-// one that a live socket owns does not. Only the first is removed, and never
-// anything that is not a socket. The probe is a datagram socket whatever the
-// owner's type: connecting it queues nothing on a live listener (that gives
-// EPROTOTYPE), so the listener is not handed a connection that is already gone.
-bool RemoveStaleUnixSocket(const SocketAddress& address) {
-    std::string path = address.Host();
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) {
-        return false;
-    }
-    int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (probe < 0) {
-        return false;
-    }
-    bool stale =
-        ::connect(probe, address.Native(), address.NativeLength()) != 0 && errno == ECONNREFUSED;
-    ::close(probe);
-    return stale && ::unlink(path.c_str()) == 0;
 }
 
 using NameCall = int (*)(int, sockaddr*, socklen_t*);
@@ -204,76 +181,6 @@ bool AsyncSocket::AsyncSelect(long events) {
     return UpdateInterest();
 }
 
-bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
-    if (!CheckOpen()) {
-        return false;
-    }
-    if (argument == nullptr) {
-        detail::SetLastError(EFAULT);
-        return false;
-    }
-    int value = 0;
-    int result = -1;
-    switch (command) {
-        case FIONBIO:
-            if (*argument == 0 && events_ != 0) {
-                detail::SetLastError(EINVAL);  // AsyncSelect(0) first, as in Winsock
-                return false;
-            }
-            value = *argument != 0;
-            result = ::ioctl(fd_, FIONBIO, &value);
-            break;
-        case FIONREAD:
-            result = ::ioctl(fd_, FIONREAD, &value);
-            *argument = static_cast<unsigned long>(value);
-            break;
-        case SIOCATMARK:
-            result = ::ioctl(fd_, SIOCATMARK, &value);
-            *argument = static_cast<unsigned long>(value);
-            break;
-        default:
-            errno = EINVAL;
-            break;
-    }
-    if (result != 0) {
-        detail::SetLastError(errno);
-        return false;
-    }
-    return true;
-}
-
-bool AsyncSocket::GetSockOpt(int option, void* value, int* length, int level) {
-    if (!CheckOpen()) {
-        return false;
-    }
-    if (length == nullptr || *length < 0) {
-        detail::SetLastError(EFAULT);
-        return false;
-    }
-    auto size = static_cast<socklen_t>(*length);
-    if (::getsockopt(fd_, level, option, value, &size) != 0) {
-        detail::SetLastError(errno);
-        return false;
-    }
-    *length = static_cast<int>(size);
-    return true;
-}
-
-bool AsyncSocket::SetSockOpt(int option, const void* value, int length, int level) {
-    if (!CheckOpen()) {
-        return false;
-    }
-    if (length < 0) {
-        detail::SetLastError(EINVAL);
-        return false;
-    }
-    if (::setsockopt(fd_, level, option, value, static_cast<socklen_t>(length)) != 0) {
-        detail::SetLastError(errno);
-        return false;
-    }
-    return true;
-}
-
 bool AsyncSocket::GetPeerName(SocketAddress& address) {
     return CheckOpen() && QueryName(fd_, ::getpeername, address);
 }
@@ -300,42 +207,6 @@ bool AsyncSocket::GetSockName(std::string& address, unsigned& port) {
     address = result.Host();
     port = result.Port();
     return true;
-}
-
-bool AsyncSocket::Bind(unsigned port, const char* address) {
-    if (!CheckOpen()) {
-        return false;
-    }
-    SocketAddress local = SocketAddress::Any(family_, port);
-    if (address != nullptr && *address != '\0') {
-        std::error_code error;
-        std::vector<SocketAddress> found =
-            SocketAddress::Resolve(address, port, family_, type_, error);
-        if (error) {
-            detail::SetLastError(error);
-            return false;
-        }
-        local = found.front();
-    }
-    return Bind(local);
-}
-
-bool AsyncSocket::Bind(const SocketAddress& address) {
-    if (!CheckOpen()) {
-        return false;
-    }
-    if (::bind(fd_, address.Native(), address.NativeLength()) == 0) {
-        return true;
-    }
-    int error = errno;
-    if (error == EADDRINUSE && address.IsUnixPath() && RemoveStaleUnixSocket(address)) {
-        if (::bind(fd_, address.Native(), address.NativeLength()) == 0) {
-            return true;
-        }
-        error = errno;
-    }
-    detail::SetLastError(error);
-    return false;
 }
 
 }  // namespace xsock

@@ -1,10 +1,86 @@
-// Typed forms of the socket options people set most, over SetSockOpt.
+// AsyncSocket's options: IOCtl, GetSockOpt and SetSockOpt, and the typed
+// forms of the options people set most.
 #include <xsock/AsyncSocket.h>
+
+#include "LastError.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
 
 namespace xsock {
+
+bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (argument == nullptr) {
+        detail::SetLastError(EFAULT);
+        return false;
+    }
+    int value = 0;
+    int result = -1;
+    switch (command) {
+        case FIONBIO:
+            if (*argument == 0 && events_ != 0) {
+                detail::SetLastError(EINVAL);  // AsyncSelect(0) first, as in Winsock
+                return false;
+            }
+            value = *argument != 0;
+            result = ::ioctl(fd_, FIONBIO, &value);
+            break;
+        case FIONREAD:
+            result = ::ioctl(fd_, FIONREAD, &value);
+            *argument = static_cast<unsigned long>(value);
+            break;
+        case SIOCATMARK:
+            result = ::ioctl(fd_, SIOCATMARK, &value);
+            *argument = static_cast<unsigned long>(value);
+            break;
+        default:
+            errno = EINVAL;
+            break;
+    }
+    if (result != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
+
+bool AsyncSocket::GetSockOpt(int option, void* value, int* length, int level) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (length == nullptr || *length < 0) {
+        detail::SetLastError(EFAULT);
+        return false;
+    }
+    auto size = static_cast<socklen_t>(*length);
+    if (::getsockopt(fd_, level, option, value, &size) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    *length = static_cast<int>(size);
+    return true;
+}
+
+bool AsyncSocket::SetSockOpt(int option, const void* value, int length, int level) {
+    if (!CheckOpen()) {
+        return false;
+    }
+    if (length < 0) {
+        detail::SetLastError(EINVAL);
+        return false;
+    }
+    if (::setsockopt(fd_, level, option, value, static_cast<socklen_t>(length)) != 0) {
+        detail::SetLastError(errno);
+        return false;
+    }
+    return true;
+}
 
 bool AsyncSocket::SetFlag(int level, int option, bool on) {
     int value = on ? 1 : 0;

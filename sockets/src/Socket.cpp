@@ -1,7 +1,7 @@
 #include <xsock/Socket.h>
 
 #include "LastError.h"
-#include "poller/Poller.h"
+#include "Readiness.h"
 
 #include <cerrno>
 
@@ -67,7 +67,7 @@ Socket::Clock::time_point Socket::Deadline() const {
 // Runs the loop until the socket reports `interest` (or a hang-up or error,
 // which the next attempt will meet), the call is cancelled, or `deadline`.
 Socket::Outcome Socket::WaitFor(unsigned interest, Clock::time_point deadline) {
-    SocketLoop& loop = *loop_;
+    SocketLoop& loop = *Loop();
     Wait wait;
     wait_ = &wait;
     {
@@ -75,34 +75,31 @@ Socket::Outcome Socket::WaitFor(unsigned interest, Clock::time_point deadline) {
         cancelled_.store(false);
         waitingLoop_.store(&loop);
     }
-    waitInterest_ = static_cast<std::uint8_t>(interest);
-    waitReady_ = 0;
-    UpdateInterest();
-    ++loop.blocking_;
+    BeginWait(interest);
+    SocketLoop::BlockingScope blocking(loop);
+    // However the wait ends, a socket that still exists waits no more. Runs
+    // before `blocking` ends, so nothing is delivered to it as a wait result.
     struct Leave {
-        Socket* socket;
+        Socket& socket;
         Wait& wait;
-        SocketLoop& loop;
         ~Leave() {
-            --loop.blocking_;
             if (!wait.destroyed) {
                 {
-                    std::lock_guard<std::mutex> lock(socket->cancelMutex_);
-                    socket->waitingLoop_.store(nullptr);
+                    std::lock_guard<std::mutex> lock(socket.cancelMutex_);
+                    socket.waitingLoop_.store(nullptr);
                 }
-                socket->wait_ = nullptr;
-                socket->waitInterest_ = 0;
-                socket->UpdateInterest();
+                socket.wait_ = nullptr;
+                socket.EndWait();
             }
         }
-    } leave{this, wait, loop};
+    } leave{*this, wait};
 
     for (;;) {
-        if (cancelled_.load() || fd_ == INVALID_SOCKET) {
+        if (cancelled_.load() || Handle() == INVALID_SOCKET) {
             detail::SetLastError(EINTR);
             return Outcome::Failed;
         }
-        if (waitReady_ & (interest | detail::kHangup | detail::kError)) {
+        if (WaitReady() & (interest | detail::kHangup | detail::kError)) {
             return Outcome::Ready;
         }
         Clock::time_point now = Clock::now();
@@ -209,8 +206,7 @@ int Socket::Send(const void* buffer, int length, int flags) {
     }
     if (waited) {
         // The wait took the FD_WRITE that the EWOULDBLOCK armed, as CSocket's pump does.
-        writeArmed_ = false;
-        UpdateInterest();
+        TakeWriteNotification();
     }
     return sent;
 }

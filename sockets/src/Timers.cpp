@@ -1,5 +1,14 @@
 #include "Timers.h"
 
+#include "Wakeup.h"
+
+#ifdef __linux__
+#include <sys/timerfd.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <vector>
 
 namespace xsock::detail {
@@ -14,6 +23,7 @@ TimerId TimerQueue::Add(std::chrono::milliseconds interval, std::function<void()
     timers_.emplace(id, Timer{std::make_shared<std::function<void()>>(std::move(callback)),
                               interval, due, repeat});
     queue_.emplace(due, id);
+    ArmHandle();
     return id;
 }
 
@@ -24,6 +34,7 @@ bool TimerQueue::Remove(TimerId id) {
     }
     queue_.erase({it->second.due, id});
     timers_.erase(it);
+    ArmHandle();
     return true;
 }
 
@@ -41,6 +52,12 @@ std::size_t TimerQueue::RunDue(Clock::time_point now) {
     for (auto it = queue_.begin(); it != queue_.end() && it->first <= now; ++it) {
         due.push_back(it->second);
     }
+    // However the batch ends (an exception included), the descriptor follows
+    // the new earliest deadline.
+    struct Rearm {
+        TimerQueue& queue;
+        ~Rearm() { queue.ArmHandle(); }
+    } rearm{*this};
     std::size_t ran = 0;
     for (TimerId id : due) {
         auto it = timers_.find(id);
@@ -64,6 +81,42 @@ std::size_t TimerQueue::RunDue(Clock::time_point now) {
         (*callback)();
     }
     return ran;
+}
+
+int TimerQueue::EnableHandle() {
+#ifdef __linux__
+    if (!handle_) {
+        handle_.Reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+        if (!handle_) {
+            throw std::system_error(errno, std::generic_category(), "timerfd_create");
+        }
+        ArmHandle();
+    }
+#endif
+    return handle_.Get();
+}
+
+void TimerQueue::DrainHandle() noexcept {
+    if (handle_) {
+        DrainDescriptor(handle_.Get());
+    }
+}
+
+void TimerQueue::ArmHandle() noexcept {
+#ifdef __linux__
+    if (!handle_) {
+        return;
+    }
+    itimerspec spec{};
+    if (auto next = NextDeadline()) {
+        // steady_clock is CLOCK_MONOTONIC on Linux; a zero value would disarm.
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next->time_since_epoch());
+        long long count = std::max<long long>(ns.count(), 1);
+        spec.it_value.tv_sec = static_cast<time_t>(count / 1000000000);
+        spec.it_value.tv_nsec = static_cast<long>(count % 1000000000);
+    }
+    ::timerfd_settime(handle_.Get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+#endif
 }
 
 }  // namespace xsock::detail

@@ -1,7 +1,10 @@
 // The timers of one SocketLoop: an ordered queue of deadlines plus the
-// callbacks by id, so KillTimer is cheap and safe inside any callback.
+// callbacks by id, so KillTimer is cheap and safe inside any callback. Once a
+// host loop asks for it, a timer descriptor (timerfd) follows the earliest
+// deadline, so a loop watched from outside wakes its host when a timer is due.
 #pragma once
 
+#include <xsock/Descriptor.h>
 #include <xsock/SocketLoop.h>
 
 #include <chrono>
@@ -31,7 +34,16 @@ class TimerQueue {
     // leaves the queue consistent. Returns how many ran.
     std::size_t RunDue(Clock::time_point now);
 
+    // The timer descriptor, made on first call and armed to the earliest
+    // deadline from then on; -1 where the platform has none. Throws
+    // std::system_error if it cannot be made.
+    int EnableHandle();
+    // Empties the timer descriptor after it polled readable.
+    void DrainHandle() noexcept;
+
   private:
+    void ArmHandle() noexcept;
+
     struct Timer {
         std::shared_ptr<std::function<void()>> callback;
         Clock::duration interval;
@@ -42,6 +54,7 @@ class TimerQueue {
     std::set<std::pair<Clock::time_point, TimerId>> queue_;
     std::unordered_map<TimerId, Timer> timers_;
     TimerId nextId_ = 1;
+    Descriptor handle_;
 };
 
 }  // namespace xsock::detail

@@ -84,6 +84,9 @@ class AsyncSocket {
     // bound to a fixed port gets SO_REUSEADDR so a restarted server can bind.
     bool Create(unsigned port = 0, int type = SOCK_STREAM, long events = FD_ALL,
                 const char* address = nullptr);
+    // Socket() in `local`'s family, then Bind(local), with SO_REUSEADDR as
+    // above: the form that needs no name lookup and works for every family.
+    bool Create(const SocketAddress& local, int type = SOCK_STREAM, long events = FD_ALL);
     bool Socket(int type = SOCK_STREAM, long events = FD_ALL, int protocol = 0,
                 int family = AF_INET);
 
@@ -94,10 +97,20 @@ class AsyncSocket {
     // inherits this socket's event mask and gets OnSend once it is writable.
     virtual bool Accept(AsyncSocket& connected, SocketAddress* peer = nullptr);
 
-    // Resolves `host` (a name or a numeric address) and connects to the first
-    // address that answers, trying each in turn.
+    // Resolves `host` (a name or a numeric address) in the socket's family,
+    // as MFC does, and connects to the first address that answers, trying
+    // each in turn.
     bool Connect(const char* host, unsigned port);
+    // Connects to `address`, or to the first of `candidates` that answers,
+    // trying each in turn whatever its family (as SocketAddress::Lookup
+    // returns them). When a candidate's family differs from the socket's, an
+    // unbound socket is reopened in that family under the same handle, with
+    // its event mask and the options SO_RCVBUF, SO_SNDBUF, SO_KEEPALIVE,
+    // SO_LINGER and TCP_NODELAY; a bound socket keeps its family and such a
+    // candidate fails with EAFNOSUPPORT. OnConnect (or a blocking Connect)
+    // reports the last failure only when every candidate has failed.
     bool Connect(const SocketAddress& address);
+    bool Connect(const std::vector<SocketAddress>& candidates);
 
     // On a datagram socket, Receive and ReceiveFrom report a datagram longer
     // than `length` as SOCKET_ERROR with EMSGSIZE; `buffer` then holds its start
@@ -189,6 +202,7 @@ class AsyncSocket {
     friend class SocketLoop;
     friend class Socket;
     struct DispatchFrame;
+    class DispatchScope;
     struct ConnectPlan;
 
     enum class State : std::uint8_t { Closed, Open, Listening, Connecting, Connected };
@@ -202,20 +216,38 @@ class AsyncSocket {
     ssize_t ReceiveWithSource(void* buffer, int length, int flags, SocketAddress& from);
     bool SetFlag(int level, int option, bool on);
     bool Membership(const char* group, const char* interfaceAddress, bool join);
+    void HoldBackAccept();
+
+    // Connecting (AsyncSocketConnect.cpp).
+    bool StartConnect() noexcept;
+    bool Reopen(int family) noexcept;
+    int CompleteConnect() noexcept;
+    void AbandonConnect() noexcept;
+
+    // The notification rules (AsyncSocketNotify.cpp).
     unsigned DesiredInterest() const noexcept;
+    bool UpdateInterest() noexcept;
     // UpdateInterest after Send or Receive re-armed an event; inside this
     // socket's own notification the dispatch updates once when it ends.
     void UpdateInterestAfterIo() noexcept;
-    bool UpdateInterest() noexcept;
-    bool StartConnect() noexcept;
     void HandleReady(unsigned events);
     bool HandleConnectDone(DispatchFrame& frame, unsigned events);
-    int CompleteConnect() noexcept;
-    void AbandonConnect() noexcept;
     void HandleReadable(unsigned events);
     // Static: it runs after notifications that may have destroyed the socket.
     static bool StillOpen(const DispatchFrame& frame) noexcept;
-    void HoldBackAccept();
+
+    // The calls the loop makes on a socket.
+    void OnLoopDestroyed() noexcept;  // keeps the descriptor, drops the loop
+    bool IsWaitingInBlockingCall() const noexcept { return waitInterest_ != 0; }
+    void SetHeldBack(bool held) noexcept;
+
+    // The calls a blocking Socket makes while it waits for `interest`:
+    // readiness then goes to WaitReady() instead of a notification.
+    void BeginWait(unsigned interest) noexcept;
+    void EndWait() noexcept;
+    unsigned WaitReady() const noexcept { return waitReady_; }
+    // A blocking Send that waited consumed the FD_WRITE its EWOULDBLOCK armed.
+    void TakeWriteNotification() noexcept;
 
     SOCKET fd_ = INVALID_SOCKET;
     State state_ = State::Closed;
@@ -227,10 +259,10 @@ class AsyncSocket {
     bool acceptArmed_ = false;
     bool oobArmed_ = false;
     bool peerClosed_ = false;
-    bool deferred_ = false;          // a notification waits for a blocking call to end
+    bool heldBack_ = false;          // a notification waits for a blocking call to end
+    bool bound_ = false;             // Bind succeeded: the family may not change
     std::uint8_t waitInterest_ = 0;  // what a blocking call on this socket waits for
     std::uint8_t waitReady_ = 0;     // what the loop reported while it waited
-    int readySlot_ = -1;             // this socket's entry in the loop's ready list, if any
     int closeError_ = 0;             // an abortive close seen by Receive, for OnClose
     long events_ = 0;
     SocketLoop* loop_ = nullptr;

@@ -10,10 +10,16 @@
 //
 // One iteration (RunOnce) runs these phases, in this order:
 //   1. Wait for I/O: at most the caller's timeout, less if a timer falls due
-//      sooner, not at all if a posted task or a due timer is waiting.
-//   2. Socket notifications, for every ready socket in the order the backend
-//      reported them. A socket closed or destroyed during this phase gets no
-//      further notification, even if it was reported ready.
+//      sooner. The wait is skipped (a zero timeout) when there is already work:
+//        - a posted task is queued;
+//        - a timer is due;
+//        - Quit() was called while Run() is active (RunOnce and RunUntil do
+//          not look at Quit);
+//        - notifications were held back by a blocking call that has returned.
+//   2. Notifications held back by a blocking call that has since returned, in
+//      the order they came; then every socket the wait found ready, in the
+//      order the backend reported them. A socket closed or destroyed during
+//      this phase gets no further notification, even if it was reported ready.
 //   3. Timers that are due, each at most once per iteration.
 //   4. Posted tasks queued before this phase began; tasks posted while it runs
 //      wait for the next iteration.
@@ -47,8 +53,10 @@ namespace xsock {
 class AsyncSocket;
 
 namespace detail {
+class HeldBack;
 class Poller;
 class TimerQueue;
+class Wakeup;
 struct ReadyEvent;
 }  // namespace detail
 
@@ -123,14 +131,30 @@ class SocketLoop {
     friend class AsyncSocket;
     friend class Socket;
 
-    // For AsyncSocket: registration and interest. A socket is known by its
+    // The calls a socket makes on its loop. A socket is known by its
     // descriptor plus a generation number, so readiness reported for a socket
     // that was closed (and its descriptor reused) during dispatch is dropped.
     bool CanWatch(int fd) const;
-    void Adopt(AsyncSocket* socket, int fd);
-    void Forget(int fd, unsigned interest);
+    void Register(AsyncSocket* socket, int fd);
+    void Unregister(int fd, unsigned interest);
     bool Watch(int fd, unsigned oldInterest, unsigned newInterest);
     AsyncSocket* Lookup(int fd) const noexcept;
+    // True if the backend tells hang-ups apart from data, so plain readability
+    // means data without asking the socket.
+    bool ReportsHangup() const noexcept { return reportsHangup_; }
+
+    // Held by a blocking Socket call while it waits: notifications for other
+    // sockets are held back until the last such scope on the thread ends.
+    class BlockingScope {
+      public:
+        explicit BlockingScope(SocketLoop& loop) noexcept : loop_(loop) { ++loop_.blocking_; }
+        ~BlockingScope() { --loop_.blocking_; }
+        BlockingScope(const BlockingScope&) = delete;
+        BlockingScope& operator=(const BlockingScope&) = delete;
+
+      private:
+        SocketLoop& loop_;
+    };
 
     struct Slot {
         AsyncSocket* socket = nullptr;
@@ -140,31 +164,27 @@ class SocketLoop {
     void CheckOwner(const char* what) const;
     int WaitTimeout(std::chrono::milliseconds requested);
     std::size_t Dispatch(const std::vector<detail::ReadyEvent>& ready);
-    std::size_t DeliverDeferred();
+    void HoldBack(AsyncSocket& socket, const detail::ReadyEvent& event);
+    std::size_t DeliverHeldBack();
     AsyncSocket* Target(std::uint64_t token) const noexcept;
     std::size_t RunTasks();
-    void Wake();
-    void Drain(int fd);
-    void ArmTimerHandle();
 
     Backend backend_;
     std::unique_ptr<detail::Poller> poller_;
-    bool reportsHangup_;  // the backend tells hang-ups apart from data
+    bool reportsHangup_;
+    std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::TimerQueue> timers_;
+    std::unique_ptr<detail::HeldBack> heldBack_;
+    bool watched_ = false;  // a host loop watches NativeHandle()
     // One ready list per nesting level: a blocking call made inside a
     // notification runs the loop again while the outer list is being walked.
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
     std::size_t depth_ = 0;
     int blocking_ = 0;  // how many blocking Socket calls are waiting on this thread
     int running_ = 0;   // how many Run() calls are active (Run may nest)
-    std::vector<detail::ReadyEvent> deferred_;
     std::vector<Slot> byFd_;
     std::uint32_t generation_ = 0;
     std::size_t socketCount_ = 0;
-    int wakeFd_ = -1;       // eventfd (or the read end of a pipe)
-    int wakeWriteFd_ = -1;  // the same eventfd (or the write end of the pipe)
-    int timerFd_ = -1;      // only once NativeHandle() was asked for
-    std::atomic<bool> wakePending_{false};
     std::atomic<bool> quit_{false};
     std::mutex tasksMutex_;
     std::vector<std::function<void()>> tasks_;

@@ -2,8 +2,9 @@
 
 #ifdef __linux__
 
+#include <xsock/Descriptor.h>
+
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -49,11 +50,10 @@ unsigned FromEpoll(unsigned bits) {
 class EpollPoller final : public Poller {
   public:
     EpollPoller() : epfd_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
-        if (epfd_ < 0) {
+        if (!epfd_) {
             throw std::system_error(errno, std::generic_category(), "epoll_create1");
         }
     }
-    ~EpollPoller() override { ::close(epfd_); }
 
     bool Update(int fd, std::uint64_t token, unsigned oldInterest, unsigned newInterest) override {
         if (oldInterest == newInterest) {
@@ -65,11 +65,12 @@ class EpollPoller final : public Poller {
         int op = oldInterest == 0   ? EPOLL_CTL_ADD
                  : newInterest == 0 ? EPOLL_CTL_DEL
                                     : EPOLL_CTL_MOD;
-        return ::epoll_ctl(epfd_, op, fd, &event) == 0;
+        return ::epoll_ctl(epfd_.Get(), op, fd, &event) == 0;
     }
 
     void Wait(int timeoutMs, std::vector<ReadyEvent>& ready) override {
-        int n = ::epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), timeoutMs);
+        int n =
+            ::epoll_wait(epfd_.Get(), events_.data(), static_cast<int>(events_.size()), timeoutMs);
         if (n <= 0) {
             return;  // EINTR: the loop simply runs another iteration
         }
@@ -82,10 +83,10 @@ class EpollPoller final : public Poller {
     }
 
     bool ReportsHangup() const override { return true; }
-    int NativeHandle() const override { return epfd_; }
+    int NativeHandle() const override { return epfd_.Get(); }
 
   private:
-    int epfd_;
+    Descriptor epfd_;
     std::vector<epoll_event> events_;
 };
 

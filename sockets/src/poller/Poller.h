@@ -2,25 +2,13 @@
 // this folder. A backend only reports readiness; it never calls back.
 #pragma once
 
+#include "Readiness.h"
+
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 namespace xsock::detail {
-
-// Interest bits (what to watch) and readiness bits (what happened).
-enum : unsigned {
-    kReadable = 1u << 0,
-    kWritable = 1u << 1,
-    kPriority = 1u << 2,  // urgent (out-of-band) data
-    kHangup = 1u << 3,    // the peer shut down its side, or both sides are down
-    kError = 1u << 4,
-};
-
-struct ReadyEvent {
-    std::uint64_t token;
-    unsigned events;
-};
 
 class Poller {
   public:
@@ -47,6 +35,7 @@ class Poller {
     virtual int NativeHandle() const { return -1; }
 };
 
+// One factory per backend file; Backends.cpp lists them.
 std::unique_ptr<Poller> MakeSelectPoller();
 std::unique_ptr<Poller> MakePollPoller();
 std::unique_ptr<Poller> MakeEpollPoller();  // nullptr where epoll does not exist
