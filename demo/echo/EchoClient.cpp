@@ -16,18 +16,6 @@ namespace {
 
 constexpr std::size_t kPiece = 16384;
 
-bool ConnectToAny(xsock::Socket& socket, const std::vector<xsock::SocketAddress>& candidates) {
-    for (const xsock::SocketAddress& address : candidates) {
-        // On a Socket object the base's Socket() must be named through its class.
-        if (socket.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) &&
-            socket.Connect(address)) {
-            return true;
-        }
-        socket.Close();
-    }
-    return false;
-}
-
 bool WriteAll(const char* data, std::size_t size) {
     while (size > 0) {
         ssize_t n = ::write(STDOUT_FILENO, data, size);
@@ -61,7 +49,7 @@ int RunBlockingClient(const std::string& address, std::chrono::milliseconds time
     }
     xsock::Socket socket;
     socket.SetTimeout(timeout);
-    if (!ConnectToAny(socket, candidates)) {
+    if (!socket.Create() || !socket.Connect(candidates)) {
         return Fail(("cannot connect to " + address).c_str());
     }
     std::vector<char> piece(kPiece);

@@ -51,8 +51,7 @@ int RunBlockingClient(const std::string& address, const std::string& name) {
     }
     xsock::Socket socket;
     socket.SetTimeout(kConnectTimeout);  // for Connect only: a chat may be quiet for hours
-    if (!socket.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, where.Family()) ||
-        !socket.Connect(where)) {
+    if (!socket.Create() || !socket.Connect(where)) {
         std::cerr << "xsock-messenger: could not reach " << address << ": "
                   << xsock::AsyncSocket::GetLastErrorCode().message() << "\n";
         return 1;

@@ -98,6 +98,9 @@ void Connection::OnConnect(int error) {
         return;
     }
     connected_ = true;
+    if (xsock::SocketAddress peer; GetPeerName(peer)) {
+        SetAddress(peer.ToString());  // the candidate that answered
+    }
     listener_.OnConnected(*this);
     Flush();
 }

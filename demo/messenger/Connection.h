@@ -77,8 +77,6 @@ class Connection : public xsock::AsyncSocket {
     bool saidBye = false;
     bool reportFailure = false;    // a user asked for this link: say if it fails
     std::uint64_t expectedId = 0;  // who an introduction said is there
-    // The other addresses a /connect name gave, tried in turn if this one fails.
-    std::vector<xsock::SocketAddress> fallbacks;
 
   protected:
     void OnConnect(int error) override;

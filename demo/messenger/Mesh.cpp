@@ -59,8 +59,7 @@ Mesh::~Mesh() = default;
 
 bool Mesh::Listen(const xsock::SocketAddress& where, std::string& why) {
     listener_ = std::make_unique<Listener>(*this);
-    if (!listener_->Socket(SOCK_STREAM, xsock::FD_ALL, 0, where.Family()) ||
-        !listener_->SetReuseAddress(true) || !listener_->Bind(where) || !listener_->Listen()) {
+    if (!listener_->Create(where) || !listener_->Listen()) {
         why = xsock::AsyncSocket::GetLastErrorCode().message();
         listener_.reset();
         return false;
@@ -85,33 +84,20 @@ xsock::SocketAddress Mesh::ListenAddress() {
     return bound;
 }
 
-Connection* Mesh::Dial(const xsock::SocketAddress& address, std::uint64_t expectedId, bool quiet) {
-    auto connection = std::make_unique<Connection>(*this, true, Describe(address));
+// Until it connects, the link is known by the last candidate: the library
+// tries each in turn and reports only the last failure.
+Connection* Mesh::Dial(std::vector<xsock::SocketAddress> candidates, std::uint64_t expectedId) {
+    auto connection = std::make_unique<Connection>(*this, true, Describe(candidates.back()));
     connection->expectedId = expectedId;
-    if (!connection->Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) ||
-        (!connection->Connect(address) && xsock::AsyncSocket::GetLastError() != EWOULDBLOCK)) {
-        if (quiet) {
-            return nullptr;
-        }
-        ui_.print("* could not reach " + Describe(address) + ": " +
+    if (!connection->Socket(SOCK_STREAM, xsock::FD_ALL, 0, candidates.front().Family()) ||
+        (!connection->Connect(candidates) && xsock::AsyncSocket::GetLastError() != EWOULDBLOCK)) {
+        ui_.print("* could not reach " + connection->Address() + ": " +
                   xsock::AsyncSocket::GetLastErrorCode().message());
         return nullptr;
     }
     Connection* dialled = connection.get();
     Adopt(std::move(connection));
     return dialled;
-}
-
-void Mesh::DialAny(std::vector<xsock::SocketAddress> candidates) {
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const bool last = i + 1 == candidates.size();
-        if (Connection* connection = Dial(candidates[i], 0, !last)) {
-            connection->reportFailure = true;
-            connection->fallbacks.assign(candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                         candidates.end());
-            return;
-        }
-    }
 }
 
 void Mesh::Adopt(std::unique_ptr<Connection> connection) {
@@ -253,7 +239,7 @@ void Mesh::OnPeerList(const PeerList& list) {
         std::error_code error;
         auto address = xsock::SocketAddress::FromHostAndPort(entry.host, entry.port, error);
         if (!error) {
-            Dial(address, entry.id);
+            Dial({address}, entry.id);
         }
     }
 }
@@ -267,7 +253,7 @@ void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
     std::error_code error;
     auto address = xsock::SocketAddress::FromHostAndPort(host, hello.listenPort, error);
     if (!error) {
-        Dial(address, hello.id);
+        Dial({address}, hello.id);
     }
 }
 
@@ -304,11 +290,6 @@ void Mesh::OnGone(Connection& connection, const std::string& why, bool malformed
     transfers_.Forget(connection);
     ScheduleReap();
     if (leaving_) {
-        return;
-    }
-    if (connection.IsOutgoing() && !connection.IsConnected() && !connection.fallbacks.empty()) {
-        // A name's other addresses: the peer may listen on only one family.
-        DialAny(std::move(connection.fallbacks));
         return;
     }
     std::string reason = why.empty() ? "" : " (" + why + ")";

@@ -68,11 +68,9 @@ class Mesh : public ConnectionListener {
 
     void StopListening();
     void Adopt(std::unique_ptr<Connection> connection);
-    // Says why a connection could not even be started, unless `quiet`.
-    Connection* Dial(const xsock::SocketAddress& address, std::uint64_t expectedId,
-                     bool quiet = false);
-    // Dials the first of `candidates` that starts; the rest become its fallbacks.
-    void DialAny(std::vector<xsock::SocketAddress> candidates);
+    // Dials the first of `candidates` that answers, whatever its family; says
+    // why if the connection could not even be started.
+    Connection* Dial(std::vector<xsock::SocketAddress> candidates, std::uint64_t expectedId);
     Connection* FindPeer(std::uint64_t id, const Connection* except = nullptr);
     bool IsDialling(std::uint64_t id) const;
     void SendHello(Connection& connection);

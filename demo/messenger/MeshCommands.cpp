@@ -16,7 +16,9 @@ void Mesh::Connect(const std::string& hostAndPort) {
                   (error ? error.message() : std::string("no address")));
         return;
     }
-    DialAny(std::move(candidates));
+    if (Connection* connection = Dial(std::move(candidates), 0)) {
+        connection->reportFailure = true;
+    }
 }
 
 void Mesh::Say(const std::string& text) {

@@ -251,17 +251,7 @@ int RunSender(const SendOptions& options) {
     }
     xsock::Socket socket;
     socket.SetTimeout(options.timeout);
-    bool connected = false;
-    for (const xsock::SocketAddress& address : candidates) {
-        // On a Socket object the base's Socket() must be named through its class.
-        if (socket.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) &&
-            socket.Connect(address)) {
-            connected = true;
-            break;
-        }
-        socket.Close();
-    }
-    if (!connected) {
+    if (!socket.Create() || !socket.Connect(candidates)) {
         Warn("cannot connect to " + options.to + ": " +
              xsock::AsyncSocket::GetLastErrorCode().message());
         return 1;

@@ -66,9 +66,7 @@ bool TransferServer::Start(const xsock::SocketAddress& address, std::string& err
         error = "cannot serve folder '" + folder_ + "': " + std::strerror(errno);
         return false;
     }
-    // On a Socket object the base's Socket() must be named through its class.
-    if (!listener_.AsyncSocket::Socket(SOCK_STREAM, xsock::FD_ALL, 0, address.Family()) ||
-        !listener_.SetReuseAddress(true) || !listener_.Bind(address) || !listener_.Listen()) {
+    if (!listener_.Create(address) || !listener_.Listen()) {
         error = "cannot listen on " + address.ToString() + ": " +
                 xsock::AsyncSocket::GetLastErrorCode().message();
         return false;

@@ -184,7 +184,12 @@ bool AsyncSocket::Bind(const SocketAddress& address) {
         detail::SetLastError(error);
         return false;
     }
-    bound_ = true;
+    // The wildcard address with port 0 is what connect would pick anyway
+    // (MFC's Create binds it): such a socket may still change family.
+    int family = address.Family();
+    bool wildcard = (family == AF_INET || family == AF_INET6) && address.Port() == 0 &&
+                    address == SocketAddress::Any(family, 0);
+    bound_ = !wildcard;
     return true;
 }
 

@@ -25,6 +25,10 @@ bool Socket::Create(unsigned port, int type, const char* address) {
     return AsyncSocket::Create(port, type, FD_ALL, address);
 }
 
+bool Socket::Create(const SocketAddress& local, int type) {
+    return AsyncSocket::Create(local, type, FD_ALL);
+}
+
 bool Socket::IsBlocking() const noexcept {
     return waitingLoop_.load() != nullptr;
 }

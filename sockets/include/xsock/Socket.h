@@ -37,6 +37,7 @@ class Socket : public AsyncSocket {
 
     // AsyncSocket::Create with every event selected.
     bool Create(unsigned port = 0, int type = SOCK_STREAM, const char* address = nullptr);
+    bool Create(const SocketAddress& local, int type = SOCK_STREAM);
 
     bool Accept(AsyncSocket& connected, SocketAddress* peer = nullptr) override;
     int Send(const void* buffer, int length, int flags = 0) override;
