@@ -143,12 +143,16 @@ bool AsyncSocket::Socket(int type, long events, int protocol, int family) {
         detail::SetLastError(EINVAL);
         return false;
     }
-    int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-    if (fd < 0) {
+    Descriptor fd(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+    if (!fd) {
         detail::SetLastError(errno);
         return false;
     }
-    return Adopt(fd, family, type, events, State::Open, true);
+    if (!Adopt(fd.Get(), family, type, events, State::Open)) {
+        return false;
+    }
+    static_cast<void>(fd.Release());  // the socket owns it now
+    return true;
 }
 
 bool AsyncSocket::Bind(unsigned port, const char* address) {
@@ -193,12 +197,10 @@ bool AsyncSocket::Bind(const SocketAddress& address) {
     return true;
 }
 
-bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State state,
-                        bool closeOnFailure) {
-    auto fail = [&](std::error_code error) {
-        if (closeOnFailure) {
-            ::close(fd);
-        }
+// Registers `fd` with the calling thread's loop. On failure nothing is left
+// registered, and the descriptor stays with the caller.
+bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State state) {
+    auto fail = [](std::error_code error) {
         detail::SetLastError(error);
         return false;
     };
@@ -233,10 +235,7 @@ bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State stat
         // The backend refused the descriptor (epoll out of memory or watches):
         // undo everything, so a failed call leaves nothing open or registered.
         std::error_code error = detail::LastError();
-        SOCKET released = Release();
-        if (closeOnFailure) {
-            ::close(released);
-        }
+        static_cast<void>(Release());
         detail::SetLastError(error);
         return false;
     }
@@ -323,7 +322,7 @@ bool AsyncSocket::Attach(SOCKET handle, long events) {
                   : connected && type == SOCK_STREAM ? State::Connected
                                                      : State::Open;
     local.SetNativeLength(localLength);
-    if (!Adopt(handle, local.Native()->sa_family, type, events, state, false)) {
+    if (!Adopt(handle, local.Native()->sa_family, type, events, state)) {
         return false;
     }
     bound_ = bound_ || local.Port() != 0 || local.IsUnixPath();

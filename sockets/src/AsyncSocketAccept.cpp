@@ -1,6 +1,7 @@
 // AsyncSocket as a listener: Listen, Accept, and holding OnAccept back while
 // the process is out of descriptors.
 #include <xsock/AsyncSocket.h>
+#include <xsock/Descriptor.h>
 
 #include "LastError.h"
 #include "Readiness.h"
@@ -33,11 +34,11 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
     acceptArmed_ = true;  // any Accept, even a failed one, re-enables OnAccept
     SocketAddress address;
     socklen_t length = SocketAddress::Capacity();
-    int fd;
+    Descriptor fd;
     do {
-        fd = ::accept4(fd_, address.Native(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
+        fd.Reset(::accept4(fd_, address.Native(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    } while (!fd && errno == EINTR);
+    if (!fd) {
         int error = errno == EAGAIN ? EWOULDBLOCK : errno;
         if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
             HoldBackAccept();
@@ -47,7 +48,7 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
         return false;
     }
     address.SetNativeLength(length);
-    if (!connected.Adopt(fd, family_, type_, events_, State::Connected, true)) {
+    if (!connected.Adopt(fd.Get(), family_, type_, events_, State::Connected)) {
         std::error_code error = detail::LastError();
         if (error.value() == EMFILE) {
             HoldBackAccept();
@@ -56,6 +57,7 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
         detail::SetLastError(error);
         return false;
     }
+    static_cast<void>(fd.Release());  // `connected` owns it now
     if (peer != nullptr) {
         *peer = address;
     }

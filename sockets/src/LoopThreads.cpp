@@ -1,3 +1,4 @@
+#include <xsock/Descriptor.h>
 #include <xsock/LoopThreads.h>
 
 #include "LastError.h"
@@ -9,29 +10,6 @@
 #include <utility>
 
 namespace xsock {
-
-namespace {
-
-// A handed-over descriptor in flight: closed if the task carrying it is
-// destroyed without running (its loop stopped first).
-class PendingHandle {
-  public:
-    explicit PendingHandle(SOCKET handle) noexcept : handle_(handle) {}
-    ~PendingHandle() {
-        if (handle_ != INVALID_SOCKET) {
-            ::close(handle_);
-        }
-    }
-    PendingHandle(const PendingHandle&) = delete;
-    PendingHandle& operator=(const PendingHandle&) = delete;
-
-    SOCKET Release() noexcept { return std::exchange(handle_, INVALID_SOCKET); }
-
-  private:
-    SOCKET handle_;
-};
-
-}  // namespace
 
 LoopThreads::LoopThreads(unsigned count, SocketLoop::Options options) {
     count = count == 0 ? 1 : count;
@@ -129,7 +107,7 @@ bool LoopThreads::HandOver(AsyncSocket& accepted, std::function<void(SOCKET hand
         }
         return false;
     }
-    auto pending = std::make_shared<PendingHandle>(handle);
+    auto pending = std::make_shared<Descriptor>(handle);
     unsigned index = next_.fetch_add(1, std::memory_order_relaxed) % Size();
     loops_[index]->Post([pending, adopt = std::move(adopt)] { adopt(pending->Release()); });
     return true;

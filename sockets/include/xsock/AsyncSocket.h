@@ -209,7 +209,7 @@ class AsyncSocket {
 
     bool CheckThread() const noexcept;
     bool CheckOpen() const noexcept;
-    bool Adopt(SOCKET fd, int family, int type, long events, State state, bool closeOnFailure);
+    bool Adopt(SOCKET fd, int family, int type, long events, State state);
     SOCKET Release() noexcept;
     int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);
     int ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from);
