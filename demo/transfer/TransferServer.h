@@ -9,7 +9,7 @@
 // other senders on a single loop, while separate threads keep one slow disk
 // write or a resume's re-hash from holding up anyone else, and use both
 // cores. The listener accepts on the main thread and hands each connection's
-// descriptor to its worker with Detach/Attach, as README "Moving sockets
+// descriptor to its worker with Detach/Attach, as docs/design.md "Moving sockets
 // between threads" describes. At most 64 senders are served at once; a
 // connection beyond that is closed at once and logged.
 //

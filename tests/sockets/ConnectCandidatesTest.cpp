@@ -1,8 +1,7 @@
-// Connect to a list of candidates whatever their family (SPEC section 3 and
-// the README's "connect to any address of a name"): the walk reopens an
-// unbound socket in the next candidate's family under the same handle, keeps
-// the options the user set, reports only the last failure, and a bound socket
-// keeps its family. Also Create(SocketAddress) for every family.
+// Connect to a list of candidates whatever their family (docs/design.md,
+// "The loop", addresses): the walk reopens an unbound socket in the next candidate's family under
+// the same handle, keeps the options the user set, reports only the last failure, and a bound
+// socket keeps its family. Also Create(SocketAddress) for every family.
 #include <xsock/Socket.h>
 
 #include "TestSupport.h"
