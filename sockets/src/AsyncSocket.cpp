@@ -92,6 +92,14 @@ bool AsyncSocket::CheckOpen() const noexcept {
     return true;
 }
 
+bool AsyncSocket::CheckHandle() const noexcept {
+    if (fd_ == INVALID_SOCKET) {
+        detail::SetLastError(ENOTSOCK);
+        return false;
+    }
+    return true;
+}
+
 bool AsyncSocket::Create(unsigned port, int type, long events, const char* address) {
     if (address == nullptr || *address == '\0') {
         return Create(SocketAddress::Any(AF_INET, port), type, events);

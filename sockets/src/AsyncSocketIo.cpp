@@ -182,11 +182,11 @@ bool AsyncSocket::AsyncSelect(long events) {
 }
 
 bool AsyncSocket::GetPeerName(SocketAddress& address) {
-    return CheckOpen() && QueryName(fd_, ::getpeername, address);
+    return CheckHandle() && QueryName(fd_, ::getpeername, address);
 }
 
 bool AsyncSocket::GetSockName(SocketAddress& address) {
-    return CheckOpen() && QueryName(fd_, ::getsockname, address);
+    return CheckHandle() && QueryName(fd_, ::getsockname, address);
 }
 
 bool AsyncSocket::GetPeerName(std::string& address, unsigned& port) {

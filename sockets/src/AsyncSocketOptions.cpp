@@ -13,7 +13,8 @@
 namespace xsock {
 
 bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
-    if (!CheckOpen()) {
+    // Only FIONBIO changes the socket; the others read and may come from any thread.
+    if (!(command == FIONBIO ? CheckOpen() : CheckHandle())) {
         return false;
     }
     if (argument == nullptr) {
@@ -51,7 +52,7 @@ bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
 }
 
 bool AsyncSocket::GetSockOpt(int option, void* value, int* length, int level) {
-    if (!CheckOpen()) {
+    if (!CheckHandle()) {
         return false;
     }
     if (length == nullptr || *length < 0) {

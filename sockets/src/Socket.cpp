@@ -111,9 +111,12 @@ Socket::Outcome Socket::WaitFor(unsigned interest, Clock::time_point deadline) {
             detail::SetLastError(ETIMEDOUT);
             return Outcome::Failed;
         }
-        auto left = deadline == Clock::time_point::max()
-                        ? std::chrono::milliseconds(-1)
-                        : std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        // OnMessagePending runs at least every kPumpInterval, as MFC's pump
+        // dispatches WM_PAINT while a call waits.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        if (deadline == Clock::time_point::max() || left > kPumpInterval) {
+            left = kPumpInterval;
+        }
         loop.RunOnce(left);
         if (wait.destroyed) {
             detail::SetLastError(EINTR);

@@ -34,13 +34,16 @@ std::uint64_t SocketToken(int fd, std::uint32_t generation) {
 
 }  // namespace
 
+SocketLoop::SocketLoop() : SocketLoop(Options{}) {}
+
 SocketLoop::SocketLoop(Options options)
     : backend_(options.backend ? *options.backend : DefaultBackend()),
       poller_(detail::MakePoller(backend_)),
       reportsHangup_(poller_->ReportsHangup()),
       wakeup_(std::make_unique<detail::Wakeup>()),
       timers_(std::make_unique<detail::TimerQueue>()),
-      heldBack_(std::make_unique<detail::HeldBack>()) {
+      heldBack_(std::make_unique<detail::HeldBack>()),
+      pumpWhileBlocking_(options.pumpWhileBlocking) {
     if (t_current != nullptr) {
         throw std::logic_error("SocketLoop: this thread already has a loop");
     }
@@ -134,12 +137,15 @@ bool SocketLoop::RunUntil(const std::function<bool()>& done, std::chrono::millis
 
 int SocketLoop::WaitTimeout(std::chrono::milliseconds requested) {
     // A Quit only cuts the wait short for Run; RunOnce and RunUntil ignore it.
-    if (hasTasks_.load() || (running_ > 0 && quit_.load()) ||
+    // Work that a blocking call holds back must not cut its wait short either,
+    // or the wait would spin until the call returns.
+    const bool holding = HoldingBack();
+    if ((!holding && hasTasks_.load()) || (blocking_ == 0 && running_ > 0 && quit_.load()) ||
         (blocking_ == 0 && !heldBack_->Empty())) {
         return 0;
     }
     long long limit = requested.count() < 0 ? -1 : requested.count();
-    if (auto next = timers_->NextDeadline()) {
+    if (auto next = holding ? std::nullopt : timers_->NextDeadline()) {
         auto now = detail::TimerQueue::Clock::now();
         if (*next <= now) {
             return 0;
@@ -168,11 +174,41 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
     std::size_t ran = blocking_ == 0 && !heldBack_->Empty() ? DeliverHeldBack() : 0;
     ran += Dispatch(ready);
     ready.clear();
+    if (HoldingBack()) {
+        return ran;  // timers and tasks wait until the blocking call returns
+    }
     if (!timers_->Empty()) {  // no clock read and no timerfd update without timers
-        ran += timers_->RunDue(detail::TimerQueue::Clock::now());
+        ran += timers_->RunDue(detail::TimerQueue::Clock::now(), exceptionHandler_);
     }
     ran += RunTasks();
     return ran;
+}
+
+template <typename Call>
+void SocketLoop::Guarded(Call&& call) {
+    if (!exceptionHandler_) {
+        call();
+        return;
+    }
+    try {
+        call();
+    } catch (...) {
+        exceptionHandler_(std::current_exception());
+    }
+}
+
+void SocketLoop::SetExceptionHandler(ExceptionHandler handler) {
+    CheckOwner("SetExceptionHandler");
+    exceptionHandler_ = std::move(handler);
+}
+
+// Work held back during the call may be waiting: a host loop that sleeps on
+// NativeHandle() is told, since the descriptors that announced it were drained
+// while the call waited.
+void SocketLoop::AfterBlocking() noexcept {
+    if (watched_) {
+        wakeup_->Wake();
+    }
 }
 
 std::size_t SocketLoop::Dispatch(const std::vector<detail::ReadyEvent>& ready) {
@@ -194,7 +230,7 @@ std::size_t SocketLoop::Dispatch(const std::vector<detail::ReadyEvent>& ready) {
             HoldBack(*socket, event);
             continue;
         }
-        socket->HandleReady(event.events);
+        Guarded([socket, &event] { socket->HandleReady(event.events); });
         ++ran;
     }
     return ran;
@@ -220,7 +256,7 @@ std::size_t SocketLoop::DeliverHeldBack() {
     return heldBack_->DeliverAll([this](const detail::ReadyEvent& event) {
         if (AsyncSocket* socket = Target(event.token); socket != nullptr) {
             socket->SetHeldBack(false);
-            socket->HandleReady(event.events);
+            Guarded([socket, &event] { socket->HandleReady(event.events); });
         }
     });
 }
@@ -238,7 +274,7 @@ std::size_t SocketLoop::RunTasks() {
     std::size_t next = 0;
     try {
         while (next < batch.size()) {
-            batch[next++]();
+            Guarded(batch[next++]);
         }
     } catch (...) {
         // The tasks behind the one that threw keep their place at the front.

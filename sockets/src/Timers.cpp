@@ -45,7 +45,8 @@ std::optional<TimerQueue::Clock::time_point> TimerQueue::NextDeadline() const {
     return queue_.begin()->first;
 }
 
-std::size_t TimerQueue::RunDue(Clock::time_point now) {
+std::size_t TimerQueue::RunDue(Clock::time_point now,
+                               const std::function<void(std::exception_ptr)>& onException) {
     // Take the due ids first: a zero-interval repeating timer rescheduled
     // below is due again at once and must wait for the next iteration.
     std::vector<TimerId> due;
@@ -78,7 +79,15 @@ std::size_t TimerQueue::RunDue(Clock::time_point now) {
             timers_.erase(it);
         }
         ++ran;
-        (*callback)();
+        if (!onException) {
+            (*callback)();
+            continue;
+        }
+        try {
+            (*callback)();
+        } catch (...) {
+            onException(std::current_exception());
+        }
     }
     return ran;
 }

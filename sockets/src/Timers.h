@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,8 +32,11 @@ class TimerQueue {
 
     // Runs every timer due at `now` once. A repeating timer is rescheduled
     // before its callback runs, so an exception or a KillTimer inside it
-    // leaves the queue consistent. Returns how many ran.
-    std::size_t RunDue(Clock::time_point now);
+    // leaves the queue consistent. An exception goes to `onException` if it
+    // is set, and the batch goes on; otherwise it leaves RunDue. Returns how
+    // many ran.
+    std::size_t RunDue(Clock::time_point now,
+                       const std::function<void(std::exception_ptr)>& onException);
 
     // The timer descriptor, made on first call and armed to the earliest
     // deadline from then on; -1 where the platform has none. Throws

@@ -10,6 +10,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace xsock;
 using namespace xsock::test;
@@ -189,8 +190,8 @@ BOOST_DATA_TEST_CASE(ResetWhileBlockedFailsWithConnReset, data::make(kAllBackend
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ECONNRESET);
 }
 
-BOOST_DATA_TEST_CASE(TimerFiresDuringBlockedReceive, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
+BOOST_DATA_TEST_CASE(PumpWhileBlockingRunsTimersInsideTheCall, data::make(kAllBackends), backend) {
+    SocketLoop loop({.backend = backend, .pumpWhileBlocking = true});
     Socket listener, client, server;
     BlockingPair(listener, client, server);
     int ticks = 0;
@@ -215,8 +216,10 @@ BOOST_DATA_TEST_CASE(TimerFiresDuringBlockedReceive, data::make(kAllBackends), b
     BOOST_CHECK(ticks >= 3);
 }
 
-BOOST_DATA_TEST_CASE(PostedTaskRunsDuringBlockedAccept, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
+BOOST_DATA_TEST_CASE(PumpWhileBlockingRunsPostedTasksInsideTheCall, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop(SocketLoop::Options{.backend = backend});
+    loop.SetPumpWhileBlocking(true);
     Socket listener;
     unsigned port = ListenBlocking(listener);
     RawSocket peer;
@@ -266,7 +269,7 @@ BOOST_DATA_TEST_CASE(OtherSocketsNotificationsWaitUntilTheCallReturns, data::mak
 }
 
 BOOST_DATA_TEST_CASE(CancelFromATimerFailsWithEintr, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
+    SocketLoop loop({.backend = backend, .pumpWhileBlocking = true});
     Socket listener, client, server;
     BlockingPair(listener, client, server);
     bool wasBlocking = false;
@@ -487,3 +490,72 @@ BOOST_AUTO_TEST_CASE(SocketsOnSeveralThreadsAtOnce) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// CHATTER's case (SPEC 4): a GUI timer that sends on the socket a blocking
+// Receive waits on. MFC's pump leaves WM_TIMER in the queue, so the timer runs
+// after the Receive, and its Send works; run inside the call, the Send would
+// meet the socket busy (EINPROGRESS) instead.
+BOOST_DATA_TEST_CASE(TimersAndTasksWaitUntilTheBlockingCallReturns, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Socket listener, client;
+    PumpedSocket server;
+    BlockingPair(listener, client, server);
+    std::vector<std::string> order;
+    int sent = 0;
+    Socket& same = server;
+    loop.SetTimer(
+        milliseconds(0),
+        [&] {
+            order.emplace_back("timer");
+            sent = same.Send("auto", 4);
+        },
+        false);
+    loop.Post([&] { order.emplace_back("first task"); });
+    loop.Post([&] { order.emplace_back("second task"); });
+    server.onPending = [&](PumpedSocket& self) {
+        // Several wake-ups with the timer due and the tasks queued; nothing
+        // of theirs runs while the call waits. Then the data comes.
+        if (self.pending == 3) {
+            order.emplace_back("data");
+            client.Send("sync", 4);
+        }
+    };
+    char buffer[16];
+    int n = server.Receive(buffer, sizeof buffer);
+    order.emplace_back("returned");
+    BOOST_REQUIRE(n > 0);
+    BOOST_CHECK_GE(server.pending, 3);
+    BOOST_REQUIRE_EQUAL(order.size(), 2u);
+    // The next iteration runs them, timers first, then tasks in posted order.
+    BOOST_REQUIRE(RunUntil(loop, [&] { return order.size() == 5; }));
+    const std::vector<std::string> expected = {"data", "returned", "timer", "first task",
+                                               "second task"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(order.begin(), order.end(), expected.begin(), expected.end());
+    BOOST_CHECK_EQUAL(sent, 4);
+    std::string got;
+    while (got.size() < 4) {
+        n = client.Receive(buffer, sizeof buffer);
+        BOOST_REQUIRE(n > 0);
+        got.append(buffer, static_cast<std::size_t>(n));
+    }
+    BOOST_CHECK_EQUAL(got, "auto");
+}
+
+// Nothing wakes the loop while the call waits, yet OnMessagePending keeps
+// coming (MFC's pump dispatches WM_PAINT): the data is sent from its third call.
+BOOST_DATA_TEST_CASE(OnMessagePendingRunsWithNothingToWakeTheLoop, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Socket listener, client;
+    PumpedSocket server;
+    BlockingPair(listener, client, server);
+    server.onPending = [&](PumpedSocket& self) {
+        if (self.pending == 3) {
+            client.Send("late", 4);
+        }
+    };
+    char buffer[16];
+    BOOST_CHECK(server.Receive(buffer, sizeof buffer) > 0);
+    BOOST_CHECK_GE(server.pending, 3);
+}

@@ -34,11 +34,17 @@
 // ENOBUFS, ENOMEM), OnAccept is held back for kAcceptRetry instead of spinning.
 //
 // Thread safety: a socket belongs to the loop of the thread that created it.
-// Any call from another thread fails with EPERM and changes nothing (Close
-// included); destroying it from another thread is a fatal error that aborts
-// with a message. Distinct sockets on distinct threads are independent.
+// The queries that only read the kernel's state of the handle work from any
+// thread, as in Winsock (MFC programs read a connection's peer address from
+// worker threads): GetPeerName, GetSockName, GetSockOpt, IOCtl(FIONREAD),
+// IOCtl(SIOCATMARK) and Handle; the owner must not close the socket while
+// another thread asks. Any other call from another thread fails with EPERM and
+// changes nothing (Close included); destroying it from another thread is a
+// fatal error that aborts with a message. Distinct sockets on distinct threads
+// are independent.
 #pragma once
 
+#include <sys/ioctl.h>  // FIONBIO, FIONREAD, SIOCATMARK for IOCtl, as afxsock.h brings them
 #include <sys/socket.h>
 
 #include <chrono>
@@ -209,6 +215,8 @@ class AsyncSocket {
 
     bool CheckThread() const noexcept;
     bool CheckOpen() const noexcept;
+    // For the read-only queries any thread may make: open, on whatever thread.
+    bool CheckHandle() const noexcept;
     bool Adopt(SOCKET fd, int family, int type, long events, State state);
     SOCKET Release() noexcept;
     int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);

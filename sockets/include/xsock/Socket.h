@@ -3,12 +3,16 @@
 // Accept, Connect, Send, Receive, SendTo and ReceiveFrom wait until they can
 // finish and never report EWOULDBLOCK: Send sends every byte or fails, Receive
 // returns what is available (at least one byte), 0 at an orderly close. While a
-// call waits, the thread's SocketLoop keeps running timers and posted tasks
-// (MFC's message pump) and calls OnMessagePending() after each wake-up;
-// notifications for the thread's other sockets are held back and delivered, in
-// order, after the call returns (MFC's "no notifications within
-// notifications"). OnConnect is never called for a Socket, as in MFC; its
-// other notifications work as AsyncSocket's do while no call is waiting.
+// call waits, the thread's SocketLoop does what MFC's CSocket::PumpMessages
+// does and no more: it waits for this socket's progress and the call's
+// deadline, and calls OnMessagePending() after each wake-up and at least every
+// kPumpInterval. Notifications for the thread's other sockets, timers and
+// posted tasks are held back and run, in order, right after the call returns
+// (MFC leaves other windows' WM_TIMER and posted messages in the queue), so a
+// timer that sends on the same socket runs after the Receive, not inside it.
+// SocketLoop::SetPumpWhileBlocking(true) runs timers and tasks inside the call
+// instead. OnConnect is never called for a Socket, as in MFC; its other
+// notifications work as AsyncSocket's do while no call is waiting.
 //
 // Beyond MFC: SetTimeout gives every blocking call a deadline; a call that
 // passes it fails with ETIMEDOUT and leaves the socket usable (a timed-out
@@ -16,7 +20,8 @@
 //
 // Errors: as AsyncSocket. A call cancelled by CancelBlockingCall or by Close
 // fails with EINTR; a second blocking call on the same socket while one waits
-// (from a timer, a task or OnMessagePending) fails with EINPROGRESS.
+// (from OnMessagePending, or a timer or task with pumpWhileBlocking) fails
+// with EINPROGRESS.
 //
 // Thread safety: as AsyncSocket, except CancelBlockingCall and IsBlocking,
 // which any thread may call.
@@ -32,6 +37,9 @@ namespace xsock {
 
 class Socket : public AsyncSocket {
   public:
+    // The longest a waiting call goes without calling OnMessagePending.
+    static constexpr std::chrono::milliseconds kPumpInterval{100};
+
     Socket() noexcept;
     ~Socket() override;
 
@@ -52,7 +60,8 @@ class Socket : public AsyncSocket {
     // True while a blocking call on this socket waits. Any thread.
     bool IsBlocking() const noexcept;
     // Makes the waiting call fail with EINTR; nothing if none waits. Any
-    // thread, or a timer, a task or OnMessagePending on the owner's.
+    // thread, or OnMessagePending (and, with pumpWhileBlocking, a timer or a
+    // task) on the owner's.
     void CancelBlockingCall();
 
     // 0 (the default) means no deadline.

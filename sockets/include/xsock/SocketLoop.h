@@ -11,10 +11,10 @@
 // One iteration (RunOnce) runs these phases, in this order:
 //   1. Wait for I/O: at most the caller's timeout, less if a timer falls due
 //      sooner. The wait is skipped (a zero timeout) when there is already work:
-//        - a posted task is queued;
-//        - a timer is due;
-//        - Quit() was called while Run() is active (RunOnce and RunUntil do
-//          not look at Quit);
+//        - a posted task is queued, or a timer is due (unless a blocking call
+//          holds them back, below);
+//        - Quit() was called while Run() is active and no blocking call waits
+//          (RunOnce and RunUntil do not look at Quit);
 //        - notifications were held back by a blocking call that has returned.
 //   2. Notifications held back by a blocking call that has since returned, in
 //      the order they came; then every socket the wait found ready, in the
@@ -23,18 +23,32 @@
 //   3. Timers that are due, each at most once per iteration.
 //   4. Posted tasks queued before this phase began; tasks posted while it runs
 //      wait for the next iteration.
-// While a blocking Socket call waits, it runs iterations itself (timers and
-// tasks go on); notifications for other sockets are held back and delivered,
-// in the order they came, at phase 2 of the first iteration after it returns.
+//
+// While a blocking Socket call waits, it runs iterations itself, and the loop
+// does what MFC's CSocket::PumpMessages does and no more: it waits for that
+// socket's progress and the call's deadline. Notifications for other sockets,
+// timers and posted tasks are held back: phases 3 and 4 are skipped, and a due
+// timer or a queued task does not cut the wait short. They run right after
+// the call returns, in phase order (held-back notifications in the order they
+// came, then due timers, then tasks in the order they were posted); a host
+// loop watching NativeHandle() is woken for them. Options::pumpWhileBlocking
+// (or SetPumpWhileBlocking(true)) runs timers and tasks inside the call
+// instead, for programs that need heartbeats while they wait; other sockets'
+// notifications stay held back either way.
 //
 // Thread safety: Post() and Quit() may be called from any thread while the loop
 // exists. Everything else belongs to the loop's own thread: Run, RunOnce,
-// RunUntil and NativeHandle throw std::logic_error elsewhere; SetTimer returns
-// 0 and KillTimer false, with AsyncSocket::GetLastError() == EPERM.
+// RunUntil, NativeHandle and SetExceptionHandler throw std::logic_error
+// elsewhere; SetTimer returns 0 and KillTimer false, with
+// AsyncSocket::GetLastError() == EPERM.
 //
-// Exceptions: an exception thrown by a notification, timer or task leaves the
-// loop through Run/RunOnce/RunUntil. The loop stays consistent: notifications
-// and tasks that had not run yet are delivered by the next call.
+// Exceptions: with an exception handler set (SetExceptionHandler), an exception
+// that escapes a notification, timer or task goes to the handler, and the loop
+// carries on with the next one, as MFC's window procedure catches, reports and
+// keeps pumping. Without one, it leaves the loop through Run/RunOnce/RunUntil;
+// the loop stays consistent, and notifications and tasks that had not run yet
+// are delivered by the next call. An exception from the handler itself leaves
+// the loop the same way.
 #pragma once
 
 #include <atomic>
@@ -42,6 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -69,11 +84,16 @@ class SocketLoop {
     struct Options {
         // Empty: XSOCK_BACKEND if set, otherwise the platform default.
         std::optional<Backend> backend;
+        // Beyond MFC: timers and posted tasks run inside blocking calls.
+        bool pumpWhileBlocking = false;
     };
+
+    using ExceptionHandler = std::function<void(std::exception_ptr)>;
 
     // Makes this loop the calling thread's loop. Throws std::logic_error if the
     // thread has one already, std::system_error if the backend cannot start.
-    explicit SocketLoop(Options options = {});
+    SocketLoop();
+    explicit SocketLoop(Options options);
     // Must run on the loop's thread. Sockets still attached lose their loop:
     // they keep their descriptor but get no further notifications.
     ~SocketLoop();
@@ -124,6 +144,15 @@ class SocketLoop {
     // and poll return -1.
     int NativeHandle();
 
+    // Beyond MFC: whether timers and posted tasks run inside a blocking Socket
+    // call (see above). Takes effect at the next iteration.
+    void SetPumpWhileBlocking(bool on) noexcept { pumpWhileBlocking_ = on; }
+    bool GetPumpWhileBlocking() const noexcept { return pumpWhileBlocking_; }
+
+    // Where exceptions from notifications, timers and tasks go (see above); an
+    // empty handler lets them leave the loop again.
+    void SetExceptionHandler(ExceptionHandler handler);
+
     // How many sockets this loop is watching or holding.
     std::size_t SocketCount() const noexcept { return socketCount_; }
 
@@ -148,7 +177,11 @@ class SocketLoop {
     class BlockingScope {
       public:
         explicit BlockingScope(SocketLoop& loop) noexcept : loop_(loop) { ++loop_.blocking_; }
-        ~BlockingScope() { --loop_.blocking_; }
+        ~BlockingScope() {
+            if (--loop_.blocking_ == 0) {
+                loop_.AfterBlocking();
+            }
+        }
         BlockingScope(const BlockingScope&) = delete;
         BlockingScope& operator=(const BlockingScope&) = delete;
 
@@ -162,6 +195,12 @@ class SocketLoop {
     };
 
     void CheckOwner(const char* what) const;
+    // True while a blocking call holds timers and tasks back.
+    bool HoldingBack() const noexcept { return blocking_ > 0 && !pumpWhileBlocking_; }
+    void AfterBlocking() noexcept;
+    // Runs one notification, timer or task, through the exception handler.
+    template <typename Call>
+    void Guarded(Call&& call);
     int WaitTimeout(std::chrono::milliseconds requested);
     std::size_t Dispatch(const std::vector<detail::ReadyEvent>& ready);
     void HoldBack(AsyncSocket& socket, const detail::ReadyEvent& event);
@@ -176,6 +215,8 @@ class SocketLoop {
     std::unique_ptr<detail::TimerQueue> timers_;
     std::unique_ptr<detail::HeldBack> heldBack_;
     bool watched_ = false;  // a host loop watches NativeHandle()
+    bool pumpWhileBlocking_ = false;
+    ExceptionHandler exceptionHandler_;
     // One ready list per nesting level: a blocking call made inside a
     // notification runs the loop again while the outer list is being walked.
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
