@@ -9,6 +9,8 @@
 // test's own thread makes Boost.Test assertions.
 #include "TestSupport.h"
 
+#include <xsock/SendQueue.h>
+
 #include <fcntl.h>
 #include <poll.h>
 
@@ -73,35 +75,25 @@ std::string Payload(int client) {
 // them, and a closure type may not use the anonymous namespace.
 namespace pool {
 
-// Echoes what it receives; what Send cannot take waits for OnSend.
+// Echoes what it receives; what Send cannot take waits in a SendQueue for OnSend.
 class EchoConnection : public AsyncSocket {
   public:
     std::function<void(EchoConnection*)> onClosed;
 
   protected:
+    // A Send that fails with anything but EWOULDBLOCK ends in OnClose.
     void OnReceive(int) override {
         char buffer[16384];
         int n = Receive(buffer, sizeof buffer);
         if (n > 0) {
-            pending_.append(buffer, static_cast<std::size_t>(n));
-            Flush();
+            queue_.Write(*this, buffer, static_cast<std::size_t>(n));
         }
     }
-    void OnSend(int) override { Flush(); }
+    void OnSend(int) override { queue_.Flush(*this); }
     void OnClose(int) override { onClosed(this); }
 
   private:
-    void Flush() {
-        while (!pending_.empty()) {
-            int n = Send(pending_.data(), static_cast<int>(pending_.size()));
-            if (n == SOCKET_ERROR) {
-                return;  // EWOULDBLOCK: OnSend resumes; anything else ends in OnClose
-            }
-            pending_.erase(0, static_cast<std::size_t>(n));
-        }
-    }
-
-    std::string pending_;
+    SendQueue queue_;
 };
 
 // A thread with its own loop that serves the connections handed to it.
