@@ -26,7 +26,7 @@ class EchoServer {
                 }
                 bench::SetNoDelay(fd);
                 workers.emplace_back([fd] {
-                    bench::Fd owned(fd);
+                    xsock::Descriptor owned(fd);
                     std::vector<char> buffer(64 * 1024);
                     ssize_t n;
                     while ((n = ::recv(fd, buffer.data(), buffer.size(), 0)) > 0 &&
@@ -47,7 +47,7 @@ class EchoServer {
 
   private:
     unsigned port_ = 0;
-    bench::Fd listener_;
+    xsock::Descriptor listener_;
     std::thread thread_;
 };
 
@@ -82,7 +82,7 @@ double RunXsock(unsigned port, std::size_t size, double seconds) {
 }
 
 double RunRaw(unsigned port, std::size_t size, double seconds) {
-    bench::Fd fd = bench::RawConnect(port);
+    xsock::Descriptor fd = bench::RawConnect(port);
     std::vector<char> request(size, 'x');
     std::vector<char> response(size);
     std::uint64_t trips = 0;

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xsock/Descriptor.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -20,7 +22,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace bench {
@@ -137,40 +138,14 @@ inline rlim_t RaiseFdLimit(rlim_t wanted) {
     return limit.rlim_cur;
 }
 
-// An owned descriptor.
-class Fd {
-  public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            Reset(std::exchange(other.fd_, -1));
-        }
-        return *this;
-    }
-    ~Fd() { Reset(); }
-    void Reset(int fd = -1) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = fd;
-    }
-    int Get() const { return fd_; }
-    int Release() { return std::exchange(fd_, -1); }
-
-  private:
-    int fd_ = -1;
-};
-
 inline void SetNoDelay(int fd) {
     int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 // A blocking listener on 127.0.0.1 and a port the system picked.
-inline Fd RawListen(unsigned& port) {
-    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+inline xsock::Descriptor RawListen(unsigned& port) {
+    xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (fd.Get() < 0) {
         Fail("socket");
     }
@@ -188,8 +163,8 @@ inline Fd RawListen(unsigned& port) {
 }
 
 // A blocking connection to 127.0.0.1:port, with TCP_NODELAY.
-inline Fd RawConnect(unsigned port) {
-    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+inline xsock::Descriptor RawConnect(unsigned port) {
+    xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (fd.Get() < 0) {
         Fail("socket");
     }
@@ -207,9 +182,9 @@ inline Fd RawConnect(unsigned port) {
 // Like RawConnect, from 127.0.0.2 and an explicit source port, the next free
 // one from `nextSourcePort` on. Thousands of connections to one port through
 // the kernel's ephemeral-port search cost O(n) each; binding first does not.
-inline Fd RawConnectFrom(unsigned port, unsigned& nextSourcePort) {
+inline xsock::Descriptor RawConnectFrom(unsigned port, unsigned& nextSourcePort) {
     for (; nextSourcePort < 65536; ++nextSourcePort) {
-        Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (fd.Get() < 0) {
             Fail("socket");
         }
@@ -240,8 +215,8 @@ inline Fd RawConnectFrom(unsigned port, unsigned& nextSourcePort) {
     Fail("connect (no free source port)");
 }
 
-inline Fd RawAccept(int listener) {
-    Fd fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+inline xsock::Descriptor RawAccept(int listener) {
+    xsock::Descriptor fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
     if (fd.Get() < 0) {
         Fail("accept");
     }

@@ -21,16 +21,16 @@ class Peer {
         if (::pipe2(toPeer, O_CLOEXEC) != 0) {
             Fail("pipe");
         }
+        xsock::Descriptor readEnd(toPeer[0]);
+        command_.Reset(toPeer[1]);
         pid_ = ::fork();
         if (pid_ < 0) {
             Fail("fork");
         }
         if (pid_ == 0) {
-            ::close(toPeer[1]);
-            ::_exit(Run(toPeer[0], count));
+            command_.Reset();
+            ::_exit(Run(readEnd.Get(), count));
         }
-        ::close(toPeer[0]);
-        command_.Reset(toPeer[1]);
     }
     ~Peer() {
         Command('q');
@@ -57,7 +57,7 @@ class Peer {
         if (::read(command, &port, sizeof port) != sizeof port) {
             return 1;
         }
-        std::vector<Fd> connections;
+        std::vector<xsock::Descriptor> connections;
         connections.reserve(count);
         linger reset{1, 0};  // no TIME_WAIT left behind by thousands of closes
         unsigned sourcePort = 10000;
@@ -67,7 +67,7 @@ class Peer {
         }
         char c = 0;
         while (::read(command, &c, 1) == 1 && c == 's') {
-            for (Fd& fd : connections) {
+            for (xsock::Descriptor& fd : connections) {
                 ::send(fd.Get(), "x", 1, MSG_NOSIGNAL);
             }
         }
@@ -75,7 +75,7 @@ class Peer {
     }
 
     pid_t pid_ = -1;
-    Fd command_;
+    xsock::Descriptor command_;
 };
 
 }  // namespace bench

@@ -1,10 +1,12 @@
 // The xsock side of the echo benchmarks: an AsyncSocket that sends back
 // whatever it receives, written the way an MFC-style server is (one Receive per
-// OnReceive, what Send could not take kept and finished in OnSend, no Receive
-// while something waits to go out), and a listener that accepts into it.
+// OnReceive, what Send could not take kept in a SendQueue and finished in
+// OnSend, no Receive while something waits to go out), and a listener that
+// accepts into it.
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/SendQueue.h>
 
 #include <atomic>
 #include <cerrno>
@@ -40,11 +42,18 @@ class EchoSocket : public xsock::AsyncSocket {
 
     void OnSend(int) override {
         if (initial_ > 0) {
-            pending_.assign(initial_, 'x');
+            const std::vector<char> block(initial_, 'x');
             initial_ = 0;
+            if (!queue_.Write(*this, block.data(), block.size())) {
+                Close();
+                return;
+            }
         }
-        Flush();
-        if (paused_ && pending_.empty()) {
+        if (!queue_.Flush(*this)) {
+            Close();
+            return;
+        }
+        if (paused_ && queue_.Empty()) {
             paused_ = false;
             ReadSome();
         }
@@ -61,7 +70,7 @@ class EchoSocket : public xsock::AsyncSocket {
 
   private:
     void ReadSome() {
-        if (!pending_.empty()) {
+        if (!queue_.Empty()) {
             paused_ = true;  // OnSend resumes reading once the backlog is out
             return;
         }
@@ -73,34 +82,15 @@ class EchoSocket : public xsock::AsyncSocket {
         context_.received.store(
             context_.received.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
             std::memory_order_relaxed);
-        const int sent = Send(buffer, n);
-        if (sent == n) {
-            return;
-        }
-        const int kept = sent > 0 ? sent : 0;
-        if (sent == xsock::SOCKET_ERROR && GetLastError() != EWOULDBLOCK) {
+        // Straight from the shared buffer; only what Send leaves is copied.
+        if (!queue_.Write(*this, buffer, static_cast<std::size_t>(n))) {
             Close();
-            return;
-        }
-        pending_.assign(buffer + kept, buffer + n);
-    }
-
-    void Flush() {
-        while (!pending_.empty()) {
-            const int n = Send(pending_.data(), static_cast<int>(pending_.size()));
-            if (n == xsock::SOCKET_ERROR) {
-                if (GetLastError() != EWOULDBLOCK) {
-                    Close();
-                }
-                return;
-            }
-            pending_.erase(pending_.begin(), pending_.begin() + n);
         }
     }
 
     EchoContext& context_;
     std::size_t initial_;
-    std::vector<char> pending_;
+    xsock::SendQueue queue_;
     bool paused_ = false;
 };
 

@@ -32,8 +32,8 @@ constexpr std::size_t kBlock = 64;
 // A connected loopback pair; the peer end gets a reset on close so that
 // thousands of pairs leave no TIME_WAIT behind.
 struct Pair {
-    bench::Fd near;
-    bench::Fd peer;
+    xsock::Descriptor near;
+    xsock::Descriptor peer;
 };
 
 Pair MakePair(int listener, unsigned port) {
@@ -67,11 +67,12 @@ class LowDescriptors {
     void Release() { held_.clear(); }
 
   private:
-    std::vector<bench::Fd> held_;
+    std::vector<xsock::Descriptor> held_;
 };
 
-Sample Measure(Backend backend, const std::vector<bench::Fd>& idleFds, std::size_t idleCount,
-               int listener, unsigned port, double seconds, LowDescriptors& low) {
+Sample Measure(Backend backend, const std::vector<xsock::Descriptor>& idleFds,
+               std::size_t idleCount, int listener, unsigned port, double seconds,
+               LowDescriptors& low) {
     low.Release();
     std::vector<Pair> active;
     for (int i = 0; i < kActivePairs; ++i) {
@@ -146,9 +147,9 @@ int main(int argc, char** argv) {
     low.Hold();
     // The idle connections come next, so the first ones fit below FD_SETSIZE.
     unsigned port = 0;
-    bench::Fd listener = bench::RawListen(port);
+    xsock::Descriptor listener = bench::RawListen(port);
     peer.Start(port);
-    std::vector<bench::Fd> idleFds;
+    std::vector<xsock::Descriptor> idleFds;
     for (std::size_t i = 0; i < maxIdle; ++i) {
         idleFds.push_back(bench::RawAccept(listener.Get()));
     }

@@ -160,20 +160,22 @@ Result InChild(Result (*measure)(std::size_t), std::size_t count) {
     if (::pipe(pipe) != 0) {
         bench::Fail("pipe");
     }
+    xsock::Descriptor readEnd(pipe[0]);
+    xsock::Descriptor writeEnd(pipe[1]);
     const pid_t pid = ::fork();
     if (pid == 0) {
-        ::close(pipe[0]);
+        readEnd.Reset();
         const Result result = measure(count);
-        const bool written = ::write(pipe[1], &result, sizeof result) == sizeof result;
+        const bool written = ::write(writeEnd.Get(), &result, sizeof result) == sizeof result;
         ::_exit(written ? 0 : 1);
     }
-    ::close(pipe[1]);
+    writeEnd.Reset();
     Result result;
-    if (::read(pipe[0], &result, sizeof result) != sizeof result) {
+    if (::read(readEnd.Get(), &result, sizeof result) != sizeof result) {
         std::fprintf(stderr, "MemoryBench: a measurement with %zu connections failed\n", count);
         std::exit(1);
     }
-    ::close(pipe[0]);
+    readEnd.Reset();
     int status = 0;
     ::waitpid(pid, &status, 0);
     return result;

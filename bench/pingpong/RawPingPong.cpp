@@ -41,11 +41,11 @@ void Echo(int fd, std::size_t block, std::atomic<std::uint64_t>* received,
 
 double RunRaw(const Cell& cell) {
     unsigned port = 0;
-    bench::Fd listener = bench::RawListen(port);
+    xsock::Descriptor listener = bench::RawListen(port);
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> received{0};
-    std::vector<bench::Fd> clientFds;
-    std::vector<bench::Fd> serverFds;
+    std::vector<xsock::Descriptor> clientFds;
+    std::vector<xsock::Descriptor> serverFds;
     for (int i = 0; i < cell.connections; ++i) {
         clientFds.push_back(bench::RawConnect(port));
         serverFds.push_back(bench::RawAccept(listener.Get()));

@@ -65,9 +65,9 @@ std::thread RunOnLoop(S& socket, int fd, std::promise<xsock::SocketLoop*>& ready
 
 double RunXsock(double seconds) {
     unsigned port = 0;
-    bench::Fd listener = bench::RawListen(port);
-    bench::Fd sending = bench::RawConnect(port);
-    bench::Fd receiving = bench::RawAccept(listener.Get());
+    xsock::Descriptor listener = bench::RawListen(port);
+    xsock::Descriptor sending = bench::RawConnect(port);
+    xsock::Descriptor receiving = bench::RawAccept(listener.Get());
     std::atomic<std::uint64_t> received{0};
     Sender sender;
     Receiver receiver(received);
@@ -87,9 +87,9 @@ double RunXsock(double seconds) {
 
 double RunRaw(double seconds) {
     unsigned port = 0;
-    bench::Fd listener = bench::RawListen(port);
-    bench::Fd sending = bench::RawConnect(port);
-    bench::Fd receiving = bench::RawAccept(listener.Get());
+    xsock::Descriptor listener = bench::RawListen(port);
+    xsock::Descriptor sending = bench::RawConnect(port);
+    xsock::Descriptor receiving = bench::RawAccept(listener.Get());
     std::atomic<std::uint64_t> received{0};
     std::atomic<bool> stop{false};
     std::thread sendThread([&] {

@@ -13,7 +13,7 @@ void EchoConnection::OnReceive(int) {
 }
 
 void EchoConnection::ReadSome() {
-    if (queued_.size() >= kMaxQueued) {
+    if (queue_.AboveHighWater()) {
         // The client is not reading its echoes. Not calling Receive leaves
         // OnReceive disarmed, so the kernel's buffers push back on the client.
         readPaused_ = true;
@@ -23,8 +23,10 @@ void EchoConnection::ReadSome() {
     char buffer[16384];
     int n = Receive(buffer, sizeof buffer);
     if (n > 0) {
-        queued_.append(buffer, static_cast<std::size_t>(n));
-        Flush();
+        // Sent straight from `buffer` while nothing waits; only the rest is queued.
+        if (!queue_.Write(*this, buffer, static_cast<std::size_t>(n))) {
+            server_.Remove(this, std::strerror(GetLastError()));
+        }
     } else if (n == SOCKET_ERROR && GetLastError() != EWOULDBLOCK) {
         server_.Remove(this, std::strerror(GetLastError()));
     }
@@ -33,27 +35,34 @@ void EchoConnection::ReadSome() {
 
 void EchoConnection::OnSend(int) {
     Flush();
-    if (readPaused_ && queued_.size() < kMaxQueued) {
+}
+
+void EchoConnection::Flush() {
+    if (!queue_.Flush(*this)) {
+        server_.Remove(this, std::strerror(GetLastError()));
+        return;
+    }
+    // Unless the queue is empty, Send said EWOULDBLOCK: OnSend comes again.
+    if (peerFinished_) {
+        if (queue_.Empty()) {
+            // Every echo is with the kernel, which delivers it before the
+            // FIN that destroying the connection sends.
+            server_.Remove(this, "disconnected");
+        }
+    } else if (readPaused_ && !queue_.AboveHighWater()) {
         ReadSome();
     }
 }
 
-void EchoConnection::Flush() {
-    while (!queued_.empty()) {
-        int chunk = static_cast<int>(std::min<std::size_t>(queued_.size(), 1 << 20));
-        int n = Send(queued_.data(), chunk);
-        if (n == SOCKET_ERROR) {
-            if (GetLastError() != EWOULDBLOCK) {
-                server_.Remove(this, std::strerror(GetLastError()));
-            }
-            return;  // EWOULDBLOCK: OnSend resumes when there is room
-        }
-        queued_.erase(0, static_cast<std::size_t>(n));
-    }
-}
-
+// An orderly OnClose is the client's half-close: it may still be reading, so
+// the echoes queued for it go out first (the connection ends in Flush).
 void EchoConnection::OnClose(int errorCode) {
-    server_.Remove(this, errorCode == 0 ? "disconnected" : std::strerror(errorCode));
+    if (errorCode != 0) {
+        server_.Remove(this, std::strerror(errorCode));
+        return;
+    }
+    peerFinished_ = true;
+    Flush();
 }
 
 bool EchoServer::Start(const xsock::SocketAddress& address) {

@@ -1,11 +1,13 @@
 // The echo server: a listener that accepts into EchoConnection objects, each
 // sending back what it receives. It shows the AsyncSocket idioms: Receive in
-// OnReceive, queue what Send could not take and finish it in OnSend, and stop
-// reading while a client is not reading its echoes (flow control by not
-// re-arming OnReceive).
+// OnReceive, queue what Send could not take (an xsock::SendQueue) and finish
+// it in OnSend, stop reading while a client is not reading its echoes (flow
+// control by not re-arming OnReceive), and on a client's half-close send every
+// echo still queued before closing.
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/SendQueue.h>
 
 #include <cstddef>
 #include <functional>
@@ -19,7 +21,9 @@ class EchoServer;
 
 class EchoConnection : public xsock::AsyncSocket {
   public:
-    explicit EchoConnection(EchoServer& server) : server_(server) {}
+    explicit EchoConnection(EchoServer& server) : server_(server) {
+        queue_.SetHighWater(kMaxQueued);
+    }
 
     std::string peer;
 
@@ -30,13 +34,16 @@ class EchoConnection : public xsock::AsyncSocket {
 
   private:
     void ReadSome();
+    // Sends what is queued; once the client has finished sending and the
+    // queue is empty, the connection is done.
     void Flush();
 
     static constexpr std::size_t kMaxQueued = 1 << 20;
 
     EchoServer& server_;
-    std::string queued_;
+    xsock::SendQueue queue_;
     bool readPaused_ = false;
+    bool peerFinished_ = false;  // OnClose(0) came: the client sends no more
 };
 
 class EchoServer : public xsock::AsyncSocket {

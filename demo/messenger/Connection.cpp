@@ -5,8 +5,6 @@
 
 #include <xsock/ArchiveException.h>
 
-#include <cerrno>
-#include <cstring>
 #include <system_error>
 
 namespace messenger {
@@ -25,6 +23,7 @@ Connection::Connection(ConnectionListener& listener, bool outgoing, std::string 
       connected_(!outgoing),
       address_(std::move(address)) {
     in_.SetLimits(kWireLimits);
+    outbox_.SetHighWater(kMaxQueued);
 }
 
 void Connection::SendMessage(xsock::Object& message) {
@@ -33,15 +32,10 @@ void Connection::SendMessage(xsock::Object& message) {
     }
     WriteMessage(out_, message);
     out_.Flush();
-    auto bytes = staging_.Contents();
-    if (sent_ == outbox_.size()) {
-        outbox_.clear();
-        sent_ = 0;
-    }
-    outbox_.insert(outbox_.end(), bytes.begin(), bytes.end());
+    outbox_.Append(staging_.Contents());
     staging_.SetLength(0);
     staging_.SeekToBegin();
-    if (Queued() > kMaxQueued) {
+    if (outbox_.AboveHighWater()) {
         Drop("not reading (" + std::to_string(Queued()) + " bytes waiting)", false);
         return;
     }
@@ -71,22 +65,13 @@ void Connection::Flush() {
     if (!connected_ || gone_) {
         return;
     }
-    while (sent_ < outbox_.size()) {
-        std::size_t piece = std::min<std::size_t>(outbox_.size() - sent_, 1 << 20);
-        int n = Send(outbox_.data() + sent_, static_cast<int>(piece));
-        if (n == xsock::SOCKET_ERROR) {
-            int error = GetLastError();
-            if (error == EWOULDBLOCK) {
-                return;  // OnSend follows once there is room
-            }
-            Drop(ErrorText(error), false);
-            return;
-        }
-        sent_ += static_cast<std::size_t>(n);
+    if (!outbox_.Flush(*this)) {
+        Drop(ErrorText(GetLastError()), false);
+        return;
     }
-    // Keep the queue from growing without end while it is never empty.
-    outbox_.clear();
-    sent_ = 0;
+    if (!outbox_.Empty()) {
+        return;  // EWOULDBLOCK: OnSend follows once there is room
+    }
     if (shutDownWhenSent_) {
         ShutDown(sends);
     }

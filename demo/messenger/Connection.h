@@ -18,6 +18,7 @@
 #include <xsock/AsyncSocket.h>
 #include <xsock/File.h>
 #include <xsock/Object.h>
+#include <xsock/SendQueue.h>
 #include <xsock/SocketAddress.h>
 
 #include <cstddef>
@@ -59,7 +60,7 @@ class Connection : public xsock::AsyncSocket {
     // Closes with a reason reported through OnGone (once).
     void Drop(const std::string& why, bool malformed);
 
-    std::size_t Queued() const noexcept { return outbox_.size() - sent_; }
+    std::size_t Queued() const noexcept { return outbox_.Size(); }
     bool IsOutgoing() const noexcept { return outgoing_; }
     bool IsGone() const noexcept { return gone_; }
     // Outgoing: the connection was made (OnConnect without an error).
@@ -99,8 +100,7 @@ class Connection : public xsock::AsyncSocket {
     xsock::Archive in_{inbox_, xsock::Archive::load};
     xsock::MemFile staging_;
     xsock::Archive out_{staging_, xsock::Archive::store};
-    std::vector<std::byte> outbox_;
-    std::size_t sent_ = 0;
+    xsock::SendQueue outbox_;
 };
 
 }  // namespace messenger

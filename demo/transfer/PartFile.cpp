@@ -45,7 +45,7 @@ std::string PartFile::Open(int root, const FileHeader& header) {
             return "'" + header.path + "' exists on the server and is not a regular file";
         }
     }
-    file_ = Descriptor(
+    file_ = xsock::Descriptor(
         ::openat(folder_.Get(), part_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file_.IsOpen()) {
         return errno == ELOOP ? "the part file for '" + header.path + "' is a symbolic link"

@@ -17,10 +17,10 @@
 // std::runtime_error.
 #pragma once
 
-#include "Descriptor.h"
 #include "TransferProtocol.h"
 
 #include <Sha256.h>
+#include <xsock/Descriptor.h>
 
 #include <cstdint>
 #include <string>
@@ -47,8 +47,8 @@ class PartFile {
 
   private:
     FileHeader header_;
-    Descriptor folder_;
-    Descriptor file_;
+    xsock::Descriptor folder_;
+    xsock::Descriptor file_;
     std::string name_;
     std::string part_;
     xsock::demo::Sha256 sha_;

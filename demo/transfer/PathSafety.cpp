@@ -62,9 +62,9 @@ std::vector<std::string> SplitPath(std::string_view path) {
     }
 }
 
-Descriptor OpenFolders(int root, const std::vector<std::string>& components, bool includeLast,
-                       std::string& error) {
-    Descriptor current(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& components,
+                              bool includeLast, std::string& error) {
+    xsock::Descriptor current(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!current.IsOpen()) {
         error = std::string("cannot open the server's folder: ") + std::strerror(errno);
         return {};
@@ -78,7 +78,7 @@ Descriptor OpenFolders(int root, const std::vector<std::string>& components, boo
             error = "cannot create folder '" + walked + "': " + std::strerror(errno);
             return {};
         }
-        Descriptor next(
+        xsock::Descriptor next(
             ::openat(current.Get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!next.IsOpen()) {
             int cause = errno;

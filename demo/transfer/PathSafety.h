@@ -13,7 +13,7 @@
 // Errors: every function returns a reason a person can read, empty on success.
 #pragma once
 
-#include "Descriptor.h"
+#include <xsock/Descriptor.h>
 
 #include <string>
 #include <string_view>
@@ -29,9 +29,9 @@ std::vector<std::string> SplitPath(std::string_view path);
 
 // Opens (creating as needed, mode 0755) every folder of `components` below
 // `root`, all of them when `includeLast`, else all but the last. On failure
-// returns a closed Descriptor and sets `error`.
-Descriptor OpenFolders(int root, const std::vector<std::string>& components, bool includeLast,
-                       std::string& error);
+// returns a closed xsock::Descriptor and sets `error`.
+xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& components,
+                              bool includeLast, std::string& error);
 
 // The hidden name a file is written under until its checksum matches.
 std::string PartName(const std::string& name);

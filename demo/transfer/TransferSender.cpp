@@ -1,12 +1,12 @@
 // Walking the paths to send, and one file's exchange with the server.
 #include "TransferSender.h"
 
-#include "Descriptor.h"
 #include "Progress.h"
 #include "TransferProtocol.h"
 
 #include <Sha256.h>
 #include <xsock/Archive.h>
+#include <xsock/Descriptor.h>
 #include <xsock/FileException.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
@@ -101,7 +101,7 @@ class Session {
     }
 
     bool SendFile(const Entry& entry) {
-        Descriptor fd(::open(entry.local.c_str(), O_RDONLY | O_CLOEXEC));
+        xsock::Descriptor fd(::open(entry.local.c_str(), O_RDONLY | O_CLOEXEC));
         struct stat info {};
         if (!fd.IsOpen() || ::fstat(fd.Get(), &info) != 0) {
             Warn(entry.local.string() + ": " + std::strerror(errno));

@@ -31,7 +31,7 @@ std::string MakeDirectory(int root, const DirectoryEntry& entry) {
         return problem;
     }
     std::string problem;
-    Descriptor folder = OpenFolders(root, SplitPath(entry.path), true, problem);
+    xsock::Descriptor folder = OpenFolders(root, SplitPath(entry.path), true, problem);
     if (!folder.IsOpen()) {
         return problem;
     }
@@ -61,7 +61,7 @@ TransferServer::~TransferServer() {
 }
 
 bool TransferServer::Start(const xsock::SocketAddress& address, std::string& error) {
-    root_ = Descriptor(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    root_ = xsock::Descriptor(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_.IsOpen()) {
         error = "cannot serve folder '" + folder_ + "': " + std::strerror(errno);
         return false;
@@ -127,12 +127,13 @@ void TransferServer::JoinFinished() {
 void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
     xsock::SocketLoop loop;  // this thread's own
     xsock::Socket socket;
+    xsock::Descriptor unattached(handle);  // closed unless the socket takes it
     if (!socket.Attach(handle)) {
-        ::close(handle);
         Say("cannot take over the connection from " + peer + ": " +
             xsock::AsyncSocket::GetLastErrorCode().message());
         return;
     }
+    static_cast<void>(unattached.Release());  // the socket owns it now
     socket.SetTimeout(idleTimeout_);
     try {
         Session(socket, peer);

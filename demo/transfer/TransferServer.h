@@ -18,8 +18,7 @@
 // message) if the folder cannot be opened or the address cannot be bound.
 #pragma once
 
-#include "Descriptor.h"
-
+#include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 
 #include <atomic>
@@ -60,7 +59,7 @@ class TransferServer {
     void Say(const std::string& line);
 
     std::string folder_;
-    Descriptor root_;
+    xsock::Descriptor root_;
     std::chrono::milliseconds idleTimeout_;
     Log log_;
     std::mutex logMutex_;

@@ -5,6 +5,8 @@
 // kDeadline.
 #pragma once
 
+#include <xsock/Descriptor.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
@@ -32,27 +34,6 @@ namespace messenger::test {
 
 // Generous for a loaded CI machine under sanitizers; a passing test never waits it out.
 inline constexpr std::chrono::seconds kDeadline{30};
-
-class Fd {
-  public:
-    explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-    ~Fd() { Reset(); }
-    Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-    Fd& operator=(Fd&& other) noexcept {
-        std::swap(fd_, other.fd_);
-        return *this;
-    }
-    int Get() const noexcept { return fd_; }
-    void Reset() noexcept {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = -1;
-    }
-
-  private:
-    int fd_;
-};
 
 class TempDir {
   public:
@@ -117,9 +98,9 @@ class Child {
         if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe2: " + std::string(std::strerror(errno)));
         }
-        Fd inRead(in[0]), outWrite(out[1]);
-        stdin_ = Fd(in[1]);
-        stdout_ = Fd(out[0]);
+        xsock::Descriptor inRead(in[0]), outWrite(out[1]);
+        stdin_ = xsock::Descriptor(in[1]);
+        stdout_ = xsock::Descriptor(out[0]);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, inRead.Get(), STDIN_FILENO);
@@ -269,7 +250,7 @@ class Child {
 
     pid_t pid_ = 0;
     std::string name_;
-    Fd stdin_, stdout_;
+    xsock::Descriptor stdin_, stdout_;
     std::string partial_;
     std::vector<std::string> lines_;
 };

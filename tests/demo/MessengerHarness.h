@@ -145,12 +145,12 @@ class RawClient {
     }
 
   private:
-    Fd fd_;
+    xsock::Descriptor fd_;
 };
 
 // A UDP port that was free a moment ago, for --discover-port.
 inline unsigned FreeUdpPort() {
-    Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    xsock::Descriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     sockaddr_in address{};
     address.sin_family = AF_INET;
     socklen_t length = sizeof address;
@@ -174,7 +174,7 @@ class ClosedPort {
     unsigned Port() const noexcept { return port_; }
 
   private:
-    Fd fd_;
+    xsock::Descriptor fd_;
     unsigned port_ = 0;
 };
 

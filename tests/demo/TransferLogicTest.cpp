@@ -7,6 +7,7 @@
 
 #include <Sha256.h>
 #include <xsock/Archive.h>
+#include <xsock/Descriptor.h>
 #include <xsock/File.h>
 
 #include <fcntl.h>
@@ -44,7 +45,7 @@ struct TempFolder {
     TempFolder() {
         std::string pattern = (fs::temp_directory_path() / "xsock-transfer-test-XXXXXX").string();
         path = ::mkdtemp(pattern.data());
-        root = Descriptor(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        root = xsock::Descriptor(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
     ~TempFolder() { fs::remove_all(path); }
     std::string Read(const std::string& name) const {
@@ -52,7 +53,7 @@ struct TempFolder {
         return {std::istreambuf_iterator<char>(in), {}};
     }
     fs::path path;
-    Descriptor root;
+    xsock::Descriptor root;
 };
 
 FileHeader Header(std::string path, std::uint64_t size) {
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(WalkRefusesASymbolicLinkOnTheWay) {
     fs::create_directory(temp.path / "real");
     fs::create_directory_symlink(outside.path, temp.path / "real" / "link");
     std::string error;
-    Descriptor folder = OpenFolders(temp.root.Get(), {"real", "link", "x"}, false, error);
+    xsock::Descriptor folder = OpenFolders(temp.root.Get(), {"real", "link", "x"}, false, error);
     BOOST_TEST(!folder.IsOpen());
     BOOST_TEST(error == "'real/link' is a symbolic link, which is never followed");
     BOOST_TEST(fs::is_empty(outside.path));

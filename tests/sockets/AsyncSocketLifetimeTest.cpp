@@ -4,6 +4,8 @@
 // stale readiness, and an exception from a notification leaves the loop usable.
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+
 #include <poll.h>
 
 #include <array>
@@ -333,11 +335,11 @@ BOOST_DATA_TEST_CASE(CloseAndCreateInsideOnReceiveGivesAFreshWorkingSocket,
     std::string host;
     unsigned port = 0;
     BOOST_REQUIRE(socket.GetSockName(host, port));
-    int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    BOOST_REQUIRE(sender >= 0);
+    Descriptor sender(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    BOOST_REQUIRE(sender.IsOpen());
     SocketAddress target = SocketAddress::Loopback(AF_INET, port);
-    BOOST_CHECK_EQUAL(::sendto(sender, "fresh", 5, 0, target.Native(), target.NativeLength()), 5);
-    ::close(sender);
+    BOOST_CHECK_EQUAL(::sendto(sender.Get(), "fresh", 5, 0, target.Native(), target.NativeLength()),
+                      5);
     BOOST_REQUIRE(RunUntil(loop, [&] { return socket.counts.receive == 2; }));
     char buffer[16];
     BOOST_REQUIRE_EQUAL(socket.Receive(buffer, sizeof buffer), 5);

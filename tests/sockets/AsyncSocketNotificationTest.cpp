@@ -2,6 +2,8 @@
 // every loop backend.
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+
 #include <poll.h>
 
 #include <cerrno>
@@ -72,8 +74,8 @@ BOOST_DATA_TEST_CASE(OnSendFiresAgainOnlyAfterWouldBlock, data::make(kAllBackend
     int small = 4096;
     BOOST_REQUIRE(client.SetSockOpt(SO_SNDBUF, &small, sizeof small));
     client.Connect("127.0.0.1", port);
-    int peer = AcceptRaw(loop, listener);
-    BOOST_REQUIRE(::setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+    Descriptor peer(AcceptRaw(loop, listener));
+    BOOST_REQUIRE(::setsockopt(peer.Get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.send == 1; }));
 
     // Successful sends do not re-arm OnSend.
@@ -101,7 +103,7 @@ BOOST_DATA_TEST_CASE(OnSendFiresAgainOnlyAfterWouldBlock, data::make(kAllBackend
     char buffer[65536];
     auto drain = [&] {
         ssize_t n;
-        while ((n = ::recv(peer, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
+        while ((n = ::recv(peer.Get(), buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
             drained += static_cast<std::size_t>(n);
         }
     };
@@ -110,7 +112,6 @@ BOOST_DATA_TEST_CASE(OnSendFiresAgainOnlyAfterWouldBlock, data::make(kAllBackend
     loop.KillTimer(drainer);
     Spin(loop);
     BOOST_CHECK_EQUAL(client.counts.send, 2);
-    ::close(peer);
 }
 
 BOOST_DATA_TEST_CASE(OnReceiveNotRepeatedUntilReceive, data::make(kAllBackends), backend) {

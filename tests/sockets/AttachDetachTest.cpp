@@ -9,6 +9,9 @@
 // test's own thread makes Boost.Test assertions.
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+#include <xsock/SendQueue.h>
+
 #include <fcntl.h>
 #include <poll.h>
 
@@ -73,35 +76,25 @@ std::string Payload(int client) {
 // them, and a closure type may not use the anonymous namespace.
 namespace pool {
 
-// Echoes what it receives; what Send cannot take waits for OnSend.
+// Echoes what it receives; what Send cannot take waits in a SendQueue for OnSend.
 class EchoConnection : public AsyncSocket {
   public:
     std::function<void(EchoConnection*)> onClosed;
 
   protected:
+    // A Send that fails with anything but EWOULDBLOCK ends in OnClose.
     void OnReceive(int) override {
         char buffer[16384];
         int n = Receive(buffer, sizeof buffer);
         if (n > 0) {
-            pending_.append(buffer, static_cast<std::size_t>(n));
-            Flush();
+            queue_.Write(*this, buffer, static_cast<std::size_t>(n));
         }
     }
-    void OnSend(int) override { Flush(); }
+    void OnSend(int) override { queue_.Flush(*this); }
     void OnClose(int) override { onClosed(this); }
 
   private:
-    void Flush() {
-        while (!pending_.empty()) {
-            int n = Send(pending_.data(), static_cast<int>(pending_.size()));
-            if (n == SOCKET_ERROR) {
-                return;  // EWOULDBLOCK: OnSend resumes; anything else ends in OnClose
-            }
-            pending_.erase(0, static_cast<std::size_t>(n));
-        }
-    }
-
-    std::string pending_;
+    SendQueue queue_;
 };
 
 // A thread with its own loop that serves the connections handed to it.
@@ -144,11 +137,12 @@ class Worker {
   private:
     void Serve(SOCKET handle) {
         auto connection = std::make_unique<EchoConnection>();
+        Descriptor unattached(handle);  // closed unless the connection takes it
         if (!connection->Attach(handle)) {
             ++attachFailures;
-            ::close(handle);
             return;
         }
+        static_cast<void>(unattached.Release());
         if (AsyncSocket::FromHandle(handle) != connection.get() || connection->Loop() != loop_) {
             ++wrongOwner;
         }
@@ -351,6 +345,7 @@ BOOST_DATA_TEST_CASE(DetachLeavesTheDescriptorOpenAndUnwatched, data::make(kAllB
     const std::size_t watched = loop.SocketCount();
     const SOCKET fd = server->Detach();
     BOOST_REQUIRE(fd != INVALID_SOCKET);
+    Descriptor detached(fd);  // the test's own from here on
     BOOST_CHECK_EQUAL(loop.SocketCount(), watched - 1);
     BOOST_CHECK_EQUAL(server->Handle(), INVALID_SOCKET);
     BOOST_CHECK(server->Loop() == nullptr);
@@ -377,7 +372,7 @@ BOOST_DATA_TEST_CASE(DetachLeavesTheDescriptorOpenAndUnwatched, data::make(kAllB
         return got.size() >= 9;
     }));
     BOOST_CHECK_EQUAL(got, "raw reply");
-    ::close(fd);
+    detached.Reset();
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.close == 1; }));
 }
 
@@ -482,14 +477,15 @@ BOOST_AUTO_TEST_CASE(AttachRefusesWhatItCannotTake) {
     BOOST_CHECK(!socket.Attach(INVALID_SOCKET));
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
 
-    int file = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    BOOST_REQUIRE(file >= 0);
-    BOOST_CHECK(!socket.Attach(file));
+    Descriptor file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    BOOST_REQUIRE(file.IsOpen());
+    const int number = file.Get();
+    BOOST_CHECK(!socket.Attach(number));
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
-    BOOST_CHECK(IsOpen(file));
-    BOOST_CHECK(!IsNonBlocking(file));  // left as it was
-    ::close(file);
-    BOOST_CHECK(!socket.Attach(file));  // a number that is no descriptor at all
+    BOOST_CHECK(IsOpen(number));
+    BOOST_CHECK(!IsNonBlocking(number));  // left as it was
+    file.Reset();
+    BOOST_CHECK(!socket.Attach(number));  // a number that is no descriptor at all
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
     BOOST_CHECK_EQUAL(socket.Handle(), INVALID_SOCKET);
     BOOST_CHECK_EQUAL(loop.SocketCount(), 0u);

@@ -5,6 +5,8 @@
 // descriptors are free again.
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -59,47 +61,39 @@ class SoftDescriptorLimit {
 class DescriptorHog {
   public:
     explicit DescriptorHog(int limit) {
-        int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        BOOST_REQUIRE(base >= 0);
-        held_.push_back(base);
+        Descriptor base(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        BOOST_REQUIRE(base.IsOpen());
+        const int original = base.Get();
+        held_.push_back(std::move(base));
         for (;;) {
-            int fd = ::fcntl(base, F_DUPFD_CLOEXEC, 0);  // the lowest free number
-            BOOST_REQUIRE_MESSAGE(fd >= 0, "dup: " << std::strerror(errno));
-            if (fd >= limit) {
-                ::close(fd);
+            // The lowest free number.
+            Descriptor fd(::fcntl(original, F_DUPFD_CLOEXEC, 0));
+            BOOST_REQUIRE_MESSAGE(fd.IsOpen(), "dup: " << std::strerror(errno));
+            if (fd.Get() >= limit) {
                 break;
             }
-            held_.push_back(fd);
+            held_.push_back(std::move(fd));
         }
     }
-    ~DescriptorHog() {
-        for (int fd : held_) {
-            ::close(fd);
-        }
-    }
-    DescriptorHog(const DescriptorHog&) = delete;
-    DescriptorHog& operator=(const DescriptorHog&) = delete;
 
     // Gives one low descriptor number back.
     void ReleaseOne() {
         BOOST_REQUIRE(!held_.empty());
-        ::close(held_.back());
         held_.pop_back();
     }
 
   private:
-    std::vector<int> held_;
+    std::vector<Descriptor> held_;
 };
 
 // The lowest descriptor number the process could open next.
 int LowestFreeDescriptor() {
-    int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-        fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    Descriptor fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (!fd) {
+        fd.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     }
-    BOOST_REQUIRE(fd >= 0);
-    ::close(fd);
-    return fd;
+    BOOST_REQUIRE(fd.IsOpen());
+    return fd.Get();  // closed on return, so the number is free again
 }
 
 // Descriptors the tests below need beyond FD_SETSIZE, with room to spare.

@@ -5,6 +5,8 @@
 // descriptor is given back at the end.
 #include "TestSupport.h"
 
+#include <xsock/SendQueue.h>
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -64,8 +66,9 @@ void SetBuffers(AsyncSocket& socket) {
     BOOST_REQUIRE(socket.SetSockOpt(SO_RCVBUF, &kKernelBuffer, sizeof kKernelBuffer));
 }
 
-// Sends what `out` holds from `sent` on until it is all gone or the kernel
-// says EWOULDBLOCK, in which case OnSend calls again. `piece` caps each Send.
+// A client's payload is fixed: it sends from `sent` on until it is all gone or
+// the kernel says EWOULDBLOCK, in which case OnSend calls again. `piece` caps
+// each Send, so the client side also makes partial sends of its own sizes.
 void SendSome(AsyncSocket& socket, const std::string& out, std::size_t& sent, std::size_t piece,
               Tally& tally) {
     while (sent < out.size()) {
@@ -87,7 +90,7 @@ void SendSome(AsyncSocket& socket, const std::string& out, std::size_t& sent, st
 }
 
 // The server side of one connection: echoes everything that arrives, keeping
-// what the kernel would not take yet until OnSend.
+// what the kernel would not take yet in a SendQueue until OnSend.
 class EchoSession : public AsyncSocket {
   public:
     explicit EchoSession(Tally& tally) : tally_(tally) {}
@@ -97,7 +100,7 @@ class EchoSession : public AsyncSocket {
         char buffer[8192];
         int n;
         while ((n = Receive(buffer, sizeof buffer)) > 0) {
-            out_.append(buffer, static_cast<std::size_t>(n));
+            queue_.Append(buffer, static_cast<std::size_t>(n));
         }
         if (n < 0 && GetLastError() != EWOULDBLOCK) {
             ++tally_.ioErrors;
@@ -113,16 +116,15 @@ class EchoSession : public AsyncSocket {
 
   private:
     void Flush() {
-        SendSome(*this, out_, sent_, out_.size(), tally_);
-        if (sent_ == out_.size()) {
-            out_.clear();
-            sent_ = 0;
+        if (!queue_.Flush(*this)) {
+            ++tally_.ioErrors;
+        } else if (!queue_.Empty()) {
+            ++tally_.wouldBlocks;
         }
     }
 
     Tally& tally_;
-    std::string out_;
-    std::size_t sent_ = 0;
+    SendQueue queue_;
 };
 
 class EchoServer : public AsyncSocket {

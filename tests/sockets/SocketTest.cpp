@@ -5,6 +5,8 @@
 #include "BlockingSupport.h"
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+
 #include <atomic>
 #include <cstdint>
 #include <future>
@@ -436,12 +438,11 @@ BOOST_DATA_TEST_CASE(ConnectDeadlineToAFullBacklogThenRetry, data::make(kAllBack
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ETIMEDOUT);
 
     // Make room, and the same socket connects.
-    int taken = ::accept4(listener.Handle(), nullptr, nullptr, SOCK_CLOEXEC);
-    BOOST_REQUIRE(taken >= 0);
+    Descriptor taken(::accept4(listener.Handle(), nullptr, nullptr, SOCK_CLOEXEC));
+    BOOST_REQUIRE(taken.IsOpen());
     client.SetTimeout(milliseconds(0));
     BOOST_CHECK_MESSAGE(client.Connect("127.0.0.1", port),
                         "retry: " << AsyncSocket::GetLastErrorCode().message());
-    ::close(taken);
 }
 
 BOOST_DATA_TEST_CASE(ConnectRefusedFailsWithoutOnConnect, data::make(kAllBackends), backend) {

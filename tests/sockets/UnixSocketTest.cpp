@@ -4,6 +4,8 @@
 // file); on every loop backend.
 #include "TestSupport.h"
 
+#include <xsock/Descriptor.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -56,13 +58,13 @@ bool IsSocketFile(const std::string& path) {
 
 // Leaves a socket file behind, as a program that exited without unlinking does.
 void LeaveStaleSocketFile(const std::string& path, int type) {
-    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-    BOOST_REQUIRE(fd >= 0);
+    Descriptor fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+    BOOST_REQUIRE(fd.IsOpen());
     std::error_code error;
     SocketAddress address = SocketAddress::Unix(path, error);
     BOOST_REQUIRE(!error);
-    BOOST_REQUIRE(::bind(fd, address.Native(), address.NativeLength()) == 0);
-    ::close(fd);
+    BOOST_REQUIRE(::bind(fd.Get(), address.Native(), address.NativeLength()) == 0);
+    fd.Reset();
     BOOST_REQUIRE(IsSocketFile(path));
 }
 

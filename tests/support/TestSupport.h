@@ -4,6 +4,7 @@
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/Descriptor.h>
 #include <xsock/SocketLoop.h>
 
 #include <boost/test/data/monomorphic.hpp>
@@ -130,31 +131,24 @@ class RawSocket {
   public:
     explicit RawSocket(int family = AF_INET)
         : fd_(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        BOOST_REQUIRE(fd_ >= 0);
+        BOOST_REQUIRE(fd_.IsOpen());
     }
-    ~RawSocket() { Close(); }
-    RawSocket(const RawSocket&) = delete;
-    RawSocket& operator=(const RawSocket&) = delete;
 
-    int Fd() const { return fd_; }
-    void Close() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
+    int Fd() const { return fd_.Get(); }
+    void Close() { fd_.Reset(); }
     // Starts a connect without waiting; loopback completes it in the kernel.
     void Connect(unsigned port, const char* address = "127.0.0.1") {
         SocketAddress target = SocketAddress::Loopback(AF_INET, port);
         std::error_code error;
         target = SocketAddress::FromHostAndPort(address, port, error);
         BOOST_REQUIRE(!error);
-        BOOST_REQUIRE(::connect(fd_, target.Native(), target.NativeLength()) == 0);
+        BOOST_REQUIRE(::connect(fd_.Get(), target.Native(), target.NativeLength()) == 0);
     }
     void SendAll(const std::string& data, int flags = 0) {
         std::size_t sent = 0;
         while (sent < data.size()) {
-            ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, flags | MSG_NOSIGNAL);
+            ssize_t n =
+                ::send(fd_.Get(), data.data() + sent, data.size() - sent, flags | MSG_NOSIGNAL);
             BOOST_REQUIRE(n > 0);
             sent += static_cast<std::size_t>(n);
         }
@@ -162,15 +156,15 @@ class RawSocket {
     // An abortive close: the peer sees a reset, not an orderly end.
     void Reset() {
         linger option{1, 0};
-        BOOST_REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option) == 0);
+        BOOST_REQUIRE(::setsockopt(fd_.Get(), SOL_SOCKET, SO_LINGER, &option, sizeof option) == 0);
         Close();
     }
     void SetReceiveBuffer(int bytes) {
-        BOOST_REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0);
+        BOOST_REQUIRE(::setsockopt(fd_.Get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0);
     }
 
   private:
-    int fd_;
+    Descriptor fd_;
 };
 
 // Accepts one pending connection on `listener` as a raw descriptor.

@@ -9,6 +9,7 @@
 #include <xsock/File.h>
 #include <xsock/LoopThreads.h>
 #include <xsock/Object.h>
+#include <xsock/SendQueue.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketFile.h>
