@@ -2,6 +2,7 @@
 // deleted or closed inside a notification (its own or another socket's) gets
 // nothing afterwards, a descriptor number reused during dispatch carries no
 // stale readiness, and an exception from a notification leaves the loop usable.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <poll.h>
@@ -27,9 +28,14 @@ namespace {
 struct Bench {
     explicit Bench(SocketLoop& l) : loop(l) {
         port = Listen(listener);
-        witnessPeer.Connect(port);
-        AcceptNext(loop, listener, witness);
-        BOOST_REQUIRE(RunUntil(loop, [&] { return witness.counts.send == 1; }));
+        Accept(witnessPeer, witness);
+    }
+
+    // A connection from `peer`, accepted into `server`, which has had the
+    // OnSend an accepted socket gets first.
+    void Accept(RawSocket& peer, Probe& server) {
+        AcceptRawPeer(loop, listener, port, peer, server);
+        BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send == 1; }));
     }
 
     // Runs exactly one iteration in which both the socket under test (made
@@ -71,10 +77,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnReceive, data::make(kAllBackends), backend
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     victim->onReceive = DeleteSelf(victim);
     std::size_t sockets = loop.SocketCount();
 
@@ -90,10 +94,9 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnSend, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
     victim->onSend = DeleteSelf(victim);
-    AcceptNext(loop, bench.listener, *victim);  // OnSend is owed from here on
+    AcceptRawPeer(loop, bench.listener, bench.port, peer, *victim);  // OnSend is owed from here on
     std::size_t sockets = loop.SocketCount();
 
     bench.RunIterationWith(victim->Handle(), POLLOUT);
@@ -150,12 +153,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnConnectAfterSuccess, data::make(kAllBacken
 BOOST_DATA_TEST_CASE(DeleteInsideOwnOnConnectAfterRefusal, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Bench bench(loop);
-    // A bound socket that does not listen keeps the port taken and refuses.
-    Probe closedPort;
-    BOOST_REQUIRE(closedPort.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-    std::string host;
-    unsigned port = 0;
-    BOOST_REQUIRE(closedPort.GetSockName(host, port));
+    RefusingPort closedPort;
+    unsigned port = closedPort.Port();
 
     auto victim = std::make_unique<Probe>();
     int connectError = -1;
@@ -178,10 +177,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnClose, data::make(kAllBackends), backend) 
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     int closeError = -1;
     victim->onClose = [&](Probe& self) {
         closeError = self.closeError;
@@ -201,10 +198,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnOutOfBandData, data::make(kAllBackends), b
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     victim->onOob = DeleteSelf(victim);
     std::size_t sockets = loop.SocketCount();
 
@@ -228,9 +223,8 @@ BOOST_DATA_TEST_CASE(DeletedReadySocketGetsNoNotification, data::make(kAllBacken
     std::array<std::unique_ptr<Probe>, 2> servers;
     std::array<int, 2> calls = {0, 0};  // outside the objects: one of them is freed
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
         servers[i] = std::make_unique<Probe>();
-        AcceptNext(loop, listener, *servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], *servers[i]);
     }
     BOOST_REQUIRE(RunUntil(
         loop, [&] { return servers[0]->counts.send == 1 && servers[1]->counts.send == 1; }));
@@ -271,10 +265,8 @@ BOOST_DATA_TEST_CASE(CloseInsideOnReceiveEndsAllNotifications, data::make(kAllBa
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     Probe server;
-    AcceptNext(loop, bench.listener, server);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send == 1; }));
+    bench.Accept(peer, server);
     server.onReceive = [](Probe& self) { self.Close(); };
     std::size_t sockets = loop.SocketCount();
 
@@ -301,10 +293,8 @@ BOOST_DATA_TEST_CASE(CloseAndCreateInsideOnReceiveGivesAFreshWorkingSocket,
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     Probe socket;
-    AcceptNext(loop, bench.listener, socket);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return socket.counts.send == 1; }));
+    bench.Accept(peer, socket);
     int oldFd = socket.Handle();
     int newFd = INVALID_SOCKET;
     bool recreated = false;
@@ -352,8 +342,7 @@ BOOST_DATA_TEST_CASE(ReadinessOfAClosedDescriptorDoesNotReachItsReplacement,
     std::array<RawSocket, 2> peers;
     std::array<Probe, 2> servers;
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
-        AcceptNext(loop, listener, servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], servers[i]);
     }
     BOOST_REQUIRE(
         RunUntil(loop, [&] { return servers[0].counts.send == 1 && servers[1].counts.send == 1; }));
@@ -414,8 +403,7 @@ BOOST_DATA_TEST_CASE(ExceptionFromOnReceiveLeavesRunUntilAndTheLoopGoesOn, data:
     std::array<RawSocket, 2> peers;
     std::array<Probe, 2> servers;
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
-        AcceptNext(loop, listener, servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], servers[i]);
     }
     BOOST_REQUIRE(
         RunUntil(loop, [&] { return servers[0].counts.send == 1 && servers[1].counts.send == 1; }));
@@ -453,9 +441,8 @@ BOOST_DATA_TEST_CASE(ExceptionFromOnReceiveLeavesRunUntilAndTheLoopGoesOn, data:
     BOOST_CHECK(RunUntil(
         loop, [&] { return servers[0].counts.receive == 2 && servers[1].counts.receive == 2; }));
     RawSocket late;
-    late.Connect(port);
     Probe lateServer;
-    AcceptNext(loop, listener, lateServer);
+    AcceptRawPeer(loop, listener, port, late, lateServer);
     BOOST_CHECK(RunUntil(loop, [&] { return lateServer.counts.send == 1; }));
 }
 

@@ -1,6 +1,7 @@
 // Connection fixtures several socket suites share: a connection accepted from
-// a raw peer the test drives by hand, and a port that refuses connections;
-// and two questions about a plain descriptor asked without running a loop.
+// a raw peer the test drives by hand, a listener with a short queue, and a
+// port that refuses connections; and two questions about a plain descriptor
+// asked without running a loop.
 #pragma once
 
 #include "TestSupport.h"
@@ -32,6 +33,17 @@ inline unsigned AcceptRawPeer(SocketLoop& loop, AsyncSocket& listener, RawSocket
     unsigned port = Listen(listener);
     AcceptRawPeer(loop, listener, port, peer, server);
     return port;
+}
+
+// A listener on 127.0.0.1 whose queue holds `backlog` connections (Linux
+// takes one more); returns its port.
+inline unsigned ListenWithBacklog(AsyncSocket& listener, int backlog) {
+    BOOST_REQUIRE(listener.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
+    BOOST_REQUIRE(listener.Listen(backlog));
+    SocketAddress local;
+    BOOST_REQUIRE(listener.GetSockName(local));
+    BOOST_REQUIRE(local.Port() != 0);
+    return local.Port();
 }
 
 // A port on `address` that refuses every connection while the object lives:
