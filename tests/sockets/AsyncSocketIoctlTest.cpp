@@ -1,6 +1,7 @@
 // AsyncSocket::IOCtl with the three commands MFC code uses: FIONREAD (bytes
 // waiting), SIOCATMARK (the platform's urgent-mark answer) and FIONBIO
 // (refused while events are selected, as in Winsock); on every backend.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <fcntl.h>
@@ -28,12 +29,9 @@ BOOST_DATA_TEST_CASE(FionreadCountsTheBytesWaiting, data::make(kAllBackends), ba
 BOOST_DATA_TEST_CASE(SiocatmarkTurnsTrueOnceTheDataBeforeTheMarkIsRead, data::make(kAllBackends),
                      backend) {
     SocketLoop loop({backend});
-    Probe listener;
-    unsigned port = Listen(listener);
+    Probe listener, server;
     RawSocket peer;
-    peer.Connect(port);
-    Probe server;
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, peer, server);
     peer.SendAll("ab");
     peer.SendAll("!", MSG_OOB);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.oob == 1; }));

@@ -2,6 +2,7 @@
 // deleted or closed inside a notification (its own or another socket's) gets
 // nothing afterwards, a descriptor number reused during dispatch carries no
 // stale readiness, and an exception from a notification leaves the loop usable.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <xsock/Descriptor.h>
@@ -29,9 +30,14 @@ namespace {
 struct Bench {
     explicit Bench(SocketLoop& l) : loop(l) {
         port = Listen(listener);
-        witnessPeer.Connect(port);
-        AcceptNext(loop, listener, witness);
-        BOOST_REQUIRE(RunUntil(loop, [&] { return witness.counts.send == 1; }));
+        Accept(witnessPeer, witness);
+    }
+
+    // A connection from `peer`, accepted into `server`, which has had the
+    // OnSend an accepted socket gets first.
+    void Accept(RawSocket& peer, Probe& server) {
+        AcceptRawPeer(loop, listener, port, peer, server);
+        BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send == 1; }));
     }
 
     // Runs exactly one iteration in which both the socket under test (made
@@ -73,10 +79,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnReceive, data::make(kAllBackends), backend
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     victim->onReceive = DeleteSelf(victim);
     std::size_t sockets = loop.SocketCount();
 
@@ -92,10 +96,9 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnSend, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
     victim->onSend = DeleteSelf(victim);
-    AcceptNext(loop, bench.listener, *victim);  // OnSend is owed from here on
+    AcceptRawPeer(loop, bench.listener, bench.port, peer, *victim);  // OnSend is owed from here on
     std::size_t sockets = loop.SocketCount();
 
     bench.RunIterationWith(victim->Handle(), POLLOUT);
@@ -152,12 +155,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnConnectAfterSuccess, data::make(kAllBacken
 BOOST_DATA_TEST_CASE(DeleteInsideOwnOnConnectAfterRefusal, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Bench bench(loop);
-    // A bound socket that does not listen keeps the port taken and refuses.
-    Probe closedPort;
-    BOOST_REQUIRE(closedPort.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-    std::string host;
-    unsigned port = 0;
-    BOOST_REQUIRE(closedPort.GetSockName(host, port));
+    RefusingPort closedPort;
+    unsigned port = closedPort.Port();
 
     auto victim = std::make_unique<Probe>();
     int connectError = -1;
@@ -180,10 +179,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnClose, data::make(kAllBackends), backend) 
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     int closeError = -1;
     victim->onClose = [&](Probe& self) {
         closeError = self.closeError;
@@ -203,10 +200,8 @@ BOOST_DATA_TEST_CASE(DeleteInsideOwnOnOutOfBandData, data::make(kAllBackends), b
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     auto victim = std::make_unique<Probe>();
-    AcceptNext(loop, bench.listener, *victim);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return victim->counts.send == 1; }));
+    bench.Accept(peer, *victim);
     victim->onOob = DeleteSelf(victim);
     std::size_t sockets = loop.SocketCount();
 
@@ -230,9 +225,8 @@ BOOST_DATA_TEST_CASE(DeletedReadySocketGetsNoNotification, data::make(kAllBacken
     std::array<std::unique_ptr<Probe>, 2> servers;
     std::array<int, 2> calls = {0, 0};  // outside the objects: one of them is freed
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
         servers[i] = std::make_unique<Probe>();
-        AcceptNext(loop, listener, *servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], *servers[i]);
     }
     BOOST_REQUIRE(RunUntil(
         loop, [&] { return servers[0]->counts.send == 1 && servers[1]->counts.send == 1; }));
@@ -273,10 +267,8 @@ BOOST_DATA_TEST_CASE(CloseInsideOnReceiveEndsAllNotifications, data::make(kAllBa
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     Probe server;
-    AcceptNext(loop, bench.listener, server);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send == 1; }));
+    bench.Accept(peer, server);
     server.onReceive = [](Probe& self) { self.Close(); };
     std::size_t sockets = loop.SocketCount();
 
@@ -303,10 +295,8 @@ BOOST_DATA_TEST_CASE(CloseAndCreateInsideOnReceiveGivesAFreshWorkingSocket,
     SocketLoop loop({backend});
     Bench bench(loop);
     RawSocket peer;
-    peer.Connect(bench.port);
     Probe socket;
-    AcceptNext(loop, bench.listener, socket);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return socket.counts.send == 1; }));
+    bench.Accept(peer, socket);
     int oldFd = socket.Handle();
     int newFd = INVALID_SOCKET;
     bool recreated = false;
@@ -354,8 +344,7 @@ BOOST_DATA_TEST_CASE(ReadinessOfAClosedDescriptorDoesNotReachItsReplacement,
     std::array<RawSocket, 2> peers;
     std::array<Probe, 2> servers;
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
-        AcceptNext(loop, listener, servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], servers[i]);
     }
     BOOST_REQUIRE(
         RunUntil(loop, [&] { return servers[0].counts.send == 1 && servers[1].counts.send == 1; }));
@@ -416,8 +405,7 @@ BOOST_DATA_TEST_CASE(ExceptionFromOnReceiveLeavesRunUntilAndTheLoopGoesOn, data:
     std::array<RawSocket, 2> peers;
     std::array<Probe, 2> servers;
     for (std::size_t i = 0; i < 2; ++i) {
-        peers[i].Connect(port);
-        AcceptNext(loop, listener, servers[i]);
+        AcceptRawPeer(loop, listener, port, peers[i], servers[i]);
     }
     BOOST_REQUIRE(
         RunUntil(loop, [&] { return servers[0].counts.send == 1 && servers[1].counts.send == 1; }));
@@ -455,9 +443,8 @@ BOOST_DATA_TEST_CASE(ExceptionFromOnReceiveLeavesRunUntilAndTheLoopGoesOn, data:
     BOOST_CHECK(RunUntil(
         loop, [&] { return servers[0].counts.receive == 2 && servers[1].counts.receive == 2; }));
     RawSocket late;
-    late.Connect(port);
     Probe lateServer;
-    AcceptNext(loop, listener, lateServer);
+    AcceptRawPeer(loop, listener, port, late, lateServer);
     BOOST_CHECK(RunUntil(loop, [&] { return lateServer.counts.send == 1; }));
 }
 

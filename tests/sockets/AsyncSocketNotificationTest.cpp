@@ -1,5 +1,6 @@
 // The WSAAsyncSelect firing rules of SPEC section 3, one test per row, on
 // every loop backend.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <xsock/Descriptor.h>
@@ -37,12 +38,8 @@ BOOST_DATA_TEST_CASE(ConnectReportsWouldBlockThenOnConnectAndOnSend, data::make(
 
 BOOST_DATA_TEST_CASE(OnConnectReportsRefusal, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    // A bound socket that does not listen keeps the port taken and refuses.
-    Probe closedPort;
-    BOOST_REQUIRE(closedPort.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-    std::string host;
-    unsigned port = 0;
-    BOOST_REQUIRE(closedPort.GetSockName(host, port));
+    RefusingPort closedPort;
+    unsigned port = closedPort.Port();
 
     Probe client;
     BOOST_REQUIRE(client.Create());
@@ -116,12 +113,9 @@ BOOST_DATA_TEST_CASE(OnSendFiresAgainOnlyAfterWouldBlock, data::make(kAllBackend
 
 BOOST_DATA_TEST_CASE(OnReceiveNotRepeatedUntilReceive, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    Probe listener;
-    unsigned port = Listen(listener);
+    Probe listener, server;
     RawSocket peer;
-    peer.Connect(port);
-    Probe server;
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, peer, server);
     peer.SendAll("hello");
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
     Spin(loop);
@@ -167,12 +161,9 @@ BOOST_DATA_TEST_CASE(OnAcceptRearmsOnlyAfterAccept, data::make(kAllBackends), ba
 
 BOOST_DATA_TEST_CASE(OnCloseOnlyAfterPendingDataWasRead, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    Probe listener;
-    unsigned port = Listen(listener);
+    Probe listener, server;
     RawSocket peer;
-    peer.Connect(port);
-    Probe server;
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, peer, server);
     peer.SendAll("last words");
     peer.Close();
 
@@ -215,12 +206,9 @@ BOOST_DATA_TEST_CASE(OnCloseWithoutDataFiresAlone, data::make(kAllBackends), bac
 
 BOOST_DATA_TEST_CASE(OnCloseReportsResetAfterAbortiveClose, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    Probe listener;
-    unsigned port = Listen(listener);
+    Probe listener, server;
     RawSocket peer;
-    peer.Connect(port);
-    Probe server;
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, peer, server);
     peer.Reset();
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.close == 1; }));
     BOOST_CHECK_EQUAL(server.closeError, ECONNRESET);
@@ -253,12 +241,9 @@ BOOST_DATA_TEST_CASE(ResetSeenByReceiveIsStillReportedByOnClose, data::make(kAll
 
 BOOST_DATA_TEST_CASE(OnOutOfBandDataUntilItIsRead, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    Probe listener;
-    unsigned port = Listen(listener);
+    Probe listener, server;
     RawSocket peer;
-    peer.Connect(port);
-    Probe server;
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, peer, server);
     peer.SendAll("!", MSG_OOB);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.oob == 1; }));
     Spin(loop);

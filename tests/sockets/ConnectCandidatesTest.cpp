@@ -4,6 +4,7 @@
 // socket keeps its family. Also Create(SocketAddress) for every family.
 #include <xsock/Socket.h>
 
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <sys/un.h>
@@ -19,16 +20,6 @@ using namespace xsock::test;
 namespace data = boost::unit_test::data;
 
 namespace {
-
-// A socket bound to `address` that does not listen: its port refuses.
-struct RefusingPort {
-    explicit RefusingPort(const char* address) {
-        BOOST_REQUIRE(holder.Create(0, SOCK_STREAM, FD_ALL, address));
-        BOOST_REQUIRE(holder.GetSockName(where));
-    }
-    AsyncSocket holder;
-    SocketAddress where;
-};
 
 SocketAddress NameOf(AsyncSocket& socket) {
     SocketAddress name;
@@ -55,7 +46,7 @@ BOOST_DATA_TEST_CASE(WalksToCandidatesOfAnotherFamily, data::make(kAllBackends),
     BOOST_REQUIRE(client.Create());  // AF_INET, as MFC's Create makes it
     const SOCKET handle = client.Handle();
     // IPv6 first: the socket is reopened as IPv6, refused, then reopened as IPv4.
-    BOOST_CHECK(!client.Connect({refusing.where, NameOf(listener)}));
+    BOOST_CHECK(!client.Connect({refusing.Address(), NameOf(listener)}));
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.connect > 0; }));
     BOOST_CHECK_EQUAL(client.connectError, 0);
@@ -105,7 +96,7 @@ BOOST_DATA_TEST_CASE(ReportsOnlyTheLastFailure, data::make(kAllBackends), backen
 
     Probe client;
     BOOST_REQUIRE(client.Create());
-    BOOST_CHECK(!client.Connect({v6.where, v4.where}));
+    BOOST_CHECK(!client.Connect({v6.Address(), v4.Address()}));
     BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.connect > 0; }));
     BOOST_CHECK_EQUAL(client.connectError, ECONNREFUSED);
     Spin(loop);
@@ -137,7 +128,7 @@ BOOST_DATA_TEST_CASE(BlockingConnectWalksFamiliesToo, data::make(kAllBackends), 
     Socket client;
     BOOST_REQUIRE(client.Create());
     client.SetTimeout(kDeadline);
-    BOOST_REQUIRE_MESSAGE(client.Connect({refusing.where, NameOf(listener)}),
+    BOOST_REQUIRE_MESSAGE(client.Connect({refusing.Address(), NameOf(listener)}),
                           AsyncSocket::GetLastErrorCode().message());
     SocketAddress peer;
     BOOST_REQUIRE(client.GetPeerName(peer));

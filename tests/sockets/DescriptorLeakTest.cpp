@@ -2,6 +2,7 @@
 // every loop backend: whole connect/accept/close cycles, sockets destroyed while
 // their connect is still under way, and listeners destroyed with connections
 // waiting in their backlog.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <array>
@@ -67,11 +68,7 @@ BOOST_DATA_TEST_CASE(SocketsDestroyedWhileConnectingLeakNothing, data::make(kAll
         // A backlog of one that is never drained: after the first connections
         // fill it, later connects stay in progress in the kernel too.
         Probe listener;
-        BOOST_REQUIRE(listener.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-        BOOST_REQUIRE(listener.Listen(1));
-        std::string host;
-        unsigned port = 0;
-        BOOST_REQUIRE(listener.GetSockName(host, port));
+        unsigned port = ListenWithBacklog(listener, 1);
 
         int notifications = 0;  // outside the objects, which are gone when it is read
         auto count = [&](Probe&) { ++notifications; };

@@ -3,6 +3,7 @@
 // thread before its loop, handles in flight never leaked. Boost.Test is not
 // thread-safe, so the loop threads only record what they saw; the main thread
 // checks it.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <xsock/LoopThreads.h>
@@ -188,10 +189,8 @@ BOOST_AUTO_TEST_CASE(HandOverRefusesAClosedSocketAndAnotherThreadsSocket) {
 
     SocketLoop& loop = SocketLoop::ForThisThread();
     Probe listener, server;
-    unsigned port = Listen(listener);
     RawSocket client;
-    client.Connect(port);
-    AcceptNext(loop, listener, server);
+    AcceptRawPeer(loop, listener, client, server);
     int error = 0;
     bool handed = true;
     std::thread other([&] {

@@ -3,6 +3,7 @@
 #include <xsock/Socket.h>
 
 #include "BlockingSupport.h"
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include <xsock/Descriptor.h>
@@ -423,11 +424,7 @@ BOOST_DATA_TEST_CASE(ConnectDeadlineToAFullBacklogThenRetry, data::make(kAllBack
     SocketLoop loop({backend});
     // listen(0) queues one connection; the kernel drops the next SYN.
     Probe listener;
-    BOOST_REQUIRE(listener.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-    BOOST_REQUIRE(listener.Listen(0));
-    std::string host;
-    unsigned port = 0;
-    BOOST_REQUIRE(listener.GetSockName(host, port));
+    unsigned port = ListenWithBacklog(listener, 0);
     RawSocket first;
     first.Connect(port);
 
@@ -447,11 +444,8 @@ BOOST_DATA_TEST_CASE(ConnectDeadlineToAFullBacklogThenRetry, data::make(kAllBack
 
 BOOST_DATA_TEST_CASE(ConnectRefusedFailsWithoutOnConnect, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
-    Probe bound;
-    BOOST_REQUIRE(bound.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
-    std::string host;
-    unsigned port = 0;
-    BOOST_REQUIRE(bound.GetSockName(host, port));
+    RefusingPort bound;
+    unsigned port = bound.Port();
     Socket client;
     BOOST_REQUIRE(client.Create());
     BOOST_CHECK(!client.Connect("127.0.0.1", port));

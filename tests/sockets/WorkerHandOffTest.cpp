@@ -1,8 +1,5 @@
-// Attach, Detach and FromHandle (SPEC sections 2 and 3): handle maps are per
-// thread as in MFC, a detached descriptor stays open and unwatched, an
-// attached one gets the notifications its state calls for, bad handles are
-// refused, and MFC's way of serving connections from worker threads works:
-// accept on one thread, Detach, pass the handle, Attach on the worker.
+// MFC's way of serving connections from worker threads (SPEC sections 2 and
+// 3): accept on one thread, Detach, pass the handle, Attach on the worker.
 //
 // This file also runs under ThreadSanitizer: threads share only what thread
 // start and join, a std::latch or SocketLoop::Post hand over, and only the
@@ -11,9 +8,6 @@
 
 #include <xsock/Descriptor.h>
 #include <xsock/SendQueue.h>
-
-#include <fcntl.h>
-#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -34,27 +28,6 @@ namespace {
 constexpr int kClients = 64;
 constexpr int kWorkers = 4;
 constexpr std::size_t kPayload = std::size_t{64} * 1024;
-
-bool IsOpen(int fd) {
-    return ::fcntl(fd, F_GETFD) != -1;
-}
-
-bool IsNonBlocking(int fd) {
-    return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
-}
-
-// Waits, without running the loop, until `fd` has something to read.
-bool WaitReadable(int fd) {
-    pollfd watch{fd, POLLIN, 0};
-    return ::poll(&watch, 1, static_cast<int>(kDeadline.count())) == 1;
-}
-
-// A connection from `peer` to a new listener, accepted as a plain blocking
-// descriptor that no AsyncSocket has seen.
-int AcceptedDescriptor(SocketLoop& loop, Probe& listener, RawSocket& peer) {
-    peer.Connect(Listen(listener));
-    return AcceptRaw(loop, listener);
-}
 
 // A distinct payload per client, so a connection served on the wrong
 // descriptor or with bytes out of order shows.
@@ -299,216 +272,7 @@ using pool::AcceptThread;
 using pool::PoolClient;
 using pool::Worker;
 
-BOOST_AUTO_TEST_SUITE(AttachDetach)
-
-BOOST_DATA_TEST_CASE(FromHandleAnswersOnlyOnTheOwningThread, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
-    Probe socket;
-    BOOST_REQUIRE(socket.Create(0, SOCK_DGRAM, FD_ALL, "127.0.0.1"));
-    const SOCKET handle = socket.Handle();
-    BOOST_CHECK(AsyncSocket::FromHandle(handle) == &socket);
-
-    // Another thread sees nothing, with or without a loop of its own, and may
-    // map the same handle to an object of its own without disturbing ours.
-    bool noLoopSawNothing = false, ownLoopSawNothing = false, sawItsOwn = false;
-    std::thread other([&] {
-        noLoopSawNothing = AsyncSocket::FromHandle(handle) == nullptr;
-        SocketLoop own({backend});
-        ownLoopSawNothing = AsyncSocket::FromHandle(handle) == nullptr;
-        AsyncSocket mine;
-        sawItsOwn = mine.Attach(handle, 0) && AsyncSocket::FromHandle(handle) == &mine;
-        mine.Detach();
-    });
-    other.join();
-    BOOST_CHECK(noLoopSawNothing);
-    BOOST_CHECK(ownLoopSawNothing);
-    BOOST_CHECK(sawItsOwn);
-    BOOST_CHECK(AsyncSocket::FromHandle(handle) == &socket);
-
-    BOOST_CHECK_EQUAL(socket.Detach(), handle);
-    BOOST_CHECK(AsyncSocket::FromHandle(handle) == nullptr);
-    Probe again;
-    BOOST_REQUIRE(again.Attach(handle));
-    BOOST_CHECK(AsyncSocket::FromHandle(handle) == &again);
-    again.Close();
-    BOOST_CHECK(AsyncSocket::FromHandle(handle) == nullptr);
-    BOOST_CHECK(AsyncSocket::FromHandle(INVALID_SOCKET) == nullptr);
-}
-
-BOOST_DATA_TEST_CASE(DetachLeavesTheDescriptorOpenAndUnwatched, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
-    Probe listener, client;
-    auto server = std::make_unique<Probe>();
-    ConnectPair(loop, listener, client, *server);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server->counts.send == 1; }));
-
-    const std::size_t watched = loop.SocketCount();
-    const SOCKET fd = server->Detach();
-    BOOST_REQUIRE(fd != INVALID_SOCKET);
-    Descriptor detached(fd);  // the test's own from here on
-    BOOST_CHECK_EQUAL(loop.SocketCount(), watched - 1);
-    BOOST_CHECK_EQUAL(server->Handle(), INVALID_SOCKET);
-    BOOST_CHECK(server->Loop() == nullptr);
-    BOOST_CHECK_EQUAL(server->Send("x", 1), SOCKET_ERROR);
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
-    BOOST_CHECK_EQUAL(server->Detach(), INVALID_SOCKET);  // nothing left to detach
-
-    // Data for the descriptor no longer reaches the old object...
-    const Probe::Counts before = server->counts;
-    BOOST_REQUIRE_EQUAL(client.Send("after detach", 12), 12);
-    BOOST_REQUIRE(WaitReadable(fd));
-    Spin(loop);
-    BOOST_CHECK_EQUAL(server->counts.receive, before.receive);
-    // ...and destroying the object leaves the descriptor open and working.
-    server.reset();
-    BOOST_REQUIRE(IsOpen(fd));
-    char buffer[32];
-    BOOST_REQUIRE_EQUAL(::recv(fd, buffer, sizeof buffer, 0), 12);
-    BOOST_CHECK_EQUAL(std::string(buffer, 12), "after detach");
-    BOOST_REQUIRE_EQUAL(::send(fd, "raw reply", 9, MSG_NOSIGNAL), 9);
-    std::string got;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        Drain(client, got);
-        return got.size() >= 9;
-    }));
-    BOOST_CHECK_EQUAL(got, "raw reply");
-    detached.Reset();
-    BOOST_REQUIRE(RunUntil(loop, [&] { return client.counts.close == 1; }));
-}
-
-BOOST_DATA_TEST_CASE(AttachedConnectionGetsOnSendThenOnReceive, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
-    Probe listener;
-    RawSocket peer;
-    int fd = AcceptedDescriptor(loop, listener, peer);
-    BOOST_REQUIRE(!IsNonBlocking(fd));
-
-    Probe attached;
-    BOOST_REQUIRE(attached.Attach(fd));
-    BOOST_CHECK(IsNonBlocking(fd));
-    BOOST_CHECK(attached.Loop() == &loop);
-    SocketAddress remote;
-    BOOST_REQUIRE(attached.GetPeerName(remote));
-    BOOST_CHECK_EQUAL(remote.Host(), "127.0.0.1");
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.send == 1; }));
-    Spin(loop);
-    BOOST_CHECK_EQUAL(attached.counts.send, 1);
-    BOOST_CHECK_EQUAL(attached.counts.receive, 0);
-    BOOST_CHECK_EQUAL(attached.counts.connect, 0);
-
-    peer.SendAll("hello");
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.receive == 1; }));
-    Spin(loop);
-    BOOST_CHECK_EQUAL(attached.counts.receive, 1);  // not again until Receive
-    char byte = 0;
-    BOOST_REQUIRE_EQUAL(attached.Receive(&byte, 1), 1);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.receive == 2; }));
-    std::string rest;
-    Drain(attached, rest);
-    BOOST_CHECK_EQUAL(byte + rest, "hello");
-
-    peer.Close();
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.close == 1; }));
-    BOOST_CHECK_EQUAL(attached.closeError, 0);
-    const std::vector<std::string> expected = {"send", "receive", "receive", "close"};
-    BOOST_CHECK_EQUAL_COLLECTIONS(attached.order.begin(), attached.order.end(), expected.begin(),
-                                  expected.end());
-}
-
-BOOST_DATA_TEST_CASE(AttachHonoursTheEventMask, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
-    Probe listener;
-    RawSocket peer;
-    Probe attached;
-    BOOST_REQUIRE(attached.Attach(AcceptedDescriptor(loop, listener, peer), FD_READ));
-    BOOST_CHECK_EQUAL(attached.SelectedEvents(), FD_READ);
-    peer.SendAll("data");
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.receive == 1; }));
-    Spin(loop);
-    BOOST_CHECK_EQUAL(attached.counts.send, 0);  // FD_WRITE was not asked for
-}
-
-BOOST_DATA_TEST_CASE(AttachedListenerGetsOnAccept, data::make(kAllBackends), backend) {
-    SocketLoop loop({backend});
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    BOOST_REQUIRE(fd >= 0);
-    SocketAddress local = SocketAddress::Loopback(AF_INET, 0);
-    BOOST_REQUIRE(::bind(fd, local.Native(), local.NativeLength()) == 0);
-    BOOST_REQUIRE(::listen(fd, SOMAXCONN) == 0);
-
-    Probe listener;
-    BOOST_REQUIRE(listener.Attach(fd));
-    BOOST_REQUIRE(listener.GetSockName(local));
-    RawSocket peer;
-    peer.Connect(local.Port());
-    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept == 1; }));
-    Spin(loop);
-    BOOST_CHECK_EQUAL(listener.counts.accept, 1);
-    BOOST_CHECK_EQUAL(listener.counts.send, 0);
-    Probe server;
-    BOOST_REQUIRE(listener.Accept(server));
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send == 1; }));
-    peer.SendAll("through an attached listener");
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
-}
-
-BOOST_DATA_TEST_CASE(AttachedDatagramSocketGetsOnSendAndOnReceive, data::make(kAllBackends),
-                     backend) {
-    SocketLoop loop({backend});
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    BOOST_REQUIRE(fd >= 0);
-    SocketAddress local = SocketAddress::Loopback(AF_INET, 0);
-    BOOST_REQUIRE(::bind(fd, local.Native(), local.NativeLength()) == 0);
-    Probe attached;
-    BOOST_REQUIRE(attached.Attach(fd));
-    BOOST_REQUIRE(attached.GetSockName(local));
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.send == 1; }));
-    BOOST_REQUIRE_EQUAL(attached.SendTo("loop", 4, local), 4);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return attached.counts.receive == 1; }));
-    char buffer[8];
-    SocketAddress from;
-    BOOST_CHECK_EQUAL(attached.ReceiveFrom(buffer, sizeof buffer, from), 4);
-    BOOST_CHECK(from == local);
-}
-
-BOOST_AUTO_TEST_CASE(AttachRefusesWhatItCannotTake) {
-    SocketLoop loop;
-    Probe socket;
-    BOOST_CHECK(!socket.Attach(INVALID_SOCKET));
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
-
-    Descriptor file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    BOOST_REQUIRE(file.IsOpen());
-    const int number = file.Get();
-    BOOST_CHECK(!socket.Attach(number));
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
-    BOOST_CHECK(IsOpen(number));
-    BOOST_CHECK(!IsNonBlocking(number));  // left as it was
-    file.Reset();
-    BOOST_CHECK(!socket.Attach(number));  // a number that is no descriptor at all
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ENOTSOCK);
-    BOOST_CHECK_EQUAL(socket.Handle(), INVALID_SOCKET);
-    BOOST_CHECK_EQUAL(loop.SocketCount(), 0u);
-
-    // A handle another object on this thread holds stays with that object.
-    Probe owner;
-    BOOST_REQUIRE(owner.Create(0, SOCK_DGRAM, FD_ALL, "127.0.0.1"));
-    Probe second;
-    BOOST_CHECK(!second.Attach(owner.Handle()));
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EALREADY);
-    BOOST_CHECK(AsyncSocket::FromHandle(owner.Handle()) == &owner);
-    SocketAddress self;
-    BOOST_REQUIRE(owner.GetSockName(self));
-    BOOST_REQUIRE_EQUAL(owner.SendTo("mine", 4, self), 4);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return owner.counts.receive == 1; }));
-    BOOST_CHECK_EQUAL(second.counts.receive, 0);
-
-    // An object that is open already takes nothing more.
-    RawSocket spare;
-    BOOST_CHECK(!owner.Attach(spare.Fd()));
-    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EINVAL);
-    BOOST_CHECK(AsyncSocket::FromHandle(spare.Fd()) == nullptr);
-}
+BOOST_AUTO_TEST_SUITE(WorkerHandOff)
 
 BOOST_DATA_TEST_CASE(WorkerThreadsServeConnectionsHandedOverByDetachAndAttach,
                      data::make(kAllBackends), backend) {
