@@ -23,6 +23,7 @@
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/SocketsExport.h>
 
 #include <atomic>
 #include <chrono>
@@ -30,7 +31,7 @@
 
 namespace xsock {
 
-class Socket : public AsyncSocket {
+class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
   public:
     Socket() noexcept;
     ~Socket() override;
