@@ -6,20 +6,25 @@
 # libraries must link into a shared object.
 #
 #   cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -DCXX=... -DPKG_CONFIG=...
-#         -DLIBDIR=lib -DDOCDIR=share/doc/xsock -DSHARED=ON|OFF [-DMODES=package;pkgconfig]
+#         -DSHARED=ON|OFF [-DLIBDIR=lib] [-DDOCDIR=share/doc/xsock]
+#         [-DMODES=package;pkgconfig;subdirectory]
 #         -P CheckPackage.cmake
-foreach(var SOURCE_DIR BUILD_DIR WORK_DIR CXX PKG_CONFIG LIBDIR DOCDIR SHARED)
+foreach(var SOURCE_DIR BUILD_DIR WORK_DIR CXX PKG_CONFIG SHARED)
     if(NOT DEFINED ${var})
         message(FATAL_ERROR "CheckPackage.cmake needs -D${var}=...")
     endif()
 endforeach()
 if(NOT DEFINED MODES)
-    set(MODES package subdirectory pkgconfig)
+    # The add_subdirectory consumer builds its own (static) xsock whatever this
+    # tree is, so a static tree's run covers it and a shared tree skips it.
+    set(MODES package pkgconfig)
+    if(NOT SHARED)
+        list(APPEND MODES subdirectory)
+    endif()
 endif()
 
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
-set(libdir ${prefix}/${LIBDIR})
 
 function(run)
     execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -44,6 +49,17 @@ function(check_runs program installed)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+# Without LIBDIR and DOCDIR (GNUInstallDirs' relative paths), take them from
+# where the install put xsock.pc and the LICENSE.
+if(NOT DEFINED LIBDIR)
+    file(GLOB_RECURSE found RELATIVE ${prefix} ${prefix}/*/pkgconfig/xsock.pc)
+    string(REGEX REPLACE "/pkgconfig/xsock.pc$" "" LIBDIR "${found}")
+endif()
+if(NOT DEFINED DOCDIR)
+    file(GLOB_RECURSE found RELATIVE ${prefix} ${prefix}/*/doc/xsock/LICENSE)
+    string(REGEX REPLACE "/LICENSE$" "" DOCDIR "${found}")
+endif()
+set(libdir ${prefix}/${LIBDIR})
 foreach(file ${DOCDIR}/LICENSE ${LIBDIR}/pkgconfig/xsock.pc include/xsock/SocketsExport.h
         include/xsock/ArchiveExport.h)
     if(NOT EXISTS ${prefix}/${file})
