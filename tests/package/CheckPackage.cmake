@@ -1,10 +1,27 @@
 # Installs the build tree into a scratch prefix, then builds a small consumer
-# twice: once through find_package(xsock CONFIG), once through add_subdirectory.
-foreach(var SOURCE_DIR BUILD_DIR WORK_DIR CXX)
+# each way a user can bring xsock in: find_package(xsock CONFIG),
+# add_subdirectory, and `pkg-config --cflags --libs xsock` with nothing but
+# the compiler. When the tree was built shared, the installed consumers must run
+# against the installed shared libraries; when it was built static, the static
+# libraries must link into a shared object.
+#
+#   cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -DCXX=... -DPKG_CONFIG=...
+#         -DSHARED=ON|OFF [-DLIBDIR=lib] [-DDOCDIR=share/doc/xsock]
+#         [-DMODES=package;pkgconfig;subdirectory]
+#         -P CheckPackage.cmake
+foreach(var SOURCE_DIR BUILD_DIR WORK_DIR CXX PKG_CONFIG SHARED)
     if(NOT DEFINED ${var})
         message(FATAL_ERROR "CheckPackage.cmake needs -D${var}=...")
     endif()
 endforeach()
+if(NOT DEFINED MODES)
+    # The add_subdirectory consumer builds its own (static) xsock whatever this
+    # tree is, so a static tree's run covers it and a shared tree skips it.
+    set(MODES package pkgconfig)
+    if(NOT SHARED)
+        list(APPEND MODES subdirectory)
+    endif()
+endif()
 
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
@@ -14,16 +31,75 @@ function(run)
     if(NOT result EQUAL 0)
         message(FATAL_ERROR "failed: ${ARGN}\n${out}")
     endif()
+    set(out "${out}" PARENT_SCOPE)
+endfunction()
+
+# A consumer of the installed package: it runs, and in a shared build the
+# loader takes libxsock_sockets and libxsock_archive from the prefix.
+function(check_runs program installed)
+    if(SHARED AND installed)
+        run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ldd ${program})
+        foreach(library xsock_sockets xsock_archive)
+            if(NOT out MATCHES "lib${library}\\.so\\.[0-9.]+ => ${libdir}/lib${library}\\.so")
+                message(FATAL_ERROR "${program} does not load lib${library}.so from ${libdir}:\n${out}")
+            endif()
+        endforeach()
+    endif()
+    run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${program})
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+# Without LIBDIR and DOCDIR (GNUInstallDirs' relative paths), take them from
+# where the install put xsock.pc and the LICENSE.
+if(NOT DEFINED LIBDIR)
+    file(GLOB_RECURSE found RELATIVE ${prefix} ${prefix}/*/pkgconfig/xsock.pc)
+    string(REGEX REPLACE "/pkgconfig/xsock.pc$" "" LIBDIR "${found}")
+endif()
+if(NOT DEFINED DOCDIR)
+    file(GLOB_RECURSE found RELATIVE ${prefix} ${prefix}/*/doc/xsock/LICENSE)
+    string(REGEX REPLACE "/LICENSE$" "" DOCDIR "${found}")
+endif()
+set(libdir ${prefix}/${LIBDIR})
+foreach(file ${DOCDIR}/LICENSE ${LIBDIR}/pkgconfig/xsock.pc include/xsock/SocketsExport.h
+        include/xsock/ArchiveExport.h)
+    if(NOT EXISTS ${prefix}/${file})
+        message(FATAL_ERROR "the install lacks ${file}")
+    endif()
+endforeach()
 
-foreach(mode package subdirectory)
+foreach(mode IN LISTS MODES)
     set(build ${WORK_DIR}/consumer-${mode})
-    run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${build}
-        -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix}
-        -DXSOCK_CONSUME=${mode} -DXSOCK_SOURCE_DIR=${SOURCE_DIR})
-    run(${CMAKE_COMMAND} --build ${build})
-    run(${build}/consumer)
+    if(mode STREQUAL "pkgconfig")
+        # A static install needs its private dependencies too (--static).
+        set(static)
+        if(NOT SHARED)
+            set(static --static)
+        endif()
+        file(MAKE_DIRECTORY ${build})
+        set(ENV{PKG_CONFIG_PATH} ${libdir}/pkgconfig)
+        run(${PKG_CONFIG} --cflags --libs ${static} xsock)
+        string(STRIP "${out}" flags)
+        separate_arguments(flags UNIX_COMMAND "${flags}")
+        # The .pc leaves the language level to the user: C++20 or later.
+        run(${CXX} -std=c++20 ${SOURCE_DIR}/tests/package/consumer/main.cpp ${flags}
+            -o ${build}/consumer)
+        check_runs(${build}/consumer ON)
+        if(NOT SHARED)
+            # Static libraries are position-independent: they link into a
+            # shared object (the linker refuses code that is not).
+            run(${CXX} -std=c++20 -shared -fPIC ${SOURCE_DIR}/tests/package/consumer/main.cpp
+                ${flags} -o ${build}/libconsumer.so)
+        endif()
+    else()
+        run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${build}
+            -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix}
+            -DXSOCK_CONSUME=${mode} -DXSOCK_SOURCE_DIR=${SOURCE_DIR})
+        run(${CMAKE_COMMAND} --build ${build})
+        if(mode STREQUAL "package")
+            check_runs(${build}/consumer ON)
+        else()
+            check_runs(${build}/consumer OFF)
+        endif()
+    endif()
     message(STATUS "consumer through ${mode}: ok")
 endforeach()

@@ -50,6 +50,7 @@
 #pragma once
 
 #include <xsock/ArchiveException.h>
+#include <xsock/ArchiveExport.h>
 #include <xsock/ByteOrder.h>
 #include <xsock/File.h>
 #include <xsock/Object.h>
@@ -75,7 +76,7 @@ namespace detail {
 class ObjectTable;
 }  // namespace detail
 
-class Archive {
+class XSOCK_ARCHIVE_EXPORT Archive {
   public:
     enum Mode : unsigned { store = 0, load = 1, bNoFlushOnDelete = 2 };
 

@@ -9,9 +9,11 @@
 #include <stdexcept>
 #include <string>
 
+#include <xsock/ArchiveExport.h>
+
 namespace xsock {
 
-class ArchiveException : public std::runtime_error {
+class XSOCK_ARCHIVE_EXPORT ArchiveException : public std::runtime_error {
   public:
     enum Cause {
         none,

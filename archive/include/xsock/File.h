@@ -24,6 +24,7 @@
 // attached to a file owns it until the archive is closed.
 #pragma once
 
+#include <xsock/ArchiveExport.h>
 #include <xsock/FileException.h>
 
 #include <cstddef>
@@ -34,7 +35,7 @@
 
 namespace xsock {
 
-class File {
+class XSOCK_ARCHIVE_EXPORT File {
   public:
     enum OpenFlags : unsigned {
         modeRead = 0x0000,
@@ -77,7 +78,7 @@ class File {
     std::uint64_t SeekToEnd() { return Seek(0, end); }
 };
 
-class MemFile : public File {
+class XSOCK_ARCHIVE_EXPORT MemFile : public File {
   public:
     // Growable, owning its memory; growBytes is the allocation granularity.
     explicit MemFile(std::size_t growBytes = 1024);
@@ -123,7 +124,7 @@ class MemFile : public File {
     bool readOnly_ = false;
 };
 
-class DiskFile : public File {
+class XSOCK_ARCHIVE_EXPORT DiskFile : public File {
   public:
     DiskFile() = default;
     // Opens or throws FileException.

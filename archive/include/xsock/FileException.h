@@ -11,9 +11,11 @@
 #include <string>
 #include <system_error>
 
+#include <xsock/ArchiveExport.h>
+
 namespace xsock {
 
-class FileException : public std::system_error {
+class XSOCK_ARCHIVE_EXPORT FileException : public std::system_error {
   public:
     enum Cause {
         none,

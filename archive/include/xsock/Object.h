@@ -41,6 +41,8 @@
 #include <string_view>
 #include <typeinfo>
 
+#include <xsock/ArchiveExport.h>
+
 namespace xsock {
 
 class Archive;
@@ -49,7 +51,7 @@ class Object;
 // MFC's VERSIONABLE_SCHEMA flag, OR-ed into a schema number.
 inline constexpr unsigned VERSIONABLE_SCHEMA = 0x80000000u;
 
-class RuntimeClass {
+class XSOCK_ARCHIVE_EXPORT RuntimeClass {
   public:
     using Factory = std::unique_ptr<Object> (*)();
 
@@ -85,7 +87,7 @@ class RuntimeClass {
     const std::type_info& type_;
 };
 
-class Object {
+class XSOCK_ARCHIVE_EXPORT Object {
   public:
     virtual ~Object() = default;
 

@@ -56,6 +56,7 @@
 
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
+#include <xsock/SocketsExport.h>
 
 namespace xsock {
 
@@ -72,7 +73,7 @@ inline constexpr long FD_CONNECT = 0x10;
 inline constexpr long FD_CLOSE = 0x20;
 inline constexpr long FD_ALL = FD_READ | FD_WRITE | FD_OOB | FD_ACCEPT | FD_CONNECT | FD_CLOSE;
 
-class AsyncSocket {
+class XSOCK_SOCKETS_EXPORT AsyncSocket {
   public:
     enum { receives = 0, sends = 1, both = 2 };
 

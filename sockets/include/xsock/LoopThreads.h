@@ -45,10 +45,11 @@
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketLoop.h>
+#include <xsock/SocketsExport.h>
 
 namespace xsock {
 
-class LoopThreads {
+class XSOCK_SOCKETS_EXPORT LoopThreads {
   public:
     // Starts `count` threads (at least one), each with a loop made from
     // `options`, and returns once every loop exists.

@@ -28,6 +28,8 @@
 // socket's EPERM is reported as above).
 #pragma once
 
+#include <xsock/SocketsExport.h>
+
 #include <cstddef>
 #include <limits>
 #include <span>
@@ -38,7 +40,7 @@ namespace xsock {
 
 class AsyncSocket;
 
-class SendQueue {
+class XSOCK_SOCKETS_EXPORT SendQueue {
   public:
     // A queue that empties keeps at most this much storage for the next burst.
     static constexpr std::size_t kRetainedCapacity = std::size_t{64} << 10;

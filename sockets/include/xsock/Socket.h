@@ -28,6 +28,7 @@
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/SocketsExport.h>
 
 #include <atomic>
 #include <chrono>
@@ -35,7 +36,7 @@
 
 namespace xsock {
 
-class Socket : public AsyncSocket {
+class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
   public:
     // The longest a waiting call goes without calling OnMessagePending.
     static constexpr std::chrono::milliseconds kPumpInterval{100};

@@ -23,9 +23,11 @@
 #include <system_error>
 #include <vector>
 
+#include <xsock/SocketsExport.h>
+
 namespace xsock {
 
-class SocketAddress {
+class XSOCK_SOCKETS_EXPORT SocketAddress {
   public:
     SocketAddress() noexcept;
 
@@ -90,7 +92,8 @@ class SocketAddress {
     // After a system call filled Native(), records how many bytes it wrote.
     void SetNativeLength(socklen_t length) noexcept;
 
-    friend bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
+    friend XSOCK_SOCKETS_EXPORT bool operator==(const SocketAddress& a,
+                                                const SocketAddress& b) noexcept;
 
   private:
     sockaddr_storage storage_;

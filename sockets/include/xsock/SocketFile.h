@@ -20,12 +20,13 @@
 
 #include <xsock/File.h>
 #include <xsock/Socket.h>
+#include <xsock/SocketsExport.h>
 
 #include <cstddef>
 
 namespace xsock {
 
-class SocketFile : public File {
+class XSOCK_SOCKETS_EXPORT SocketFile : public File {
   public:
     explicit SocketFile(Socket* socket, bool archiveCompatible = true) noexcept;
 

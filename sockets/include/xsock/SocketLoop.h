@@ -63,6 +63,8 @@
 #include <optional>
 #include <vector>
 
+#include <xsock/SocketsExport.h>
+
 namespace xsock {
 
 class AsyncSocket;
@@ -77,7 +79,7 @@ struct ReadyEvent;
 
 using TimerId = std::uint64_t;
 
-class SocketLoop {
+class XSOCK_SOCKETS_EXPORT SocketLoop {
   public:
     enum class Backend { Select, Poll, Epoll };
 

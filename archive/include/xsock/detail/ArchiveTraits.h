@@ -11,6 +11,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include <xsock/ArchiveExport.h>
+
 namespace xsock::detail {
 
 template <class T>
@@ -86,11 +88,11 @@ inline constexpr bool kIsBulkCopyable = kIsBulkScalar<T> || kStoredAsBytes<T>;
 // text.assign(data, length), kept out of line: inlined where the length is
 // known to be a byte, GCC expands the copy as `rep movsq`, whose start-up cost
 // is several times that of copying a short string with the C library's memcpy.
-void AssignChars(std::string& text, const char* data, std::size_t length);
+XSOCK_ARCHIVE_EXPORT void AssignChars(std::string& text, const char* data, std::size_t length);
 
-std::string Utf16ToUtf8(std::u16string_view text);
-std::u16string Utf8ToUtf16(std::string_view text);
+XSOCK_ARCHIVE_EXPORT std::string Utf16ToUtf8(std::u16string_view text);
+XSOCK_ARCHIVE_EXPORT std::u16string Utf8ToUtf16(std::string_view text);
 std::u16string WideToUtf16(std::wstring_view text);
-std::wstring Utf16ToWide(std::u16string_view text);
+XSOCK_ARCHIVE_EXPORT std::wstring Utf16ToWide(std::u16string_view text);
 
 }  // namespace xsock::detail
