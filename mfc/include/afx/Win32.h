@@ -30,12 +30,15 @@ using SHORT = std::int16_t;
 using USHORT = std::uint16_t;
 using CHAR = char;
 using WCHAR = wchar_t;
-using LONGLONG = std::int64_t;
-using ULONGLONG = std::uint64_t;
-using INT_PTR = std::intptr_t;
-using UINT_PTR = std::uintptr_t;
-using LONG_PTR = std::intptr_t;
-using DWORD_PTR = std::uintptr_t;
+// long long, not int64_t: on LP64 int64_t is long, which a CArchive stores as
+// MFC's 4-byte LONG; these stay 8 bytes as on 64-bit Windows.
+using LONGLONG = long long;
+using ULONGLONG = unsigned long long;
+using INT_PTR = long long;
+using UINT_PTR = unsigned long long;
+using LONG_PTR = long long;
+using DWORD_PTR = unsigned long long;
+static_assert(sizeof(LONGLONG) == 8, "LONGLONG is 8 bytes");
 using LPVOID = void*;
 using LPCVOID = const void*;
 using LPBYTE = BYTE*;
