@@ -89,3 +89,14 @@ BOOST_AUTO_TEST_CASE(ARefusedConnectIsWsaeConnRefused) {
     BOOST_CHECK_EQUAL(::GetLastError(), static_cast<DWORD>(WSAECONNREFUSED));
     BOOST_CHECK_EQUAL(socket.GetLastError(), WSAECONNREFUSED);
 }
+
+// What MFC code reaches through <winsock2.h>, which afxsock.h includes.
+BOOST_AUTO_TEST_CASE(WinsockFunctionsAreReachable) {
+    char name[256] = {};
+    BOOST_CHECK_EQUAL(gethostname(name, sizeof name), 0);
+    BOOST_CHECK_EQUAL(inet_addr("127.0.0.1"), htonl(0x7F000001));
+    IN_ADDR address{};
+    address.s_addr = htonl(0x7F000001);
+    BOOST_CHECK_EQUAL(std::strcmp(inet_ntoa(address), "127.0.0.1"), 0);
+    BOOST_CHECK_EQUAL(ntohs(htons(80)), 80);
+}
