@@ -156,19 +156,23 @@ class ServerThread {
     explicit ServerThread(std::function<void(CChatServer&)> setup = {}) {
         std::promise<std::pair<UINT, xsock::SocketLoop*>> started;
         auto ready = started.get_future();
-        m_thread = std::thread([this, &started, setup = std::move(setup)] {
-            AfxSocketInit();
-            xsock::SocketLoop& loop = xsock::SocketLoop::ForThisThread();
-            CChatServer server;
-            if (setup) {
-                setup(server);
-            }
-            const BOOL ok = server.Start();
-            m_server = &server;
-            started.set_value({ok ? server.Port() : 0u, &loop});
-            loop.Run();
-            m_server = nullptr;
-        });
+        m_thread = std::thread(
+            [this, &started, setup = std::move(setup), quitDone = m_quitDone.get_future()] {
+                AfxSocketInit();
+                xsock::SocketLoop& loop = xsock::SocketLoop::ForThisThread();
+                CChatServer server;
+                if (setup) {
+                    setup(server);
+                }
+                const BOOL ok = server.Start();
+                m_server = &server;
+                started.set_value({ok ? server.Port() : 0u, &loop});
+                loop.Run();
+                // Quit from another thread touches the loop after Run has seen it:
+                // the loop must outlive that call.
+                quitDone.wait();
+                m_server = nullptr;
+            });
         std::tie(m_port, m_loop) = ready.get();
     }
     ~ServerThread() { Stop(); }
@@ -178,6 +182,7 @@ class ServerThread {
     void Stop() {
         if (m_thread.joinable()) {
             m_loop->Quit();
+            m_quitDone.set_value();
             m_thread.join();
         }
     }
@@ -188,6 +193,7 @@ class ServerThread {
     }
 
   private:
+    std::promise<void> m_quitDone;
     std::thread m_thread;
     UINT m_port = 0;
     xsock::SocketLoop* m_loop = nullptr;
