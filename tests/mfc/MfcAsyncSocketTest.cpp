@@ -1,0 +1,102 @@
+// afxsock.h's Winsock names over the core: WSAE* codes as the errno values
+// xsock reports, ::GetLastError(), SOCKADDR and DWORD overloads, m_hSocket,
+// and CAsyncSocket's non-blocking connect reporting WSAEWOULDBLOCK.
+#include <afxsock.h>
+
+#include <xsock/SocketLoop.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstring>
+
+namespace {
+
+constexpr std::chrono::milliseconds kDeadline{20000};
+
+class CConnector : public CAsyncSocket {
+    DECLARE_DYNAMIC(CConnector)
+  public:
+    int m_connectError = -1;
+
+  protected:
+    void OnConnect(int errorCode) override { m_connectError = errorCode; }
+};
+IMPLEMENT_DYNAMIC(CConnector, CAsyncSocket)
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(WinsockNamesAreTheErrnoValues) {
+    BOOST_CHECK_EQUAL(WSAEWOULDBLOCK, EWOULDBLOCK);
+    BOOST_CHECK_EQUAL(WSAECONNREFUSED, ECONNREFUSED);
+    BOOST_CHECK_EQUAL(WSAECONNRESET, ECONNRESET);
+    BOOST_CHECK_EQUAL(SOCKET_ERROR, -1);
+    BOOST_CHECK_EQUAL(INVALID_SOCKET, -1);
+    WSADATA data;
+    BOOST_CHECK(AfxSocketInit(&data));
+}
+
+BOOST_AUTO_TEST_CASE(ANonBlockingConnectReportsWouldBlockThenOnConnect) {
+    CAsyncSocket listener;
+    BOOST_REQUIRE(listener.Create(0, SOCK_STREAM, FD_ACCEPT, _T("127.0.0.1")));
+    BOOST_REQUIRE(listener.Listen());
+    SOCKADDR_IN address{};
+    int length = sizeof address;
+    BOOST_REQUIRE(listener.GetSockName(reinterpret_cast<SOCKADDR*>(&address), &length));
+    BOOST_CHECK_EQUAL(length, static_cast<int>(sizeof address));
+    BOOST_CHECK_EQUAL(address.sin_family, AF_INET);
+
+    CConnector connector;
+    BOOST_REQUIRE(connector.Create());
+    if (!connector.Connect(reinterpret_cast<SOCKADDR*>(&address), length)) {
+        BOOST_CHECK_EQUAL(::GetLastError(), static_cast<DWORD>(WSAEWOULDBLOCK));
+        BOOST_CHECK_EQUAL(WSAGetLastError(), WSAEWOULDBLOCK);
+    }
+    xsock::SocketLoop& loop = xsock::SocketLoop::ForThisThread();
+    BOOST_REQUIRE(loop.RunUntil([&] { return connector.m_connectError != -1; }, kDeadline));
+    BOOST_CHECK_EQUAL(connector.m_connectError, 0);
+
+    CAsyncSocket accepted;
+    SOCKADDR_IN peer{};
+    int peerLength = sizeof peer;
+    BOOST_REQUIRE(loop.RunUntil(
+        [&] { return listener.Accept(accepted, reinterpret_cast<SOCKADDR*>(&peer), &peerLength); },
+        kDeadline));
+    CString local;
+    UINT localPort = 0;
+    BOOST_REQUIRE(connector.GetSockName(local, localPort));
+    BOOST_CHECK_EQUAL(ntohs(peer.sin_port), localPort);
+
+    BOOST_REQUIRE_EQUAL(connector.Send("12345", 5), 5);
+    DWORD pending = 0;
+    BOOST_REQUIRE(loop.RunUntil([&] { return accepted.IOCtl(FIONREAD, &pending) && pending == 5; },
+                                kDeadline));
+    BOOST_CHECK(static_cast<SOCKET>(accepted.m_hSocket) == accepted.Handle());
+}
+
+BOOST_AUTO_TEST_CASE(ARefusedConnectIsWsaeConnRefused) {
+    CAsyncSocket probe;
+    BOOST_REQUIRE(probe.Create(0, SOCK_STREAM, FD_ALL, _T("127.0.0.1")));
+    CString address;
+    UINT port = 0;
+    BOOST_REQUIRE(probe.GetSockName(address, port));
+    probe.Close();  // nothing listens on the port now
+
+    CSocket socket;
+    BOOST_REQUIRE(socket.Create());
+    socket.SetTimeout(kDeadline);
+    BOOST_CHECK(!socket.Connect(_T("127.0.0.1"), port));
+    BOOST_CHECK_EQUAL(::GetLastError(), static_cast<DWORD>(WSAECONNREFUSED));
+    BOOST_CHECK_EQUAL(socket.GetLastError(), WSAECONNREFUSED);
+}
+
+// What MFC code reaches through <winsock2.h>, which afxsock.h includes.
+BOOST_AUTO_TEST_CASE(WinsockFunctionsAreReachable) {
+    char name[256] = {};
+    BOOST_CHECK_EQUAL(gethostname(name, sizeof name), 0);
+    BOOST_CHECK_EQUAL(inet_addr("127.0.0.1"), htonl(0x7F000001));
+    IN_ADDR address{};
+    address.s_addr = htonl(0x7F000001);
+    BOOST_CHECK_EQUAL(std::strcmp(inet_ntoa(address), "127.0.0.1"), 0);
+    BOOST_CHECK_EQUAL(ntohs(htons(80)), 80);
+}
