@@ -206,7 +206,11 @@ void Archive::MakeRoom(std::size_t need) {
     std::byte* target = buf_;
     std::unique_ptr<std::byte[]> fresh;
     if (wanted != capacity_) {
-        fresh = std::make_unique_for_overwrite<std::byte[]>(wanted);
+        try {
+            fresh = std::make_unique_for_overwrite<std::byte[]>(wanted);
+        } catch (const std::bad_alloc&) {
+            ThrowOutOfMemory();
+        }
         target = fresh.get();
     }
     if (kept != 0) {
@@ -250,8 +254,64 @@ void Archive::ThrowLimit(const char* what, std::uint64_t value) {
         std::string(what) + " " + std::to_string(value) + " is above this archive's limit");
 }
 
+void Archive::ThrowOutOfMemory() {
+    throw ArchiveException(ArchiveException::limitExceeded,
+                           "the system ran out of memory for what the input claims");
+}
+
+void Archive::StartBudget() noexcept {
+    charged_ = 0;
+    budgetStart_ = Position();
+    chargeCheck_ = std::min(limits_.maxMemory, kMemoryBase);
+    loadObjects_ = objects_ ? objects_->LoadedCount() : 1;
+}
+
+void Archive::ForgetLoad() noexcept {
+    if (objects_) {
+        try {
+            objects_->Forget(loadObjects_);
+        } catch (...) {
+            // Only the lock can fail; the archive is unusable after this anyway.
+            broken_ = true;
+        }
+    }
+}
+
+std::uint64_t Archive::MemoryAllowance() const noexcept {
+    const std::uint64_t position = Position();
+    const std::uint64_t read = position > budgetStart_ ? position - budgetStart_ : 0;
+    const std::uint64_t scaled =
+        read > (limits_.maxMemory / kMemoryPerByte) ? limits_.maxMemory : read * kMemoryPerByte;
+    return scaled > limits_.maxMemory - std::min(limits_.maxMemory, kMemoryBase)
+               ? limits_.maxMemory
+               : scaled + kMemoryBase;
+}
+
+std::uint64_t Archive::MemoryHeadroom() {
+    const std::uint64_t allowance = MemoryAllowance();
+    return allowance > charged_ ? allowance - charged_ : 0;
+}
+
+void Archive::CheckMemory() {
+    const std::uint64_t allowance = MemoryAllowance();
+    if (charged_ <= allowance) {
+        chargeCheck_ = allowance;
+        return;
+    }
+    if (valueNesting_ == 0 && transactions_.empty()) {
+        // Short strings loaded one by one outside any container: each is a load
+        // of its own, far below any budget.
+        StartBudget();
+        return;
+    }
+    ThrowLimit("memory for one load (bytes)", charged_);
+}
+
 void Archive::StartTransaction() {
     CheckLoading();
+    if (transactions_.empty()) {
+        StartBudget();
+    }
     const std::uint32_t objects = objects_ ? objects_->LoadedCount() : 1;
     transactions_.push_back(Snapshot{Position(), objects, objectSchema_});
 }
@@ -277,6 +337,10 @@ void Archive::RollbackTransaction() {
 }
 
 void Archive::AbortTransaction() noexcept {
+    if (!transactions_.empty()) {
+        loadObjects_ = transactions_.front().objects;
+        ForgetLoad();
+    }
     transactions_.clear();
     broken_ = true;
     rend_ = cur_;

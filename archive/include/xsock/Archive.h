@@ -19,9 +19,20 @@
 //
 // Reading is defensive: every failure is an ArchiveException (see
 // ArchiveException.h for the causes), never a crash. Per-archive Limits cap
-// string lengths, container counts, the number of objects and how deeply
-// objects nest (each level is a recursive Serialize call); a length prefix only
-// costs memory as its bytes actually arrive.
+// string lengths, container counts, the number of objects, how deeply objects
+// nest (each level is a recursive Serialize call) and the memory one load
+// builds; a length prefix only costs memory as its bytes actually arrive, and
+// std::bad_alloc inside a load becomes limitExceeded. A loaded pointer only ever
+// refers to an object that is alive: a reference to one its owner destroyed,
+// one a container dropped or one of a failed load is badIndex (see Object.h).
+//
+// The memory budget counts what loading creates at its in-memory size:
+// elements made for a count (a node's links included), string contents,
+// objects (their sizeof), each charged in bulk when it is made. A load may
+// build at most Limits::maxMemory, and at most kMemoryPerByte times the bytes it
+// has read plus kMemoryBase. "A load" is one outermost transaction (TryLoad),
+// or outside transactions one outermost operator>> of a container, string or
+// object: each starts the count afresh.
 //
 // Transactions (beyond MFC, after Qt's QDataStream) let a non-blocking reader
 // try to load a whole message from what has arrived so far:
@@ -63,6 +74,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -85,7 +97,12 @@ class Archive {
         std::uint64_t maxCount = std::uint64_t{1} << 24;         // any ReadCount result
         std::uint32_t maxObjects = std::uint32_t{1} << 20;       // objects plus classes
         std::uint32_t maxDepth = 1000;  // objects loading inside objects (stack use)
+        std::uint64_t maxMemory = std::uint64_t{256} << 20;  // bytes one load may build
     };
+    // The memory a load builds is also capped at this multiple of the bytes it
+    // has read, plus kMemoryBase, so small messages cannot claim much.
+    static constexpr std::uint64_t kMemoryPerByte = 64;
+    static constexpr std::uint64_t kMemoryBase = std::uint64_t{16} << 20;
 
     // Where an object created by a load goes: to the caller as a raw pointer
     // (MFC's rule), into a unique_ptr, or into a shared_ptr shared with every
@@ -111,7 +128,10 @@ class Archive {
 
     void SetByteOrder(std::endian order) noexcept;
     std::endian GetByteOrder() const noexcept { return order_; }
-    void SetLimits(const Limits& limits) noexcept { limits_ = limits; }
+    void SetLimits(const Limits& limits) noexcept {
+        limits_ = limits;
+        chargeCheck_ = 0;  // the next charge looks at the new budget
+    }
     const Limits& GetLimits() const noexcept { return limits_; }
 
     // Bytes a load can take without waiting: those buffered plus, when the file
@@ -177,6 +197,24 @@ class Archive {
     // The primitive behind operator>> for pointers: accepts (may be null) checks
     // the C++ type before the object's Serialize runs.
     LoadedObject LoadObject(const RuntimeClass* requested, TypeCheck accepts, Ownership ownership);
+
+    // The memory budget, for operators that build containers of their own:
+    // ChargeMemory counts bytes a load is about to create (limitExceeded past
+    // the budget); LoadValue runs one value's load, starting the count afresh
+    // when it is the outermost one, and turns std::bad_alloc into limitExceeded.
+    void ChargeMemory(std::uint64_t bytes) {
+        charged_ += bytes;
+        if (charged_ > chargeCheck_) [[unlikely]] {
+            CheckMemory();
+        }
+    }
+    // Gives back a charge for memory the load has freed again (a buffer a
+    // container outgrew), so that only what exists at once is counted.
+    void ReleaseMemory(std::uint64_t bytes) noexcept { charged_ -= std::min(bytes, charged_); }
+    // What may still be charged now without exceeding the budget.
+    std::uint64_t MemoryHeadroom();
+    template <class Body>
+    void LoadValue(Body&& body);
 
     // Transactions (loading only).
     void StartTransaction();
@@ -314,6 +352,19 @@ class Archive {
     void CheckLoading() const;
     void CheckStoring() const;
     [[noreturn]] static void ThrowLimit(const char* what, std::uint64_t value);
+    [[noreturn]] static void ThrowOutOfMemory();
+    // The budget's slow path: recomputes the allowance for the bytes read so
+    // far, or throws limitExceeded.
+    void CheckMemory();
+    void StartBudget() noexcept;
+    // After a load failed: its objects can never be referenced again.
+    void ForgetLoad() noexcept;
+    std::uint64_t MemoryAllowance() const noexcept;
+    // Objects: the reference and the creation halves of LoadObject.
+    LoadedObject LoadReference(std::uint32_t tag, const RuntimeClass* requested, TypeCheck accepts,
+                               Ownership ownership);
+    LoadedObject LoadNew(const RuntimeClass* cls, unsigned schema, TypeCheck accepts,
+                         Ownership ownership);
     detail::ObjectTable& Objects();
     std::uint64_t Position() const noexcept {
         return base_ + static_cast<std::uint64_t>(cur_ - buf_);
@@ -340,6 +391,14 @@ class Archive {
     Limits limits_;
     unsigned objectSchema_ = ~0u;
     std::uint32_t depth_ = 0;
+    // The memory budget: bytes charged in the current load, the charge below
+    // which no check is needed, where the load started, and how many LoadValue
+    // calls are open.
+    std::uint64_t charged_ = 0;
+    std::uint64_t chargeCheck_ = 0;
+    std::uint64_t budgetStart_ = 0;
+    std::uint32_t valueNesting_ = 0;
+    std::uint32_t loadObjects_ = 1;  // the object table's size when the load began
     std::unique_ptr<detail::ObjectTable> objects_;
 };
 
