@@ -81,6 +81,10 @@ std::size_t Archive::Read(void* buffer, std::size_t count) {
                 break;
             }
             done += n;
+            // The buffer is empty: restart it where the stream now is, so that
+            // Position counts these bytes too (the memory budget reads it).
+            base_ += static_cast<std::uint64_t>(cur_ - buf_) + n;
+            cur_ = rend_ = buf_;
         } else if (!FillAtLeast(std::min(remaining, capacity_)) && rend_ == cur_) {
             break;
         }
@@ -266,6 +270,17 @@ void Archive::StartBudget() noexcept {
     loadObjects_ = objects_ ? objects_->LoadedCount() : 1;
 }
 
+void Archive::ValueScope::Failed() const {
+    if (outermost_) {
+        ar_.ForgetLoad();
+    }
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        ThrowOutOfMemory();
+    }
+}
+
 void Archive::ForgetLoad() noexcept {
     if (objects_) {
         try {
@@ -282,7 +297,7 @@ std::uint64_t Archive::MemoryAllowance() const noexcept {
     const std::uint64_t read = position > budgetStart_ ? position - budgetStart_ : 0;
     const std::uint64_t scaled =
         read > (limits_.maxMemory / kMemoryPerByte) ? limits_.maxMemory : read * kMemoryPerByte;
-    return scaled > limits_.maxMemory - std::min(limits_.maxMemory, kMemoryBase)
+    return scaled >= limits_.maxMemory - std::min(limits_.maxMemory, kMemoryBase)
                ? limits_.maxMemory
                : scaled + kMemoryBase;
 }
@@ -292,19 +307,19 @@ std::uint64_t Archive::MemoryHeadroom() {
     return allowance > charged_ ? allowance - charged_ : 0;
 }
 
-void Archive::CheckMemory() {
-    const std::uint64_t allowance = MemoryAllowance();
-    if (charged_ <= allowance) {
-        chargeCheck_ = allowance;
-        return;
-    }
+void Archive::CheckMemory(std::uint64_t bytes) {
     if (valueNesting_ == 0 && transactions_.empty()) {
-        // Short strings loaded one by one outside any container: each is a load
-        // of its own, far below any budget.
+        // A string or array of scalars loaded outside any container is a load
+        // of its own, charged after the bytes it copied were consumed.
         StartBudget();
-        return;
+        budgetStart_ -= std::min(bytes, budgetStart_);
+        charged_ = bytes;
     }
-    ThrowLimit("memory for one load (bytes)", charged_);
+    const std::uint64_t allowance = MemoryAllowance();
+    if (charged_ > allowance) {
+        ThrowLimit("memory for one load (bytes)", charged_);
+    }
+    chargeCheck_ = allowance;
 }
 
 void Archive::StartTransaction() {

@@ -33,8 +33,14 @@ std::string Printable(std::string_view name) {
 // object to it (with the allocator's own overhead).
 constexpr std::uint64_t kEntryCost = 96;
 
-[[noreturn]] void ThrowBadIndex(const char* what, std::uint32_t index, const char* why) {
+[[noreturn, gnu::noinline]] void ThrowBadIndex(const char* what, std::uint32_t index,
+                                               const char* why) {
     throw ArchiveException(ArchiveException::badIndex, what + std::to_string(index) + why);
+}
+
+[[noreturn, gnu::noinline]] void ThrowNotTheType(const RuntimeClass* cls) {
+    throw ArchiveException(ArchiveException::badClass,
+                           std::string(cls->Name()) + " is not the C++ type asked for");
 }
 
 Holder HolderFor(Archive::Ownership ownership) {
@@ -256,9 +262,7 @@ Archive::LoadedObject Archive::LoadObject(const RuntimeClass* requested, TypeChe
     if (depth_ >= limits_.maxDepth) {
         ThrowLimit("object nesting depth", depth_ + std::uint64_t{1});
     }
-    LoadedObject loaded;
-    LoadValue([&] { loaded = LoadNew(cls, schema, accepts, ownership); });
-    return loaded;
+    return LoadNew(cls, schema, accepts, ownership);
 }
 
 Archive::LoadedObject Archive::LoadReference(std::uint32_t tag, const RuntimeClass* requested,
@@ -298,22 +302,29 @@ Archive::LoadedObject Archive::LoadReference(std::uint32_t tag, const RuntimeCla
 
 Archive::LoadedObject Archive::LoadNew(const RuntimeClass* cls, unsigned schema, TypeCheck accepts,
                                        Ownership ownership) {
+    // Every frame here is on the stack once per nesting level, so the error
+    // messages are built in functions of their own.
     detail::ObjectTable& table = Objects();
     if (table.LoadedCount() > limits_.maxObjects) {
         ThrowLimit("object count", table.LoadedCount());
     }
+    const ValueScope scope(*this);
     ChargeMemory(cls->Size() + kEntryCost);
-    std::unique_ptr<Object> created = cls->CreateObject();
+    std::unique_ptr<Object> created;
+    try {
+        created = cls->CreateObject();
+    } catch (...) {
+        scope.Failed();
+    }
     if (accepts != nullptr && !accepts(created.get())) {
-        throw ArchiveException(ArchiveException::badClass,
-                               std::string(cls->Name()) + " is not the C++ type asked for");
+        ThrowNotTheType(cls);
     }
     Object* object = created.get();
     const std::uint32_t index = table.AddObject(object, schema, HolderFor(ownership));
-    std::shared_ptr<Object> shared;
+    LoadedObject loaded{object, nullptr};
     if (ownership == Ownership::shared) {
-        shared = std::move(created);
-        table.SetShared(index, shared);
+        loaded.shared = std::move(created);
+        table.SetShared(index, loaded.shared);
     }
     const unsigned outerSchema = objectSchema_;
     objectSchema_ = schema;
@@ -324,12 +335,12 @@ Archive::LoadedObject Archive::LoadNew(const RuntimeClass* cls, unsigned schema,
         --depth_;
         objectSchema_ = outerSchema;
         table.Forget(index);
-        throw;
+        scope.Failed();
     }
     --depth_;
     objectSchema_ = outerSchema;
     static_cast<void>(created.release());  // the caller owns it now (MFC's rule)
-    return {object, std::move(shared)};
+    return loaded;
 }
 
 }  // namespace xsock

@@ -18,21 +18,16 @@
 // format, so use it only between peers that agree on it.
 //
 // Reading is defensive: every failure is an ArchiveException (see
-// ArchiveException.h for the causes), never a crash. Per-archive Limits cap
-// string lengths, container counts, the number of objects, how deeply objects
-// nest (each level is a recursive Serialize call) and the memory one load
-// builds; a length prefix only costs memory as its bytes actually arrive, and
-// std::bad_alloc inside a load becomes limitExceeded. A loaded pointer only ever
-// refers to an object that is alive: a reference to one its owner destroyed,
-// one a container dropped or one of a failed load is badIndex (see Object.h).
+// ArchiveException.h), never a crash. Per-archive Limits cap string lengths,
+// counts, objects, nesting (each level is a recursive Serialize call) and the
+// memory one load builds (std::bad_alloc becomes limitExceeded too). A loaded
+// pointer only ever refers to a live object: a reference to one its owner
+// destroyed, a container dropped or a failed load made is badIndex (Object.h).
 //
-// The memory budget counts what loading creates at its in-memory size:
-// elements made for a count (a node's links included), string contents,
-// objects (their sizeof), each charged in bulk when it is made. A load may
-// build at most Limits::maxMemory, and at most kMemoryPerByte times the bytes it
-// has read plus kMemoryBase. "A load" is one outermost transaction (TryLoad),
-// or outside transactions one outermost operator>> of a container, string or
-// object: each starts the count afresh.
+// The memory budget counts what loading creates at its in-memory size, in bulk
+// as it is made; one load (one TryLoad, or one outermost operator>> outside
+// transactions) may build Limits::maxMemory, and kMemoryPerByte times the
+// bytes it has read plus kMemoryBase.
 //
 // Transactions (beyond MFC, after Qt's QDataStream) let a non-blocking reader
 // try to load a whole message from what has arrived so far:
@@ -96,11 +91,10 @@ class Archive {
         std::uint64_t maxStringLength = std::uint64_t{1} << 26;  // characters (code units)
         std::uint64_t maxCount = std::uint64_t{1} << 24;         // any ReadCount result
         std::uint32_t maxObjects = std::uint32_t{1} << 20;       // objects plus classes
-        std::uint32_t maxDepth = 1000;  // objects loading inside objects (stack use)
+        std::uint32_t maxDepth = 128;  // objects loading inside objects (stack use)
         std::uint64_t maxMemory = std::uint64_t{256} << 20;  // bytes one load may build
     };
-    // The memory a load builds is also capped at this multiple of the bytes it
-    // has read, plus kMemoryBase, so small messages cannot claim much.
+    // A load also builds at most kMemoryPerByte per byte read, plus kMemoryBase.
     static constexpr std::uint64_t kMemoryPerByte = 64;
     static constexpr std::uint64_t kMemoryBase = std::uint64_t{16} << 20;
 
@@ -198,23 +192,23 @@ class Archive {
     // the C++ type before the object's Serialize runs.
     LoadedObject LoadObject(const RuntimeClass* requested, TypeCheck accepts, Ownership ownership);
 
-    // The memory budget, for operators that build containers of their own:
-    // ChargeMemory counts bytes a load is about to create (limitExceeded past
-    // the budget); LoadValue runs one value's load, starting the count afresh
-    // when it is the outermost one, and turns std::bad_alloc into limitExceeded.
+    // The memory budget, for operators of containers of your own: ChargeMemory
+    // counts bytes a load creates (limitExceeded past the budget); LoadValue runs
+    // one value's load, afresh if outermost, std::bad_alloc as limitExceeded.
     void ChargeMemory(std::uint64_t bytes) {
         charged_ += bytes;
         if (charged_ > chargeCheck_) [[unlikely]] {
-            CheckMemory();
+            CheckMemory(bytes);
         }
     }
-    // Gives back a charge for memory the load has freed again (a buffer a
-    // container outgrew), so that only what exists at once is counted.
+    // Gives back a charge for memory the load freed again (an outgrown buffer).
     void ReleaseMemory(std::uint64_t bytes) noexcept { charged_ -= std::min(bytes, charged_); }
     // What may still be charged now without exceeding the budget.
     std::uint64_t MemoryHeadroom();
     template <class Body>
     void LoadValue(Body&& body);
+    // LoadValue without a lambda: a stack frame less per level (ArchiveInline.h).
+    class ValueScope;
 
     // Transactions (loading only).
     void StartTransaction();
@@ -353,14 +347,11 @@ class Archive {
     void CheckStoring() const;
     [[noreturn]] static void ThrowLimit(const char* what, std::uint64_t value);
     [[noreturn]] static void ThrowOutOfMemory();
-    // The budget's slow path: recomputes the allowance for the bytes read so
-    // far, or throws limitExceeded.
-    void CheckMemory();
+    // The budget's slow path; `bytes` is the charge that led here.
+    void CheckMemory(std::uint64_t bytes);
     void StartBudget() noexcept;
-    // After a load failed: its objects can never be referenced again.
-    void ForgetLoad() noexcept;
+    void ForgetLoad() noexcept;  // after a failed load: its objects never resolve again
     std::uint64_t MemoryAllowance() const noexcept;
-    // Objects: the reference and the creation halves of LoadObject.
     LoadedObject LoadReference(std::uint32_t tag, const RuntimeClass* requested, TypeCheck accepts,
                                Ownership ownership);
     LoadedObject LoadNew(const RuntimeClass* cls, unsigned schema, TypeCheck accepts,
@@ -391,9 +382,8 @@ class Archive {
     Limits limits_;
     unsigned objectSchema_ = ~0u;
     std::uint32_t depth_ = 0;
-    // The memory budget: bytes charged in the current load, the charge below
-    // which no check is needed, where the load started, and how many LoadValue
-    // calls are open.
+    // The budget: bytes charged in this load, the charge below which no check
+    // is needed, where the load started, how many LoadValue calls are open.
     std::uint64_t charged_ = 0;
     std::uint64_t chargeCheck_ = 0;
     std::uint64_t budgetStart_ = 0;

@@ -135,12 +135,10 @@ template <class V>
 void Grow(Archive& ar, V& v, std::uint64_t count, std::uint64_t& charged) {
     using T = typename V::value_type;
     const std::uint64_t size = v.size();
-    std::uint64_t want = size == 0 ? ReserveFor<T>(ar, count) : size * 2;
-    if (size != 0) {
-        const std::uint64_t afforded = size + ar.MemoryHeadroom() / sizeof(T);
-        want = std::clamp(afforded, size + size / 4 + 1, want);
-    }
-    want = std::max<std::uint64_t>(std::min(want, count), size + 1);
+    const std::uint64_t doubled = size == 0 ? ReserveFor<T>(ar, count) : size * 2;
+    const std::uint64_t afforded = (ar.MemoryHeadroom() + charged) / sizeof(T);
+    const std::uint64_t want =
+        std::min(std::clamp(afforded, size + size / 4 + 1, doubled), std::max(count, size + 1));
     ar.ChargeMemory(want * sizeof(T));
     v.reserve(static_cast<std::size_t>(want));
     ar.ReleaseMemory(charged);
@@ -160,7 +158,10 @@ void StoreRange(Archive& ar, const C& c, std::uint64_t count) {
 // surplus ones are dropped and missing ones appended.
 template <class C>
 void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
-    ar.LoadValue([&] {
+    // A scope rather than LoadValue's lambda: objects nest through here, and
+    // each frame counts against the stack a nesting level needs.
+    const Archive::ValueScope scope(ar);
+    try {
         std::uint64_t loaded = 0;
         auto element = c.begin();
         for (; loaded < count && element != c.end(); ++loaded, ++element) {
@@ -180,7 +181,9 @@ void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
             }
             ar >> c.emplace_back();
         }
-    });
+    } catch (...) {
+        scope.Failed();
+    }
 }
 
 template <class C>

@@ -44,7 +44,6 @@ Archive& Archive::operator>>(std::basic_string<char, Traits, Alloc>& text) {
         const auto length = static_cast<std::uint8_t>(*cur_);
         if (length < 0xFF && rend_ - cur_ > length && length <= limits_.maxStringLength) {
             const auto* first = reinterpret_cast<const char*>(cur_ + 1);
-            ChargeMemory(length);
             if constexpr (std::is_same_v<std::basic_string<char, Traits, Alloc>, std::string>) {
                 detail::AssignChars(text, first, length);
             } else {
@@ -55,6 +54,7 @@ Archive& Archive::operator>>(std::basic_string<char, Traits, Alloc>& text) {
                 }
             }
             cur_ += length + 1;
+            ChargeMemory(length);  // after the bytes it copied were consumed
             return *this;
         }
     }
@@ -137,7 +137,6 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
         // Elements c already has are copied over, not rebuilt, so loading into
         // a container that holds as many costs one copy.
         const auto n = static_cast<std::size_t>(count);
-        ChargeMemory(n * sizeof(T));  // no more than the bytes already buffered
         try {
             if constexpr (std::is_same_v<T, char> || std::is_same_v<T, unsigned char>) {
                 const auto* first = reinterpret_cast<const T*>(cur_);
@@ -152,6 +151,7 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
             ThrowOutOfMemory();
         }
         cur_ += n * sizeof(T);
+        ChargeMemory(n * sizeof(T));  // after the bytes it copied were consumed
     } else {
         LoadValue([&] {
             c.clear();
@@ -185,30 +185,37 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
     }
 }
 
+// For operators whose frames are on the stack once per nesting level:
+//     const Archive::ValueScope scope(ar);
+//     try { ... } catch (...) { scope.Failed(); }
+class Archive::ValueScope {
+  public:
+    explicit ValueScope(Archive& ar) noexcept
+        : ar_(ar), outermost_(ar.valueNesting_ == 0 && ar.transactions_.empty()) {
+        if (outermost_) {
+            ar.StartBudget();
+        }
+        ++ar.valueNesting_;
+    }
+    ~ValueScope() { --ar_.valueNesting_; }
+    ValueScope(const ValueScope&) = delete;
+    ValueScope& operator=(const ValueScope&) = delete;
+    // Rethrows the exception being handled, std::bad_alloc as limitExceeded;
+    // an outermost load's objects can never be referenced again.
+    [[noreturn]] void Failed() const;
+
+  private:
+    Archive& ar_;
+    bool outermost_;
+};
+
 template <class Body>
 void Archive::LoadValue(Body&& body) {
-    struct Open {
-        std::uint32_t& nesting;
-        ~Open() { --nesting; }
-    };
-    const bool outermost = valueNesting_ == 0 && transactions_.empty();
-    if (outermost) {
-        StartBudget();
-    }
-    ++valueNesting_;
-    const Open open{valueNesting_};
+    const ValueScope scope(*this);
     try {
         std::forward<Body>(body)();
-    } catch (const std::bad_alloc&) {
-        if (outermost) {
-            ForgetLoad();
-        }
-        ThrowOutOfMemory();
     } catch (...) {
-        if (outermost) {
-            ForgetLoad();
-        }
-        throw;
+        scope.Failed();
     }
 }
 
