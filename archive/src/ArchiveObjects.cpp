@@ -60,7 +60,11 @@ Holder HolderFor(Archive::Ownership ownership) {
 
 detail::ObjectTable& Archive::Objects() {
     if (!objects_) {
-        objects_ = std::make_unique<detail::ObjectTable>();
+        try {
+            objects_ = std::make_unique<detail::ObjectTable>();
+        } catch (const std::bad_alloc&) {
+            ThrowOutOfMemory();
+        }
     }
     return *objects_;
 }
@@ -311,26 +315,30 @@ Archive::LoadedObject Archive::LoadNew(const RuntimeClass* cls, unsigned schema,
     const ValueScope scope(*this);
     ChargeMemory(cls->Size() + kEntryCost);
     std::unique_ptr<Object> created;
+    LoadedObject loaded;
+    std::uint32_t index = 0;
     try {
         created = cls->CreateObject();
+        if (accepts != nullptr && !accepts(created.get())) {
+            ThrowNotTheType(cls);
+        }
+        loaded.object = created.get();
+        index = table.AddObject(loaded.object, schema, HolderFor(ownership));
+        if (ownership == Ownership::shared) {
+            loaded.shared = std::move(created);
+            table.SetShared(index, loaded.shared);
+        }
     } catch (...) {
+        if (index != 0) {
+            table.Forget(index);
+        }
         scope.Failed();
-    }
-    if (accepts != nullptr && !accepts(created.get())) {
-        ThrowNotTheType(cls);
-    }
-    Object* object = created.get();
-    const std::uint32_t index = table.AddObject(object, schema, HolderFor(ownership));
-    LoadedObject loaded{object, nullptr};
-    if (ownership == Ownership::shared) {
-        loaded.shared = std::move(created);
-        table.SetShared(index, loaded.shared);
     }
     const unsigned outerSchema = objectSchema_;
     objectSchema_ = schema;
     ++depth_;
     try {
-        object->Serialize(*this);
+        loaded.object->Serialize(*this);
     } catch (...) {
         --depth_;
         objectSchema_ = outerSchema;

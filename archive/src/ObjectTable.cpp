@@ -3,6 +3,7 @@
 #include <xsock/ArchiveException.h>
 
 #include <mutex>
+#include <new>
 #include <utility>
 
 namespace xsock::detail {
@@ -24,6 +25,11 @@ Registry& TheRegistry() {
     // Never destroyed: objects with static storage may still withdraw at exit.
     static Registry* const registry = std::make_unique<Registry>().release();
     return *registry;
+}
+
+[[noreturn]] void ThrowOutOfMemory() {
+    throw ArchiveException(ArchiveException::limitExceeded,
+                           "the system ran out of memory for the archive's object table");
 }
 
 }  // namespace
@@ -61,7 +67,11 @@ std::uint32_t ObjectTable::AddClass(const RuntimeClass* cls, unsigned schema) {
         throw ArchiveException(ArchiveException::limitExceeded,
                                "more than 0x3FFFFFFE objects and classes in one archive");
     }
-    entries_.push_back({cls, schema, Kind::cls, Holder::mapped});
+    try {
+        entries_.push_back({cls, schema, Kind::cls, Holder::mapped});
+    } catch (const std::bad_alloc&) {
+        ThrowOutOfMemory();
+    }
     return static_cast<std::uint32_t>(entries_.size() - 1);
 }
 
@@ -73,12 +83,16 @@ std::uint32_t ObjectTable::AddObject(const Object* object, unsigned schema, Hold
                                "more than 0x3FFFFFFE objects and classes in one archive");
     }
     const auto index = static_cast<std::uint32_t>(entries_.size());
-    entries_.push_back({object, schema, Kind::object, holder});
+    try {
+        entries_.push_back({object, schema, Kind::object, holder});
+    } catch (const std::bad_alloc&) {
+        ThrowOutOfMemory();
+    }
     try {
         registry.links.emplace(object, std::pair{this, index});
-    } catch (...) {
+    } catch (const std::bad_alloc&) {
         entries_.pop_back();
-        throw;
+        ThrowOutOfMemory();
     }
     object->archiveLinks_.fetch_add(1, std::memory_order_relaxed);
     return index;
@@ -90,7 +104,11 @@ std::shared_ptr<Object> ObjectTable::Shared(std::uint32_t index) const {
 }
 
 void ObjectTable::SetShared(std::uint32_t index, const std::shared_ptr<Object>& object) {
-    shared_[index] = object;
+    try {
+        shared_[index] = object;
+    } catch (const std::bad_alloc&) {
+        ThrowOutOfMemory();
+    }
 }
 
 void ObjectTable::Forget(std::uint32_t first) {

@@ -275,4 +275,44 @@ BOOST_AUTO_TEST_CASE(BadAllocInsideALoadBecomesLimitExceeded) {
                }) == ArchiveException::limitExceeded);
 }
 
+// An object that runs out of memory when made, or while reading its data.
+class Hungry : public Object {
+    XSOCK_DECLARE_SERIAL(Hungry)
+  public:
+    Hungry() {
+        if (starving) {
+            throw std::bad_alloc();
+        }
+    }
+    void Serialize(Archive& ar) override {
+        ar.Exchange(value);
+        if (ar.IsLoading() && value < 0) {
+            throw std::bad_alloc();
+        }
+    }
+    std::int32_t value = 0;
+    static inline bool starving = false;
+};
+XSOCK_IMPLEMENT_SERIAL(Hungry, Object, 1)
+
+BOOST_AUTO_TEST_CASE(BadAllocWhileMakingOrLoadingAnObjectBecomesLimitExceeded) {
+    Hungry fed;
+    const Bytes made = Store([&](Archive& ar) { ar << &fed; });
+    fed.value = -1;
+    const Bytes loaded = Store([&](Archive& ar) { ar << &fed; });
+    auto cause = [](const Bytes& bytes) {
+        return CauseOf([&] {
+            xsock::test::Load(bytes, [](Archive& ar) {
+                std::unique_ptr<Hungry> hungry;
+                ar >> hungry;
+            });
+        });
+    };
+    BOOST_TEST(cause(loaded) == ArchiveException::limitExceeded);
+    Hungry::starving = true;
+    const ArchiveException::Cause whenMade = cause(made);
+    Hungry::starving = false;
+    BOOST_TEST(whenMade == ArchiveException::limitExceeded);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
