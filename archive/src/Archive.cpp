@@ -81,6 +81,10 @@ std::size_t Archive::Read(void* buffer, std::size_t count) {
                 break;
             }
             done += n;
+            // The buffer is empty: restart it where the stream now is, so that
+            // Position counts these bytes too (the memory budget reads it).
+            base_ += static_cast<std::uint64_t>(cur_ - buf_) + n;
+            cur_ = rend_ = buf_;
         } else if (!FillAtLeast(std::min(remaining, capacity_)) && rend_ == cur_) {
             break;
         }
@@ -206,7 +210,11 @@ void Archive::MakeRoom(std::size_t need) {
     std::byte* target = buf_;
     std::unique_ptr<std::byte[]> fresh;
     if (wanted != capacity_) {
-        fresh = std::make_unique_for_overwrite<std::byte[]>(wanted);
+        try {
+            fresh = std::make_unique_for_overwrite<std::byte[]>(wanted);
+        } catch (const std::bad_alloc&) {
+            ThrowOutOfMemory();
+        }
         target = fresh.get();
     }
     if (kept != 0) {
@@ -250,8 +258,75 @@ void Archive::ThrowLimit(const char* what, std::uint64_t value) {
         std::string(what) + " " + std::to_string(value) + " is above this archive's limit");
 }
 
+void Archive::ThrowOutOfMemory() {
+    throw ArchiveException(ArchiveException::limitExceeded,
+                           "the system ran out of memory for what the input claims");
+}
+
+void Archive::StartBudget() noexcept {
+    charged_ = 0;
+    budgetStart_ = Position();
+    chargeCheck_ = std::min(limits_.maxMemory, kMemoryBase);
+    loadObjects_ = objects_ ? objects_->LoadedCount() : 1;
+}
+
+void Archive::ValueScope::Failed() const {
+    if (outermost_) {
+        ar_.ForgetLoad();
+    }
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        ThrowOutOfMemory();
+    }
+}
+
+void Archive::ForgetLoad() noexcept {
+    if (objects_) {
+        try {
+            objects_->Forget(loadObjects_);
+        } catch (...) {
+            // Only the lock can fail; the archive is unusable after this anyway.
+            broken_ = true;
+        }
+    }
+}
+
+std::uint64_t Archive::MemoryAllowance() const noexcept {
+    const std::uint64_t position = Position();
+    const std::uint64_t read = position > budgetStart_ ? position - budgetStart_ : 0;
+    const std::uint64_t scaled =
+        read > (limits_.maxMemory / kMemoryPerByte) ? limits_.maxMemory : read * kMemoryPerByte;
+    return scaled >= limits_.maxMemory - std::min(limits_.maxMemory, kMemoryBase)
+               ? limits_.maxMemory
+               : scaled + kMemoryBase;
+}
+
+std::uint64_t Archive::MemoryHeadroom() {
+    const std::uint64_t allowance = MemoryAllowance();
+    return allowance > charged_ ? allowance - charged_ : 0;
+}
+
+void Archive::CheckMemory(std::uint64_t bytes) {
+    if (valueNesting_ == 0 && transactions_.empty()) {
+        // A string or array of scalars loaded outside any container is a load
+        // of its own, charged after the bytes it copied were consumed.
+        StartBudget();
+        budgetStart_ -= std::min(bytes, budgetStart_);
+        charged_ = bytes;
+    }
+    const std::uint64_t allowance = MemoryAllowance();
+    if (charged_ > allowance) {
+        ThrowLimit("memory for one load (bytes)", charged_);
+    }
+    chargeCheck_ = allowance;
+}
+
 void Archive::StartTransaction() {
     CheckLoading();
+    if (transactions_.empty()) {
+        StartBudget();
+    }
     const std::uint32_t objects = objects_ ? objects_->LoadedCount() : 1;
     transactions_.push_back(Snapshot{Position(), objects, objectSchema_});
 }
@@ -277,6 +352,10 @@ void Archive::RollbackTransaction() {
 }
 
 void Archive::AbortTransaction() noexcept {
+    if (!transactions_.empty()) {
+        loadObjects_ = transactions_.front().objects;
+        ForgetLoad();
+    }
     transactions_.clear();
     broken_ = true;
     rend_ = cur_;

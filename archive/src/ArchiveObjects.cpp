@@ -29,6 +29,20 @@ std::string Printable(std::string_view name) {
     return text;
 }
 
+// What a table entry costs: the entry, and the registry node linking an
+// object to it (with the allocator's own overhead).
+constexpr std::uint64_t kEntryCost = 96;
+
+[[noreturn, gnu::noinline]] void ThrowBadIndex(const char* what, std::uint32_t index,
+                                               const char* why) {
+    throw ArchiveException(ArchiveException::badIndex, what + std::to_string(index) + why);
+}
+
+[[noreturn, gnu::noinline]] void ThrowNotTheType(const RuntimeClass* cls) {
+    throw ArchiveException(ArchiveException::badClass,
+                           std::string(cls->Name()) + " is not the C++ type asked for");
+}
+
 Holder HolderFor(Archive::Ownership ownership) {
     switch (ownership) {
         case Archive::Ownership::unique:
@@ -46,7 +60,11 @@ Holder HolderFor(Archive::Ownership ownership) {
 
 detail::ObjectTable& Archive::Objects() {
     if (!objects_) {
-        objects_ = std::make_unique<detail::ObjectTable>();
+        try {
+            objects_ = std::make_unique<detail::ObjectTable>();
+        } catch (const std::bad_alloc&) {
+            ThrowOutOfMemory();
+        }
     }
     return *objects_;
 }
@@ -169,16 +187,15 @@ const RuntimeClass* Archive::ReadClass(const RuntimeClass* requested, unsigned* 
         if (table.LoadedCount() > limits_.maxObjects) {
             ThrowLimit("object count", table.LoadedCount());
         }
-        table.AddLoaded({cls, storedSchema, Kind::cls, Holder::mapped});
+        ChargeMemory(kEntryCost);
+        table.AddClass(cls, storedSchema);
     } else {
-        const detail::ObjectTable::Entry* entry = table.Loaded(tag & ~kBigClassTag);
-        if (entry == nullptr || entry->kind != Kind::cls) {
-            throw ArchiveException(
-                ArchiveException::badIndex,
-                "class index " + std::to_string(tag & ~kBigClassTag) + " names no class");
+        const detail::ObjectTable::Entry entry = table.Loaded(tag & ~kBigClassTag);
+        if (entry.kind != Kind::cls) {
+            ThrowBadIndex("class index ", tag & ~kBigClassTag, " names no class");
         }
-        cls = static_cast<const RuntimeClass*>(entry->pointer);
-        storedSchema = entry->schema;
+        cls = static_cast<const RuntimeClass*>(entry.pointer);
+        storedSchema = entry.schema;
     }
     if (requested != nullptr && !cls->IsDerivedFrom(requested)) {
         throw ArchiveException(ArchiveException::badClass,
@@ -220,7 +237,8 @@ void Archive::MapObject(const Object* object) {
     if (table.LoadedCount() > limits_.maxObjects) {
         ThrowLimit("object count", table.LoadedCount());
     }
-    table.AddLoaded({object, 0, Kind::object, Holder::mapped});
+    ChargeMemory(kEntryCost);
+    table.AddObject(object, 0, Holder::mapped);
 }
 
 unsigned Archive::GetObjectSchema() noexcept {
@@ -238,41 +256,9 @@ Archive::LoadedObject Archive::LoadObject(const RuntimeClass* requested, TypeChe
     unsigned schema = 0;
     std::uint32_t tag = 0;
     const RuntimeClass* cls = ReadClass(requested, &schema, &tag);
-    detail::ObjectTable& table = Objects();
     if (cls == nullptr) {
-        if (tag == 0) {
-            return {};
-        }
-        const detail::ObjectTable::Entry* entry = table.Loaded(tag);
-        if (entry == nullptr || entry->kind != Kind::object) {
-            throw ArchiveException(ArchiveException::badIndex,
-                                   "object index " + std::to_string(tag) + " names no object");
-        }
-        // Before touching the object: one a unique_ptr already took may have
-        // been destroyed by its owner since.
-        if (ownership == Ownership::unique) {
-            throw ArchiveException(ArchiveException::badIndex,
-                                   "a unique_ptr cannot own an object already loaded");
-        }
-        auto* object = static_cast<Object*>(const_cast<void*>(entry->pointer));
-        if ((requested != nullptr && !object->IsKindOf(requested)) ||
-            (accepts != nullptr && !accepts(object))) {
-            throw ArchiveException(ArchiveException::badClass,
-                                   std::string("object index ") + std::to_string(tag) + " is a " +
-                                       object->GetRuntimeClass()->Name() +
-                                       ", not the class asked for");
-        }
-        if (ownership == Ownership::shared) {
-            const std::shared_ptr<Object>* shared = table.Shared(tag);
-            if (shared == nullptr) {
-                throw ArchiveException(ArchiveException::badIndex,
-                                       "a shared_ptr cannot own an object not loaded as one");
-            }
-            return {object, *shared};
-        }
-        return {object, nullptr};
+        return tag == 0 ? LoadedObject{} : LoadReference(tag, requested, accepts, ownership);
     }
-
     if (ownership == Ownership::none) {
         throw ArchiveException(ArchiveException::badIndex,
                                "an unowned pointer must refer to an object already loaded");
@@ -280,37 +266,89 @@ Archive::LoadedObject Archive::LoadObject(const RuntimeClass* requested, TypeChe
     if (depth_ >= limits_.maxDepth) {
         ThrowLimit("object nesting depth", depth_ + std::uint64_t{1});
     }
-    std::unique_ptr<Object> created = cls->CreateObject();
-    if (accepts != nullptr && !accepts(created.get())) {
-        throw ArchiveException(ArchiveException::badClass,
-                               std::string(cls->Name()) + " is not the C++ type asked for");
+    return LoadNew(cls, schema, accepts, ownership);
+}
+
+Archive::LoadedObject Archive::LoadReference(std::uint32_t tag, const RuntimeClass* requested,
+                                             TypeCheck accepts, Ownership ownership) {
+    detail::ObjectTable& table = Objects();
+    // The table answers for live objects only: one its owner destroyed, one a
+    // container dropped or one of a failed load reads as no object, so it is
+    // refused before anything touches it.
+    const detail::ObjectTable::Entry entry = table.Loaded(tag);
+    if (entry.kind != Kind::object) {
+        ThrowBadIndex("object index ", tag,
+                      entry.kind == Kind::destroyed ? " names an object that was destroyed"
+                      : entry.kind == Kind::failed  ? " names an object of a failed load"
+                                                    : " names no object");
     }
+    if (ownership == Ownership::unique) {
+        throw ArchiveException(ArchiveException::badIndex,
+                               "a unique_ptr cannot own an object already loaded");
+    }
+    std::shared_ptr<Object> shared;
+    if (ownership == Ownership::shared) {
+        shared = table.Shared(tag);
+        if (!shared) {
+            throw ArchiveException(ArchiveException::badIndex,
+                                   "a shared_ptr cannot own an object not loaded as one");
+        }
+    }
+    auto* object = static_cast<Object*>(const_cast<void*>(entry.pointer));
+    if ((requested != nullptr && !object->IsKindOf(requested)) ||
+        (accepts != nullptr && !accepts(object))) {
+        throw ArchiveException(ArchiveException::badClass,
+                               std::string("object index ") + std::to_string(tag) + " is a " +
+                                   object->GetRuntimeClass()->Name() + ", not the class asked for");
+    }
+    return {object, std::move(shared)};
+}
+
+Archive::LoadedObject Archive::LoadNew(const RuntimeClass* cls, unsigned schema, TypeCheck accepts,
+                                       Ownership ownership) {
+    // Every frame here is on the stack once per nesting level, so the error
+    // messages are built in functions of their own.
+    detail::ObjectTable& table = Objects();
     if (table.LoadedCount() > limits_.maxObjects) {
         ThrowLimit("object count", table.LoadedCount());
     }
-    Object* object = created.get();
-    const std::uint32_t index =
-        table.AddLoaded({object, schema, Kind::object, HolderFor(ownership)});
-    std::shared_ptr<Object> shared;
-    if (ownership == Ownership::shared) {
-        shared = std::move(created);
-        table.SetShared(index, shared);
+    const ValueScope scope(*this);
+    ChargeMemory(cls->Size() + kEntryCost);
+    std::unique_ptr<Object> created;
+    LoadedObject loaded;
+    std::uint32_t index = 0;
+    try {
+        created = cls->CreateObject();
+        if (accepts != nullptr && !accepts(created.get())) {
+            ThrowNotTheType(cls);
+        }
+        loaded.object = created.get();
+        index = table.AddObject(loaded.object, schema, HolderFor(ownership));
+        if (ownership == Ownership::shared) {
+            loaded.shared = std::move(created);
+            table.SetShared(index, loaded.shared);
+        }
+    } catch (...) {
+        if (index != 0) {
+            table.Forget(index);
+        }
+        scope.Failed();
     }
     const unsigned outerSchema = objectSchema_;
     objectSchema_ = schema;
     ++depth_;
     try {
-        object->Serialize(*this);
+        loaded.object->Serialize(*this);
     } catch (...) {
         --depth_;
         objectSchema_ = outerSchema;
         table.Forget(index);
-        throw;
+        scope.Failed();
     }
     --depth_;
     objectSchema_ = outerSchema;
     static_cast<void>(created.release());  // the caller owns it now (MFC's rule)
-    return {object, std::move(shared)};
+    return loaded;
 }
 
 }  // namespace xsock

@@ -14,7 +14,12 @@ constexpr std::uint32_t kDwordEscape = 0xFFFFFFFF;
 }  // namespace
 
 void detail::AssignChars(std::string& text, const char* data, std::size_t length) {
-    text.assign(data, length);
+    try {
+        text.assign(data, length);
+    } catch (const std::bad_alloc&) {
+        throw ArchiveException(ArchiveException::limitExceeded,
+                               "the system ran out of memory for what the input claims");
+    }
 }
 
 // Counts and string lengths share their long forms: a 0xFFFF word, then four

@@ -1,5 +1,7 @@
 #include <xsock/Object.h>
 
+#include "ObjectTable.h"
+
 #include <map>
 #include <mutex>
 #include <string>
@@ -49,8 +51,8 @@ class Registry {
 }  // namespace
 
 RuntimeClass::RuntimeClass(const char* name, unsigned schema, const RuntimeClass* base,
-                           Factory factory, const std::type_info& type)
-    : name_(name), schema_(schema), base_(base), factory_(factory), type_(type) {
+                           Factory factory, const std::type_info& type, std::size_t size)
+    : name_(name), schema_(schema), base_(base), factory_(factory), type_(type), size_(size) {
     if (factory_ != nullptr) {
         Registry::Instance().Add(this);
     }
@@ -79,8 +81,13 @@ const RuntimeClass* RuntimeClass::FromName(std::string_view name) {
     return Registry::Instance().Find(name);
 }
 
-const RuntimeClass Object::kRuntimeClass{"xsock::Object", RuntimeClass::kNotSerializable, nullptr,
-                                         nullptr, typeid(Object)};
+const RuntimeClass Object::kRuntimeClass{"xsock::Object", RuntimeClass::kNotSerializable,
+                                         nullptr,         nullptr,
+                                         typeid(Object),  sizeof(Object)};
+
+Object::~Object() {
+    detail::ObjectTable::Withdraw(*this);
+}
 
 void Object::Serialize(Archive&) {}
 

@@ -251,15 +251,16 @@ int main(int argc, char** argv) {
         struct Phase {
             const char* name;
             std::vector<double> Row::*times;
+            double target;  // the least records/s ratio to cereal
         };
         const Phase phases[] = {
-            {"store", &Row::stores}, {"load", &Row::loads}, {"reload", &Row::reloads}};
+            {"store", &Row::stores, 6}, {"load", &Row::loads, 3}, {"reload", &Row::reloads, 4}};
         std::printf("\nMedians of the ratios within each repetition:\n\n");
         std::printf("| target | measured | met |\n| --- | --- | --- |\n");
         for (const Phase& phase : phases) {
             const double vsCereal = paired(phase.times, 1, 0);
-            std::printf("| archive %s >= 3x cereal, records/s | %.2fx | %s |\n", phase.name,
-                        vsCereal, vsCereal >= 3 ? "yes" : "no");
+            std::printf("| archive %s >= %.0fx cereal, records/s | %.2fx | %s |\n", phase.name,
+                        phase.target, vsCereal, vsCereal >= phase.target ? "yes" : "no");
         }
         for (const Phase& phase : phases) {
             const double vsHand = paired(phase.times, 0, 2);

@@ -1,5 +1,6 @@
-// Helpers shared by the archive tests: store into bytes, load from bytes, and
-// compare bytes as readable hex.
+// Helpers shared by the archive tests: store into bytes, load from bytes,
+// compare bytes as readable hex, and a sender and receiver that each keep one
+// archive across messages.
 #pragma once
 
 #include <xsock/Archive.h>
@@ -93,5 +94,31 @@ void Load(const Bytes& bytes, Read&& read, std::endian order = std::endian::litt
     ar.SetByteOrder(order);
     read(ar);
 }
+
+// One connection's two ends: a storing archive and a loading archive that each
+// live across messages, as the README's per-connection pattern has them. What
+// Send writes reaches the receiver's inbox when Send returns.
+class ArchiveSession {
+  public:
+    ArchiveSession() : out_(outbox_, Archive::store), in_(inbox_, Archive::load) {}
+
+    template <class Write>
+    void Send(Write&& write) {
+        write(out_);
+        out_.Flush();
+        const auto sent = outbox_.Contents();
+        inbox_.Append(sent.data() + delivered_, sent.size() - delivered_);
+        delivered_ = sent.size();
+    }
+    Archive& In() { return in_; }
+    Archive& Out() { return out_; }
+
+  private:
+    MemFile outbox_;
+    MemFile inbox_;
+    std::size_t delivered_ = 0;
+    Archive out_;
+    Archive in_;
+};
 
 }  // namespace xsock::test

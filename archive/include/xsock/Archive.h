@@ -18,10 +18,16 @@
 // format, so use it only between peers that agree on it.
 //
 // Reading is defensive: every failure is an ArchiveException (see
-// ArchiveException.h for the causes), never a crash. Per-archive Limits cap
-// string lengths, container counts, the number of objects and how deeply
-// objects nest (each level is a recursive Serialize call); a length prefix only
-// costs memory as its bytes actually arrive.
+// ArchiveException.h), never a crash. Per-archive Limits cap string lengths,
+// counts, objects, nesting (each level is a recursive Serialize call) and the
+// memory one load builds (std::bad_alloc becomes limitExceeded too). A loaded
+// pointer only ever refers to a live object: a reference to one its owner
+// destroyed, a container dropped or a failed load made is badIndex (Object.h).
+//
+// The memory budget counts what loading creates at its in-memory size, in bulk
+// as it is made; one load (one TryLoad, or one outermost operator>> outside
+// transactions) may build Limits::maxMemory, and kMemoryPerByte times the
+// bytes it has read plus kMemoryBase.
 //
 // Transactions (beyond MFC, after Qt's QDataStream) let a non-blocking reader
 // try to load a whole message from what has arrived so far:
@@ -64,6 +70,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -85,8 +92,12 @@ class XSOCK_ARCHIVE_EXPORT Archive {
         std::uint64_t maxStringLength = std::uint64_t{1} << 26;  // characters (code units)
         std::uint64_t maxCount = std::uint64_t{1} << 24;         // any ReadCount result
         std::uint32_t maxObjects = std::uint32_t{1} << 20;       // objects plus classes
-        std::uint32_t maxDepth = 1000;  // objects loading inside objects (stack use)
+        std::uint32_t maxDepth = 128;  // objects loading inside objects (stack use)
+        std::uint64_t maxMemory = std::uint64_t{256} << 20;  // bytes one load may build
     };
+    // A load also builds at most kMemoryPerByte per byte read, plus kMemoryBase.
+    static constexpr std::uint64_t kMemoryPerByte = 64;
+    static constexpr std::uint64_t kMemoryBase = std::uint64_t{16} << 20;
 
     // Where an object created by a load goes: to the caller as a raw pointer
     // (MFC's rule), into a unique_ptr, or into a shared_ptr shared with every
@@ -112,7 +123,10 @@ class XSOCK_ARCHIVE_EXPORT Archive {
 
     void SetByteOrder(std::endian order) noexcept;
     std::endian GetByteOrder() const noexcept { return order_; }
-    void SetLimits(const Limits& limits) noexcept { limits_ = limits; }
+    void SetLimits(const Limits& limits) noexcept {
+        limits_ = limits;
+        chargeCheck_ = 0;  // the next charge looks at the new budget
+    }
     const Limits& GetLimits() const noexcept { return limits_; }
 
     // Bytes a load can take without waiting: those buffered plus, when the file
@@ -178,6 +192,24 @@ class XSOCK_ARCHIVE_EXPORT Archive {
     // The primitive behind operator>> for pointers: accepts (may be null) checks
     // the C++ type before the object's Serialize runs.
     LoadedObject LoadObject(const RuntimeClass* requested, TypeCheck accepts, Ownership ownership);
+
+    // The memory budget, for operators of containers of your own: ChargeMemory
+    // counts bytes a load creates (limitExceeded past the budget); LoadValue runs
+    // one value's load, afresh if outermost, std::bad_alloc as limitExceeded.
+    void ChargeMemory(std::uint64_t bytes) {
+        charged_ += bytes;
+        if (charged_ > chargeCheck_) [[unlikely]] {
+            CheckMemory(bytes);
+        }
+    }
+    // Gives back a charge for memory the load freed again (an outgrown buffer).
+    void ReleaseMemory(std::uint64_t bytes) noexcept { charged_ -= std::min(bytes, charged_); }
+    // What may still be charged now without exceeding the budget.
+    std::uint64_t MemoryHeadroom();
+    template <class Body>
+    void LoadValue(Body&& body);
+    // LoadValue without a lambda: a stack frame less per level (ArchiveInline.h).
+    class ValueScope;
 
     // Transactions (loading only).
     void StartTransaction();
@@ -315,6 +347,16 @@ class XSOCK_ARCHIVE_EXPORT Archive {
     void CheckLoading() const;
     void CheckStoring() const;
     [[noreturn]] static void ThrowLimit(const char* what, std::uint64_t value);
+    [[noreturn]] static void ThrowOutOfMemory();
+    // The budget's slow path; `bytes` is the charge that led here.
+    void CheckMemory(std::uint64_t bytes);
+    void StartBudget() noexcept;
+    void ForgetLoad() noexcept;  // after a failed load: its objects never resolve again
+    std::uint64_t MemoryAllowance() const noexcept;
+    LoadedObject LoadReference(std::uint32_t tag, const RuntimeClass* requested, TypeCheck accepts,
+                               Ownership ownership);
+    LoadedObject LoadNew(const RuntimeClass* cls, unsigned schema, TypeCheck accepts,
+                         Ownership ownership);
     detail::ObjectTable& Objects();
     std::uint64_t Position() const noexcept {
         return base_ + static_cast<std::uint64_t>(cur_ - buf_);
@@ -341,6 +383,13 @@ class XSOCK_ARCHIVE_EXPORT Archive {
     Limits limits_;
     unsigned objectSchema_ = ~0u;
     std::uint32_t depth_ = 0;
+    // The budget: bytes charged in this load, the charge below which no check
+    // is needed, where the load started, how many LoadValue calls are open.
+    std::uint64_t charged_ = 0;
+    std::uint64_t chargeCheck_ = 0;
+    std::uint64_t budgetStart_ = 0;
+    std::uint32_t valueNesting_ = 0;
+    std::uint32_t loadObjects_ = 1;  // the object table's size when the load began
     std::unique_ptr<detail::ObjectTable> objects_;
 };
 

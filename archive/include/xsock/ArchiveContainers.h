@@ -11,7 +11,11 @@
 // and an element's operator>> must set every member, as for any object loaded
 // in place), other containers are cleared and rebuilt. Counts go through
 // ReadCount and its limit, and nothing is reserved ahead of the bytes that
-// justify it.
+// justify it. Every element made is charged to the archive's memory budget
+// (Archive::ChargeMemory) at its size, plus the links of a node. A key that
+// comes twice in a map or set replaces the earlier element, as CMap::SetAt
+// does (the multi- containers keep both); objects the replaced element owned
+// are destroyed, so later references to them are badIndex.
 //
 // Included by Archive.h; see it for thread rules and errors.
 #pragma once
@@ -45,6 +49,15 @@ namespace detail {
 // only as many as the bytes already available could hold, so a hostile count
 // costs no more memory than the input that carries it.
 inline constexpr std::uint64_t kReserveLimit = 1024;
+
+// What one element of a node-based container costs beyond its value: the
+// node's links and the allocator's own bookkeeping.
+inline constexpr std::uint64_t kNodeOverhead = 48;
+
+template <class C>
+inline constexpr std::uint64_t kElementCost = sizeof(typename C::value_type) + kNodeOverhead;
+template <class T, class A>
+inline constexpr std::uint64_t kElementCost<std::deque<T, A>> = sizeof(T);
 
 template <class T>
 std::size_t ReserveFor(Archive& ar, std::uint64_t count) {
@@ -85,6 +98,14 @@ inline constexpr bool kIsSet<std::unordered_set<K, H, E, A>> = true;
 template <class K, class H, class E, class A>
 inline constexpr bool kIsSet<std::unordered_multiset<K, H, E, A>> = true;
 
+// Containers that keep equal keys side by side.
+template <class T>
+inline constexpr bool kIsMultiContainer = false;
+template <class K, class C, class A>
+inline constexpr bool kIsMultiContainer<std::multiset<K, C, A>> = true;
+template <class K, class H, class E, class A>
+inline constexpr bool kIsMultiContainer<std::unordered_multiset<K, H, E, A>> = true;
+
 template <class C>
 concept ListLike = kIsListLike<C>;
 template <class C>
@@ -95,11 +116,33 @@ concept SetLike = kIsSet<C>;
 template <class C>
 concept StoredAsRange = ListLike<C> || SetLike<C>;
 
+// Hash containers: buckets for what the bytes already available justify.
 template <class C>
 void ReserveIfPossible(Archive& ar, C& c, std::uint64_t count) {
     if constexpr (requires { c.reserve(std::size_t{}); }) {
-        c.reserve(ReserveFor<typename C::value_type>(ar, count));
+        const std::size_t buckets = ReserveFor<typename C::value_type>(ar, count);
+        ar.ChargeMemory(std::uint64_t{buckets} * sizeof(void*));
+        c.reserve(buckets);
     }
+}
+
+// Makes room in a vector for the next element: the first step takes what the
+// bytes available justify, later ones grow geometrically, by less than double
+// when the budget is nearly spent. The new buffer is charged while the old one
+// still exists; `charged` is what this load has charged for the old one, given
+// back once it is freed.
+template <class V>
+void Grow(Archive& ar, V& v, std::uint64_t count, std::uint64_t& charged) {
+    using T = typename V::value_type;
+    const std::uint64_t size = v.size();
+    const std::uint64_t doubled = size == 0 ? ReserveFor<T>(ar, count) : size * 2;
+    const std::uint64_t afforded = (ar.MemoryHeadroom() + charged) / sizeof(T);
+    const std::uint64_t want =
+        std::min(std::clamp(afforded, size + size / 4 + 1, doubled), std::max(count, size + 1));
+    ar.ChargeMemory(want * sizeof(T));
+    v.reserve(static_cast<std::size_t>(want));
+    ar.ReleaseMemory(charged);
+    charged = want * sizeof(T);
 }
 
 template <class C>
@@ -115,19 +158,31 @@ void StoreRange(Archive& ar, const C& c, std::uint64_t count) {
 // surplus ones are dropped and missing ones appended.
 template <class C>
 void LoadBackInserted(Archive& ar, C& c, std::uint64_t count) {
-    std::uint64_t loaded = 0;
-    auto element = c.begin();
-    for (; loaded < count && element != c.end(); ++loaded, ++element) {
-        ar >> *element;
-    }
-    while (c.size() > loaded) {
-        c.pop_back();  // asks nothing of the element type, unlike erase
-    }
-    if (loaded < count) {
-        ReserveIfPossible(ar, c, count);  // c holds `loaded` elements now
-    }
-    for (; loaded < count; ++loaded) {
-        ar >> c.emplace_back();
+    // A scope rather than LoadValue's lambda: objects nest through here, and
+    // each frame counts against the stack a nesting level needs.
+    const Archive::ValueScope scope(ar);
+    try {
+        std::uint64_t loaded = 0;
+        auto element = c.begin();
+        for (; loaded < count && element != c.end(); ++loaded, ++element) {
+            ar >> *element;
+        }
+        while (c.size() > loaded) {
+            c.pop_back();  // asks nothing of the element type, unlike erase
+        }
+        std::uint64_t charged = 0;
+        for (; loaded < count; ++loaded) {
+            if constexpr (requires { c.capacity(); }) {
+                if (c.size() == c.capacity()) {
+                    Grow(ar, c, count, charged);
+                }
+            } else {
+                ar.ChargeMemory(kElementCost<C>);
+            }
+            ar >> c.emplace_back();
+        }
+    } catch (...) {
+        scope.Failed();
     }
 }
 
@@ -180,15 +235,18 @@ Archive& operator>>(Archive& ar, std::vector<T, A>& v) {
     return ar;
 }
 
+// Its memory is an eighth of the bytes it reads, so it needs no charge.
 template <class A>
 Archive& operator>>(Archive& ar, std::vector<bool, A>& v) {
     const std::uint64_t count = ar.ReadCount();
-    v.clear();
-    for (std::uint64_t i = 0; i < count; ++i) {
-        bool bit = false;
-        ar >> bit;
-        v.push_back(bit);
-    }
+    ar.LoadValue([&] {
+        v.clear();
+        for (std::uint64_t i = 0; i < count; ++i) {
+            bool bit = false;
+            ar >> bit;
+            v.push_back(bit);
+        }
+    });
     return ar;
 }
 
@@ -229,12 +287,15 @@ Archive& operator<<(Archive& ar, const std::forward_list<T, A>& l) {
 template <class T, class A>
 Archive& operator>>(Archive& ar, std::forward_list<T, A>& l) {
     const std::uint64_t count = ar.ReadCount();
-    l.clear();
-    auto last = l.before_begin();
-    for (std::uint64_t i = 0; i < count; ++i) {
-        last = l.emplace_after(last);
-        ar >> *last;
-    }
+    ar.LoadValue([&] {
+        l.clear();
+        auto last = l.before_begin();
+        for (std::uint64_t i = 0; i < count; ++i) {
+            ar.ChargeMemory(detail::kElementCost<std::forward_list<T, A>>);
+            last = l.emplace_after(last);
+            ar >> *last;
+        }
+    });
     return ar;
 }
 
@@ -250,27 +311,44 @@ Archive& operator<<(Archive& ar, const C& m) {
 template <detail::MapLike C>
 Archive& operator>>(Archive& ar, C& m) {
     const std::uint64_t count = ar.ReadCount();
-    m.clear();
-    detail::ReserveIfPossible(ar, m, count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        typename C::key_type key{};
-        typename C::mapped_type value{};
-        ar >> key >> value;
-        m.emplace_hint(m.end(), std::move(key), std::move(value));
-    }
+    ar.LoadValue([&] {
+        m.clear();
+        detail::ReserveIfPossible(ar, m, count);
+        for (std::uint64_t i = 0; i < count; ++i) {
+            ar.ChargeMemory(detail::kElementCost<C>);
+            typename C::key_type key{};
+            typename C::mapped_type value{};
+            ar >> key >> value;
+            if constexpr (requires {
+                              m.insert_or_assign(m.end(), std::move(key), std::move(value));
+                          }) {
+                m.insert_or_assign(m.end(), std::move(key), std::move(value));
+            } else {
+                m.emplace_hint(m.end(), std::move(key), std::move(value));
+            }
+        }
+    });
     return ar;
 }
 
 template <detail::SetLike C>
 Archive& operator>>(Archive& ar, C& s) {
     const std::uint64_t count = ar.ReadCount();
-    s.clear();
-    detail::ReserveIfPossible(ar, s, count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        typename C::key_type key{};
-        ar >> key;
-        s.emplace_hint(s.end(), std::move(key));
-    }
+    ar.LoadValue([&] {
+        s.clear();
+        detail::ReserveIfPossible(ar, s, count);
+        for (std::uint64_t i = 0; i < count; ++i) {
+            ar.ChargeMemory(detail::kElementCost<C>);
+            typename C::key_type key{};
+            ar >> key;
+            if constexpr (!detail::kIsMultiContainer<C>) {
+                if (auto same = s.find(key); same != s.end()) {
+                    s.erase(same);
+                }
+            }
+            s.emplace_hint(s.end(), std::move(key));
+        }
+    });
     return ar;
 }
 

@@ -7,11 +7,14 @@
 // already loaded yields the same pointer. A unique_ptr only ever takes a newly
 // created object: a reference to one already handed out is refused (badIndex)
 // rather than owned twice. shared_ptrs loaded for one object share it (a cycle
-// of shared_ptrs comes back as a cycle, and leaks as any would). A loaded
-// object must be of the requested class (badClass otherwise); the check runs
-// before the object reads its data. If loading fails, the object being loaded
-// is destroyed and nothing leaks, provided the classes own what they load (for
-// example through unique_ptr members).
+// of shared_ptrs comes back as a cycle, and leaks as any would); the archive
+// itself holds none, so an object whose owners all let go is gone for good. A
+// reference to any object destroyed since it was loaded is badIndex, whatever
+// the pointer kind (see Object.h). A loaded object must be of the requested
+// class (badClass otherwise); the check runs before the object reads its data.
+// If loading fails, the object being loaded is destroyed and nothing leaks,
+// provided the classes own what they load (for example through unique_ptr
+// members).
 //
 // A raw pointer that owns nothing (a back pointer to a parent) should travel as
 // `ar << xsock::Unowned(parent_)` / `ar >> xsock::Unowned(parent_)`: it only

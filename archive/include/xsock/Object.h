@@ -31,11 +31,21 @@
 // is linked in. Two classes registered under one wire name are both refused by
 // RuntimeClass::FromName rather than one being picked at random.
 //
-// Thread safety: the registry is internally locked; RuntimeClass objects are
-// immutable. Errors: lookups report failure by returning nullptr; Archive turns
-// that into ArchiveException(badClass).
+// An Object that a loading Archive created or mapped is withdrawn from that
+// archive's table when it is destroyed, on whatever thread, so a later reference
+// to it is refused (badIndex) instead of reaching freed memory. The bookkeeping
+// costs an Object one counter and, only for objects an archive holds, a locked
+// step in the destructor.
+//
+// Thread safety: the registry and the archives' tables are internally locked;
+// RuntimeClass objects are immutable. Destroying an Object on one thread while
+// a load on another is resolving a reference to that same object is a race in
+// the program, as with any pointer handed between threads. Errors: lookups report failure by
+// returning nullptr; Archive turns that into ArchiveException(badClass).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -48,6 +58,10 @@ namespace xsock {
 class Archive;
 class Object;
 
+namespace detail {
+class ObjectTable;
+}  // namespace detail
+
 // MFC's VERSIONABLE_SCHEMA flag, OR-ed into a schema number.
 inline constexpr unsigned VERSIONABLE_SCHEMA = 0x80000000u;
 
@@ -59,8 +73,9 @@ class XSOCK_ARCHIVE_EXPORT RuntimeClass {
     // from input; such classes have no factory and are not registered.
     static constexpr unsigned kNotSerializable = 0xFFFFu;
 
+    // size: sizeof the class, what a load is charged for creating one.
     RuntimeClass(const char* name, unsigned schema, const RuntimeClass* base, Factory factory,
-                 const std::type_info& type);
+                 const std::type_info& type, std::size_t size = 0);
     ~RuntimeClass();
     RuntimeClass(const RuntimeClass&) = delete;
     RuntimeClass& operator=(const RuntimeClass&) = delete;
@@ -69,6 +84,7 @@ class XSOCK_ARCHIVE_EXPORT RuntimeClass {
     unsigned Schema() const noexcept { return schema_; }
     const RuntimeClass* BaseClass() const noexcept { return base_; }
     const std::type_info& Type() const noexcept { return type_; }
+    std::size_t Size() const noexcept { return size_; }
     bool IsSerializable() const noexcept { return factory_ != nullptr; }
 
     // A new default-constructed object, or nullptr for a class that is not
@@ -85,11 +101,12 @@ class XSOCK_ARCHIVE_EXPORT RuntimeClass {
     const RuntimeClass* base_;
     Factory factory_;
     const std::type_info& type_;
+    std::size_t size_;
 };
 
 class XSOCK_ARCHIVE_EXPORT Object {
   public:
-    virtual ~Object() = default;
+    virtual ~Object();
 
     // Writes or reads this object's data; the base does nothing, as CObject's.
     virtual void Serialize(Archive& ar);
@@ -102,8 +119,14 @@ class XSOCK_ARCHIVE_EXPORT Object {
 
   protected:
     Object() = default;
-    Object(const Object&) = default;
-    Object& operator=(const Object&) = default;
+    // A copy is a new object that no archive has mapped.
+    Object(const Object&) noexcept {}
+    Object& operator=(const Object&) noexcept { return *this; }
+
+  private:
+    friend class detail::ObjectTable;
+    // How many loading-archive table entries refer to this object.
+    mutable std::atomic<std::uint32_t> archiveLinks_{0};
 };
 
 namespace detail {
@@ -138,10 +161,13 @@ consteval bool IsValidWireClassName(const char* name) {
     XSOCK_DECLARE_DYNAMIC(Class)    \
     static std::unique_ptr<::xsock::Object> CreateObject();
 
-#define XSOCK_IMPLEMENT_DYNAMIC(Class, Base)                                            \
-    const ::xsock::RuntimeClass Class::kRuntimeClass{                                   \
-        #Class, ::xsock::RuntimeClass::kNotSerializable, &Base::kRuntimeClass, nullptr, \
-        typeid(Class)};
+#define XSOCK_IMPLEMENT_DYNAMIC(Class, Base)                                                  \
+    const ::xsock::RuntimeClass Class::kRuntimeClass{#Class,                                  \
+                                                     ::xsock::RuntimeClass::kNotSerializable, \
+                                                     &Base::kRuntimeClass,                    \
+                                                     nullptr,                                 \
+                                                     typeid(Class),                           \
+                                                     sizeof(Class)};
 
 #define XSOCK_IMPLEMENT_SERIAL_NAMED(Class, Base, schema, wireName)                             \
     static_assert(::xsock::detail::IsValidWireClassName(wireName),                              \
@@ -151,8 +177,9 @@ consteval bool IsValidWireClassName(const char* name) {
     std::unique_ptr<::xsock::Object> Class::CreateObject() {                                    \
         return std::unique_ptr<::xsock::Object>(new (Class));                                   \
     }                                                                                           \
-    const ::xsock::RuntimeClass Class::kRuntimeClass{wireName, (schema), &Base::kRuntimeClass,  \
-                                                     &Class::CreateObject, typeid(Class)};
+    const ::xsock::RuntimeClass Class::kRuntimeClass{                                           \
+        wireName,      (schema),     &Base::kRuntimeClass, &Class::CreateObject,                \
+        typeid(Class), sizeof(Class)};
 
 #define XSOCK_IMPLEMENT_SERIAL(Class, Base, schema) \
     XSOCK_IMPLEMENT_SERIAL_NAMED(Class, Base, schema, #Class)

@@ -47,9 +47,14 @@ Archive& Archive::operator>>(std::basic_string<char, Traits, Alloc>& text) {
             if constexpr (std::is_same_v<std::basic_string<char, Traits, Alloc>, std::string>) {
                 detail::AssignChars(text, first, length);
             } else {
-                text.assign(first, length);
+                try {
+                    text.assign(first, length);
+                } catch (const std::bad_alloc&) {
+                    ThrowOutOfMemory();
+                }
             }
             cur_ += length + 1;
+            ChargeMemory(length);  // after the bytes it copied were consumed
             return *this;
         }
     }
@@ -70,25 +75,35 @@ void Archive::GetString(String& text) {
     const std::uint64_t length = ReadStringLength(wide);
     if (wide == kWantWide) {
         ReadElements(text, length);
-    } else if constexpr (kWantWide) {
-        std::string bytes;
-        ReadElements(bytes, length);
-        const std::u16string units = detail::Utf8ToUtf16(bytes);
-        text.assign(units.data(), units.size());
-    } else {
-        std::u16string units;
-        ReadElements(units, length);
-        const std::string utf8 = detail::Utf16ToUtf8(units);
-        text.assign(utf8.data(), utf8.size());
+        return;
     }
+    LoadValue([&] {
+        // The conversion's copies are charged as well as the text read.
+        if constexpr (kWantWide) {
+            std::string bytes;
+            ReadElements(bytes, length);
+            ChargeMemory(bytes.size() * 2 * sizeof(char16_t));
+            const std::u16string units = detail::Utf8ToUtf16(bytes);
+            text.assign(units.data(), units.size());
+        } else {
+            std::u16string units;
+            ReadElements(units, length);
+            ChargeMemory(units.size() * 3 * 2);
+            const std::string utf8 = detail::Utf16ToUtf8(units);
+            text.assign(utf8.data(), utf8.size());
+        }
+    });
 }
 
 template <class Traits, class Alloc>
 Archive& Archive::operator>>(std::basic_string<wchar_t, Traits, Alloc>& text) {
-    std::u16string units;
-    *this >> units;
-    const std::wstring wide = detail::Utf16ToWide(units);
-    text.assign(wide.data(), wide.size());
+    LoadValue([&] {
+        std::u16string units;
+        *this >> units;
+        ChargeMemory(units.size() * 2 * sizeof(wchar_t));
+        const std::wstring wide = detail::Utf16ToWide(units);
+        text.assign(wide.data(), wide.size());
+    });
     return *this;
 }
 
@@ -122,31 +137,44 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
         // Elements c already has are copied over, not rebuilt, so loading into
         // a container that holds as many costs one copy.
         const auto n = static_cast<std::size_t>(count);
-        if constexpr (std::is_same_v<T, char> || std::is_same_v<T, unsigned char>) {
-            const auto* first = reinterpret_cast<const T*>(cur_);
-            c.assign(first, first + n);
-        } else {
-            c.resize(n);
-            if (n != 0) {
-                std::memcpy(c.data(), cur_, n * sizeof(T));
+        try {
+            if constexpr (std::is_same_v<T, char> || std::is_same_v<T, unsigned char>) {
+                const auto* first = reinterpret_cast<const T*>(cur_);
+                c.assign(first, first + n);
+            } else {
+                c.resize(n);
+                if (n != 0) {
+                    std::memcpy(c.data(), cur_, n * sizeof(T));
+                }
             }
+        } catch (const std::bad_alloc&) {
+            ThrowOutOfMemory();
         }
         cur_ += n * sizeof(T);
+        ChargeMemory(n * sizeof(T));  // after the bytes it copied were consumed
     } else {
-        c.clear();
-        // The first step takes what the available bytes can fill; later steps
-        // double, so memory follows the bytes that actually arrive.
-        std::size_t done = 0;
-        std::uint64_t backed = AvailableBytes() / sizeof(T);
-        while (done < count) {
-            const std::uint64_t grow =
-                std::max<std::uint64_t>({kReadStep / sizeof(T), done, backed});
-            const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, grow));
-            c.resize(done + step);
-            ReadExact(c.data() + done, step * sizeof(T));
-            done += step;
-            backed = 0;
-        }
+        LoadValue([&] {
+            c.clear();
+            // The first step takes what the available bytes can fill and the
+            // budget allows; later steps double, so memory follows the bytes
+            // that actually arrive.
+            std::size_t done = 0;
+            std::uint64_t backed = AvailableBytes() / sizeof(T);
+            while (done < count) {
+                const std::uint64_t least = kReadStep / sizeof(T);
+                const std::uint64_t grow = std::min(std::max<std::uint64_t>({least, done, backed}),
+                                                    std::max(least, MemoryHeadroom() / sizeof(T)));
+                const auto step =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(count - done, grow));
+                // While the buffer moves, the old and the new one both exist.
+                ChargeMemory(std::uint64_t{done + step} * sizeof(T));
+                c.resize(done + step);
+                ReleaseMemory(std::uint64_t{done} * sizeof(T));
+                ReadExact(c.data() + done, step * sizeof(T));
+                done += step;
+                backed = 0;
+            }
+        });
     }
     if constexpr (detail::kIsBulkScalar<T> && sizeof(T) > 1) {
         if (swap_) {
@@ -154,6 +182,40 @@ void Archive::ReadElements(Container& c, std::uint64_t count) {
                 element = ByteSwap(element);
             }
         }
+    }
+}
+
+// For operators whose frames are on the stack once per nesting level:
+//     const Archive::ValueScope scope(ar);
+//     try { ... } catch (...) { scope.Failed(); }
+class Archive::ValueScope {
+  public:
+    explicit ValueScope(Archive& ar) noexcept
+        : ar_(ar), outermost_(ar.valueNesting_ == 0 && ar.transactions_.empty()) {
+        if (outermost_) {
+            ar.StartBudget();
+        }
+        ++ar.valueNesting_;
+    }
+    ~ValueScope() { --ar_.valueNesting_; }
+    ValueScope(const ValueScope&) = delete;
+    ValueScope& operator=(const ValueScope&) = delete;
+    // Rethrows the exception being handled, std::bad_alloc as limitExceeded;
+    // an outermost load's objects can never be referenced again.
+    [[noreturn]] void Failed() const;
+
+  private:
+    Archive& ar_;
+    bool outermost_;
+};
+
+template <class Body>
+void Archive::LoadValue(Body&& body) {
+    const ValueScope scope(*this);
+    try {
+        std::forward<Body>(body)();
+    } catch (...) {
+        scope.Failed();
     }
 }
 
