@@ -4,6 +4,8 @@
 // stores the same model, so seeds start the fuzzer on well-formed archives.
 #pragma once
 
+#include "FuzzOptions.h"
+
 #include <xsock/Archive.h>
 
 #include <cstdint>
@@ -57,14 +59,7 @@ struct Model {
 void Store(xsock::Archive& ar, const Model& model);
 void Load(xsock::Archive& ar, Model& model);
 
-// A fuzz input is one options byte, then archive bytes.
-struct Options {
-    bool bigEndian = false;
-    bool transactional = false;
-    std::size_t bufferSize = 4096;
-};
-std::uint8_t EncodeOptions(const Options& options);
-Options DecodeOptions(std::uint8_t byte);
+// A fuzz input is one options byte (FuzzOptions.h), then archive bytes.
 
 // Example models for the seed corpus.
 std::vector<Model> SeedModels();

@@ -6,6 +6,8 @@
 // destroyed since. The corpus generator stores the same model.
 #pragma once
 
+#include "FuzzOptions.h"
+
 #include <xsock/Archive.h>
 
 #include <cstdint>
@@ -68,13 +70,9 @@ std::size_t DeleteLeftoverItems();
 // A session input is an options byte, then messages: a control byte (what the
 // program does with earlier messages before this one arrives), a 2-byte
 // little-endian length, and that many archive bytes.
-struct Options {
-    bool bigEndian = false;
-    bool transactional = false;
-    std::size_t bufferSize = 4096;
-};
-std::uint8_t EncodeOptions(const Options& options);
-Options DecodeOptions(std::uint8_t byte);
+using fuzz::DecodeOptions;
+using fuzz::EncodeOptions;
+using fuzz::Options;
 
 enum Control : std::uint8_t {
     kDestroyOldest = 1,  // destroy the oldest kept message
