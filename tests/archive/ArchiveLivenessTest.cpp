@@ -19,7 +19,8 @@ using namespace xsock;
 using xsock::test::ArchiveSession;
 using xsock::test::CauseOf;
 
-int gLive = 0;  // live Leaf objects
+// Live Leaf objects; atomic, since one test destroys them on another thread.
+std::atomic<int> gLive{0};
 
 class Leaf : public Object {
     XSOCK_DECLARE_SERIAL(Leaf)
@@ -91,7 +92,7 @@ BOOST_AUTO_TEST_CASE(AReferenceToAnObjectTheApplicationDeletedIsBadIndexForEvery
         delete first;  // the application is done with message 1
         BOOST_TEST(read(session.In()) == ArchiveException::badIndex);
     }
-    BOOST_TEST(gLive == 0);
+    BOOST_TEST(gLive.load() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(AReferenceToAnObjectAUniquePtrOrSharedPtrReleasedIsBadIndex) {
@@ -113,7 +114,7 @@ BOOST_AUTO_TEST_CASE(AReferenceToAnObjectAUniquePtrOrSharedPtrReleasedIsBadIndex
         }
         BOOST_TEST(read(session.In()) == ArchiveException::badIndex);
     }
-    BOOST_TEST(gLive == 0);
+    BOOST_TEST(gLive.load() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(ABackReferenceToALiveObjectResolvesAcrossMessages) {
@@ -212,7 +213,7 @@ BOOST_AUTO_TEST_CASE(ObjectsOfAReplacedOptionalOrVariantOrAShrunkVectorCannotBeR
         session.In() >> vector >> vector;  // the second load drops b
         BOOST_TEST(RawCause(session.In()) == ArchiveException::badIndex);
     }
-    BOOST_TEST(gLive == 3);
+    BOOST_TEST(gLive.load() == 3);
 }
 
 BOOST_AUTO_TEST_CASE(ObjectsOfAFailedLoadCannotBeReferencedEvenIfTheyAreStillHeld) {
@@ -274,7 +275,7 @@ BOOST_AUTO_TEST_CASE(ObjectsDestroyedOnAnotherThreadWhileLoadingContinuesAreWith
     }
     destroyer.join();
     BOOST_TEST(resolved == kMessages);
-    BOOST_TEST(gLive == kMessages);  // only `leaves` remain
+    BOOST_TEST(gLive.load() == kMessages);  // only `leaves` remain
 }
 
 BOOST_AUTO_TEST_SUITE_END()
