@@ -496,6 +496,7 @@ BOOST_DATA_TEST_CASE(TimersAndTasksWaitUntilTheBlockingCallReturns, data::make(k
     Socket listener, client;
     PumpedSocket server;
     BlockingPair(listener, client, server);
+    server.SetTimeout(kDeadline);  // a broken pump fails the Receive instead of hanging
     std::vector<std::string> order;
     int sent = 0;
     Socket& same = server;
@@ -545,6 +546,7 @@ BOOST_DATA_TEST_CASE(OnMessagePendingRunsWithNothingToWakeTheLoop, data::make(kA
     Socket listener, client;
     PumpedSocket server;
     BlockingPair(listener, client, server);
+    server.SetTimeout(kDeadline);  // a broken pump fails the Receive instead of hanging
     server.onPending = [&](PumpedSocket& self) {
         if (self.pending == 3) {
             client.Send("late", 4);
