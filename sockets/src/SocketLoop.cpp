@@ -60,6 +60,8 @@ SocketLoop::~SocketLoop() {
                      "xsock: a SocketLoop was destroyed by a thread that does not own it\n");
         std::abort();
     }
+    // Waits for a Quit or Post that another thread is finishing (see Quit).
+    { std::lock_guard<std::mutex> lock(tasksMutex_); }
     for (Slot& slot : byFd_) {
         if (slot.socket != nullptr) {
             slot.socket->OnLoopDestroyed();
@@ -115,7 +117,11 @@ void SocketLoop::Run() {
     quit_.store(false);
 }
 
+// Another thread's Quit and Post store and wake under tasksMutex_, which the
+// destructor takes first: a loop whose thread destroys it as soon as Run returns
+// cannot be destroyed while the call that ended Run still touches it.
 void SocketLoop::Quit() {
+    std::lock_guard<std::mutex> lock(tasksMutex_);
     quit_.store(true);
     if (t_current != this) {
         wakeup_->Wake();
@@ -288,11 +294,9 @@ std::size_t SocketLoop::RunTasks() {
 }
 
 void SocketLoop::Post(std::function<void()> task) {
-    {
-        std::lock_guard<std::mutex> lock(tasksMutex_);
-        tasks_.push_back(std::move(task));
-        hasTasks_.store(true);
-    }
+    std::lock_guard<std::mutex> lock(tasksMutex_);
+    tasks_.push_back(std::move(task));
+    hasTasks_.store(true);
     // On its own thread the loop sees hasTasks_ before it next waits, unless a
     // host loop is watching NativeHandle() and needs the descriptor to fire.
     if (t_current != this || watched_) {

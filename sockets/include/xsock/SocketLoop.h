@@ -37,10 +37,12 @@
 // notifications stay held back either way.
 //
 // Thread safety: Post() and Quit() may be called from any thread while the loop
-// exists. Everything else belongs to the loop's own thread: Run, RunOnce,
-// RunUntil, NativeHandle and SetExceptionHandler throw std::logic_error
-// elsewhere; SetTimer returns 0 and KillTimer false, with
-// AsyncSocket::GetLastError() == EPERM.
+// exists. The loop's destructor waits for such a call to finish, so the loop's
+// thread may destroy it as soon as the Quit (or a posted task) ends Run.
+// Everything else belongs to the loop's own thread: Run, RunOnce, RunUntil,
+// NativeHandle and SetExceptionHandler throw std::logic_error elsewhere;
+// SetTimer returns 0 and KillTimer false, with AsyncSocket::GetLastError() ==
+// EPERM.
 //
 // Exceptions: with an exception handler set (SetExceptionHandler), an exception
 // that escapes a notification, timer or task goes to the handler, and the loop
