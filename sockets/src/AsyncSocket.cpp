@@ -66,11 +66,20 @@ int AsyncSocket::GetLastError() noexcept {
     if (code.category() == detail::ResolverCategory()) {
         return detail::ResolverErrno(code.value());
     }
+    if (code.category() != std::generic_category() && code.category() != std::system_category()) {
+        // Another library's reason (a TLS failure): the errno it stands for.
+        std::error_condition condition = code.default_error_condition();
+        return condition.category() == std::generic_category() ? condition.value() : EPROTO;
+    }
     return code.value();
 }
 
 std::error_code AsyncSocket::GetLastErrorCode() noexcept {
     return detail::LastError();
+}
+
+void AsyncSocket::SetLastError(std::error_code code) noexcept {
+    detail::SetLastError(code);
 }
 
 bool AsyncSocket::CheckThread() const noexcept {
@@ -254,6 +263,9 @@ void AsyncSocket::Close() {
     if (!CheckThread() || fd_ == INVALID_SOCKET) {
         return;
     }
+    if (filtered_) {
+        FilteredClose();
+    }
     ::close(Release());  // never retried: on Linux the descriptor is gone even after EINTR
 }
 
@@ -273,6 +285,9 @@ SOCKET AsyncSocket::Release() noexcept {
         if (acceptRetry_ != 0) {
             loop_->KillTimer(acceptRetry_);
         }
+        if (filtered_ && filtered_->handshakeTimer != 0) {
+            loop_->KillTimer(filtered_->handshakeTimer);
+        }
         loop_->Unregister(fd_, interest_);
     }
     SOCKET fd = fd_;
@@ -284,6 +299,7 @@ SOCKET AsyncSocket::Release() noexcept {
     closeError_ = 0;
     acceptRetry_ = 0;
     connect_.reset();
+    filtered_.reset();
     loop_ = nullptr;
     return fd;
 }
@@ -292,6 +308,9 @@ void AsyncSocket::OnLoopDestroyed() noexcept {
     loop_ = nullptr;
     interest_ = 0;
     acceptRetry_ = 0;  // the timer went with the loop
+    if (filtered_) {
+        filtered_->handshakeTimer = 0;
+    }
 }
 
 bool AsyncSocket::Attach(SOCKET handle, long events) {

@@ -204,6 +204,12 @@ void AsyncSocket::AbandonConnect() noexcept {
     if (state_ != State::Connecting) {
         return;
     }
+    if (Handshaking()) {
+        // The filter's handshake cannot be taken up again: it fails here.
+        FailHandshake(detail::LastError());
+        UpdateInterest();
+        return;
+    }
     sockaddr none{};
     none.sa_family = AF_UNSPEC;
     if (::connect(fd_, &none, sizeof none) != 0) {

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <xsock/AsyncSocket.h>
+#include <xsock/StreamFilter.h>
+
+#include <chrono>
+#include <memory>
 
 #include <cstddef>
 #include <vector>
@@ -37,6 +41,20 @@ class AsyncSocket::DispatchScope {
 struct AsyncSocket::ConnectPlan {
     std::vector<SocketAddress> candidates;
     std::size_t next = 0;
+};
+
+// A socket's filter and where its handshake and I/O stand.
+struct AsyncSocket::Filtered {
+    std::unique_ptr<StreamFilter> filter;
+    bool handshaking = false;
+    bool afterConnect = false;  // the handshake ends in OnConnect, not OnSend
+    bool failed = false;        // the handshake failed: no data moves
+    bool marked = false;        // the loop holds a readable event for buffered input
+    bool sendShut = false;      // ShutDown(sends) was called
+    bool shutPending = false;   // the descriptor's shutdown waits for the output
+    int shutHow = 0;
+    TimerId handshakeTimer = 0;
+    std::chrono::steady_clock::time_point deadline{};
 };
 
 }  // namespace xsock

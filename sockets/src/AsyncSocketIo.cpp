@@ -65,6 +65,9 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     if (!CheckOpen() || !CheckBuffer(buffer, length)) {
         return SOCKET_ERROR;
     }
+    if (filtered_) {
+        return FilteredSend(buffer, length, flags);  // a connected stream: `to` means nothing
+    }
     ssize_t n;
     do {
         n = to == nullptr
@@ -110,6 +113,13 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
     if (!CheckOpen() || !CheckBuffer(buffer, length)) {
         return SOCKET_ERROR;
     }
+    if (filtered_) {
+        int n = FilteredReceive(buffer, length, flags);
+        if (n >= 0 && from != nullptr) {
+            GetPeerName(*from);
+        }
+        return n;
+    }
     // Any receive, even a failed one, re-enables OnReceive and OnOutOfBandData.
     readArmed_ = oobArmed_ = true;
     bool datagram = type_ != SOCK_STREAM;
@@ -152,6 +162,9 @@ bool AsyncSocket::ShutDown(int how) {
     if (mode < 0) {
         detail::SetLastError(EINVAL);
         return false;
+    }
+    if (filtered_ && how != receives && state_ == State::Connected) {
+        return FilteredShutDown(how);
     }
     if (::shutdown(fd_, mode) != 0) {
         detail::SetLastError(errno);

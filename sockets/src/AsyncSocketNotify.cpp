@@ -19,6 +19,9 @@ unsigned AsyncSocket::DesiredInterest() const noexcept {
     if (waitInterest_ != 0) {
         return waitInterest_;  // a blocking call waits for exactly this
     }
+    if (filtered_) {
+        return FilteredInterest();
+    }
     switch (state_) {
         case State::Listening:
             return acceptArmed_ && (events_ & FD_ACCEPT) ? unsigned{detail::kReadable} : 0u;
@@ -51,6 +54,9 @@ unsigned AsyncSocket::DesiredInterest() const noexcept {
 bool AsyncSocket::UpdateInterest() noexcept {
     if (loop_ == nullptr || fd_ == INVALID_SOCKET) {
         return true;
+    }
+    if (filtered_) {
+        MarkBufferedInput();
     }
     unsigned want = DesiredInterest();
     if (want == interest_) {
@@ -120,6 +126,9 @@ bool AsyncSocket::StillOpen(const DispatchFrame& frame) noexcept {
 }
 
 void AsyncSocket::HandleReady(unsigned events) {
+    if (filtered_) {
+        filtered_->marked = false;
+    }
     if (waitInterest_ != 0) {
         waitReady_ |=
             static_cast<std::uint8_t>(events);  // for the blocking call, not a notification
@@ -142,6 +151,10 @@ void AsyncSocket::HandleReady(unsigned events) {
             break;
         case State::Open:
         case State::Connected:
+            if (filtered_) {
+                HandleFilteredReady(frame, events);
+                return;
+            }
             if ((events & detail::kPriority) && oobArmed_ && (events_ & FD_OOB)) {
                 oobArmed_ = false;
                 OnOutOfBandData(0);
@@ -168,10 +181,12 @@ void AsyncSocket::HandleReady(unsigned events) {
 // Returns true if the socket is now connected and still open, so the caller
 // may go on to OnSend.
 bool AsyncSocket::HandleConnectDone(DispatchFrame& frame, unsigned events) {
-    if (!(events & (detail::kWritable | detail::kError | detail::kHangup))) {
+    unsigned progress = detail::kWritable | detail::kError | detail::kHangup |
+                        (Handshaking() ? unsigned{detail::kReadable} : 0u);
+    if (!(events & progress)) {
         return false;
     }
-    int error = CompleteConnect();
+    int error = ContinueConnect();
     if (error < 0) {
         return false;  // in progress again; OnConnect waits for the outcome
     }
@@ -191,7 +206,25 @@ void AsyncSocket::HandleReadable(unsigned events) {
     enum class Found { Data, EndOfStream, Failure, Nothing } found = Found::Data;
     int error = 0;
     bool ambiguous = !loop_->ReportsHangup() || (events & (detail::kHangup | detail::kError));
-    if (type_ == SOCK_STREAM && ambiguous) {
+    if (filtered_) {
+        // Only the filter knows whether application bytes, its orderly end,
+        // or nothing but its own records (TLS tickets, key updates) came.
+        char byte;
+        std::error_code filterError;
+        long n = filtered_->filter->Read(fd_, &byte, 1, true, filterError);
+        if (n > 0) {
+            found = Found::Data;
+        } else if (n == 0) {
+            found = Found::EndOfStream;
+        } else if (filterError == std::errc::operation_would_block ||
+                   filterError == std::errc::resource_unavailable_try_again) {
+            found = Found::Nothing;
+        } else {
+            found = Found::Failure;
+            detail::SetLastError(filterError);
+            error = GetLastError();
+        }
+    } else if (type_ == SOCK_STREAM && ambiguous) {
         // Readable may mean data, an orderly end or a reset: peek to tell,
         // without taking anything the application has not read.
         char byte;

@@ -3,6 +3,9 @@
 #include "LastError.h"
 #include "Readiness.h"
 
+#include <xsock/StreamFilter.h>
+
+#include <algorithm>
 #include <cerrno>
 
 namespace xsock {
@@ -165,29 +168,61 @@ bool Socket::ConnectHelper(std::vector<SocketAddress> candidates) {
     }
     Clock::time_point deadline = Deadline();
     for (;;) {
-        switch (WaitFor(detail::kWritable, deadline)) {
+        switch (WaitFor(ConnectInterest(), std::min(deadline, HandshakeDeadline()))) {
             case Outcome::Destroyed:
                 return false;
             case Outcome::Failed:
+                HandshakeOverdue();
                 AbandonConnect();  // timed out or cancelled: the socket may connect again
                 return false;
             case Outcome::Ready:
                 break;
         }
-        int error = CompleteConnect();
+        int error = ContinueConnect();  // the TCP connect, then a filter's handshake
         if (error == 0) {
             return true;
         }
         if (error > 0) {
-            detail::SetLastError(error);
-            return false;
+            return false;  // GetLastErrorCode() has the reason
         }
         // error < 0: the next resolved address is being tried
     }
 }
 
+// A filter's handshake on a connected socket (a server's TLS after Accept),
+// which a blocking Send or Receive finishes first.
+bool Socket::FinishHandshake(Clock::time_point deadline) {
+    while (Handshaking()) {
+        int error = StepHandshake();
+        if (error >= 0) {
+            return error == 0;
+        }
+        switch (WaitFor(ConnectInterest(), std::min(deadline, HandshakeDeadline()))) {
+            case Outcome::Destroyed:
+                return false;
+            case Outcome::Failed:
+                HandshakeOverdue();
+                return false;
+            case Outcome::Ready:
+                break;
+        }
+    }
+    return true;
+}
+
+// A wait that ended at the handshake's own deadline fails the handshake with
+// the filter's reason rather than a bare ETIMEDOUT.
+void Socket::HandshakeOverdue() {
+    if (Handshaking() && GetLastError() == ETIMEDOUT && Clock::now() >= HandshakeDeadline()) {
+        FailHandshake(Filter()->HandshakeTimedOut());
+    }
+}
+
 int Socket::Send(const void* buffer, int length, int flags) {
     if (!BeginCall()) {
+        return SOCKET_ERROR;
+    }
+    if (!FinishHandshake(Deadline())) {
         return SOCKET_ERROR;
     }
     if (length < 0 || (buffer == nullptr && length > 0)) {
@@ -219,7 +254,7 @@ int Socket::Send(const void* buffer, int length, int flags) {
 }
 
 int Socket::Receive(void* buffer, int length, int flags) {
-    if (!BeginCall()) {
+    if (!BeginCall() || !FinishHandshake(Deadline())) {
         return SOCKET_ERROR;
     }
     unsigned interest = (flags & MSG_OOB) ? detail::kPriority : detail::kReadable;

@@ -147,7 +147,7 @@ int SocketLoop::WaitTimeout(std::chrono::milliseconds requested) {
     // or the wait would spin until the call returns.
     const bool holding = HoldingBack();
     if ((!holding && hasTasks_.load()) || (blocking_ == 0 && running_ > 0 && quit_.load()) ||
-        (blocking_ == 0 && !heldBack_->Empty())) {
+        (blocking_ == 0 && !heldBack_->Empty()) || !marked_.empty()) {
         return 0;
     }
     long long limit = requested.count() < 0 ? -1 : requested.count();
@@ -170,6 +170,8 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
     std::vector<detail::ReadyEvent>& ready = readyLists_[depth_];
     ready.clear();
     poller_->Wait(WaitTimeout(timeout), ready);
+    ready.insert(ready.end(), marked_.begin(), marked_.end());
+    marked_.clear();
 
     struct Nesting {
         std::size_t& depth;
@@ -365,6 +367,14 @@ void SocketLoop::Unregister(int fd, unsigned interest) {
 bool SocketLoop::Watch(int fd, unsigned oldInterest, unsigned newInterest) {
     auto index = static_cast<std::size_t>(fd);
     return poller_->Update(fd, SocketToken(fd, byFd_[index].generation), oldInterest, newInterest);
+}
+
+void SocketLoop::MarkReadable(int fd) {
+    marked_.push_back(
+        {SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation), detail::kReadable});
+    if (watched_) {
+        wakeup_->Wake();  // a host loop sleeping on NativeHandle() must call in
+    }
 }
 
 AsyncSocket* SocketLoop::Lookup(int fd) const noexcept {

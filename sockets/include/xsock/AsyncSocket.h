@@ -57,6 +57,7 @@
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
 #include <xsock/SocketsExport.h>
+#include <xsock/StreamFilter.h>
 
 namespace xsock {
 
@@ -184,8 +185,23 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     // like MFC's handle maps, each thread sees only its own sockets.
     static AsyncSocket* FromHandle(SOCKET handle) noexcept;
 
+    // Puts `filter` between the descriptor and Send/Receive (StreamFilter.h;
+    // TLS's StartTls is built on it). On an open, unconnected stream socket
+    // its handshake follows the connect; on a connected one it starts now.
+    // Fails with ENOTSOCK (not open), EOPNOTSUPP (not a stream socket),
+    // EINVAL (listening) or EALREADY (a filter is there).
+    bool SetFilter(std::unique_ptr<StreamFilter> filter);
+    // Takes the filter off a connected socket (to move it with the descriptor
+    // to another thread, where SetFilter puts it back); nullptr if none.
+    std::unique_ptr<StreamFilter> TakeFilter();
+    StreamFilter* Filter() const noexcept;
+
     static int GetLastError() noexcept;
     static std::error_code GetLastErrorCode() noexcept;
+    // Sets the calling thread's error, as WSASetLastError does; a code of
+    // another category is reported by GetLastError() as the errno its
+    // default_error_condition names (EPROTO if none).
+    static void SetLastError(std::error_code code) noexcept;
 
     SOCKET Handle() const noexcept { return fd_; }
     explicit operator SOCKET() const noexcept { return fd_; }
@@ -211,6 +227,7 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     struct DispatchFrame;
     class DispatchScope;
     struct ConnectPlan;
+    struct Filtered;
 
     enum class State : std::uint8_t { Closed, Open, Listening, Connecting, Connected };
 
@@ -232,6 +249,25 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     bool Reopen(int family) noexcept;
     int CompleteConnect() noexcept;
     void AbandonConnect() noexcept;
+
+    // A filter's handshake and I/O (AsyncSocketFilter.cpp).
+    bool Handshaking() const noexcept;
+    void BeginHandshake(bool afterConnect);
+    int StepHandshake() noexcept;
+    int FailHandshake(std::error_code error) noexcept;
+    void HandshakeExpired();
+    // CompleteConnect, then the filter's handshake: 0, an errno, or -1 (going on).
+    int ContinueConnect();
+    unsigned ConnectInterest() const noexcept;
+    void HandleFilteredReady(DispatchFrame& frame, unsigned events);
+    unsigned FilteredInterest() const noexcept;
+    void MarkBufferedInput() noexcept;
+    int FilteredSend(const void* buffer, int length, int flags);
+    int FilteredReceive(void* buffer, int length, int flags);
+    bool FilteredShutDown(int how);
+    void FilteredClose() noexcept;
+    bool FlushFilter() noexcept;
+    std::chrono::steady_clock::time_point HandshakeDeadline() const noexcept;
 
     // The notification rules (AsyncSocketNotify.cpp).
     unsigned DesiredInterest() const noexcept;
@@ -278,6 +314,7 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     DispatchFrame* frames_ = nullptr;
     std::unique_ptr<ConnectPlan> connect_;
     TimerId acceptRetry_ = 0;
+    std::unique_ptr<Filtered> filtered_;
 };
 
 }  // namespace xsock

@@ -82,6 +82,8 @@ class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
 
     bool BeginCall();
     Outcome WaitFor(unsigned interest, Clock::time_point deadline);
+    bool FinishHandshake(Clock::time_point deadline);
+    void HandshakeOverdue();
     Clock::time_point Deadline() const;
     template <typename Attempt>
     int Transfer(unsigned interest, Clock::time_point deadline, Attempt attempt);

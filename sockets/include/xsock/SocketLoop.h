@@ -15,7 +15,10 @@
 //          holds them back, below);
 //        - Quit() was called while Run() is active and no blocking call waits
 //          (RunOnce and RunUntil do not look at Quit);
-//        - notifications were held back by a blocking call that has returned.
+//        - notifications were held back by a blocking call that has returned;
+//        - a socket's filter (TLS) holds input it already took off the
+//          descriptor, which no wait would report: that socket is then
+//          reported readable in phase 2 as if the backend had found it so.
 //   2. Notifications held back by a blocking call that has since returned, in
 //      the order they came; then every socket the wait found ready, in the
 //      order the backend reported them. A socket closed or destroyed during
@@ -172,6 +175,9 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     void Unregister(int fd, unsigned interest);
     bool Watch(int fd, unsigned oldInterest, unsigned newInterest);
     AsyncSocket* Lookup(int fd) const noexcept;
+    // Reports `fd` readable in the next iteration without waiting: input a
+    // socket's filter already took off the descriptor.
+    void MarkReadable(int fd);
     // True if the backend tells hang-ups apart from data, so plain readability
     // means data without asking the socket.
     bool ReportsHangup() const noexcept { return reportsHangup_; }
@@ -225,6 +231,7 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // notification runs the loop again while the outer list is being walked.
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
     std::size_t depth_ = 0;
+    std::vector<detail::ReadyEvent> marked_;  // see MarkReadable
     int blocking_ = 0;  // how many blocking Socket calls are waiting on this thread
     int running_ = 0;   // how many Run() calls are active (Run may nest)
     std::vector<Slot> byFd_;
