@@ -100,6 +100,15 @@ bool LoopThreads::HandOver(AsyncSocket& accepted, std::function<void(SOCKET hand
         detail::SetLastError(ESHUTDOWN);
         return false;
     }
+    // A filter (TLS) travels with the descriptor and goes back onto the
+    // object the callback attaches it to; one still in its handshake cannot.
+    auto filter = std::make_shared<std::unique_ptr<StreamFilter>>();
+    if (accepted.Filter() != nullptr) {
+        *filter = accepted.TakeFilter();
+        if (!*filter) {
+            return false;
+        }
+    }
     SOCKET handle = accepted.Detach();
     if (handle == INVALID_SOCKET) {
         if (AsyncSocket::GetLastError() != EPERM) {
@@ -109,7 +118,13 @@ bool LoopThreads::HandOver(AsyncSocket& accepted, std::function<void(SOCKET hand
     }
     auto pending = std::make_shared<Descriptor>(handle);
     unsigned index = next_.fetch_add(1, std::memory_order_relaxed) % Size();
-    loops_[index]->Post([pending, adopt = std::move(adopt)] { adopt(pending->Release()); });
+    loops_[index]->Post([pending, filter, adopt = std::move(adopt)] {
+        SOCKET fd = pending->Release();
+        adopt(fd);
+        if (AsyncSocket* adopted = AsyncSocket::FromHandle(fd); adopted != nullptr && *filter) {
+            adopted->SetFilter(std::move(*filter));
+        }
+    });
     return true;
 }
 

@@ -70,8 +70,10 @@ class XSOCK_SOCKETS_EXPORT LoopThreads {
     // `adopt(handle)` on the next loop's thread, where it should Attach the
     // handle to a socket object. False, with AsyncSocket::GetLastError() set,
     // if `accepted` could not be detached (EPERM: another thread's socket;
-    // ENOTCONN: it is not open) or the threads were stopped (ESHUTDOWN); the
-    // socket is then left as it was.
+    // ENOTCONN: it is not open; EINPROGRESS: its TLS handshake is not done)
+    // or the threads were stopped (ESHUTDOWN); the socket is then left as it
+    // was. A TLS connection keeps its TLS state: it goes back onto the object
+    // the callback attaches the handle to.
     bool HandOver(AsyncSocket& accepted, std::function<void(SOCKET handle)> adopt);
 
     // Quits every loop and joins the threads (once; later calls only rethrow).
