@@ -5,6 +5,7 @@
 #include "TlsSupport.h"
 
 #include <string>
+#include <thread>
 
 using namespace xsock;
 using namespace xsock::test;
@@ -128,6 +129,25 @@ BOOST_AUTO_TEST_CASE(AClientNeedsANameOrAPin) {
     TlsContext server = TestServerContext();
     BOOST_CHECK(!StartTls(listener, server));
     BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EINVAL);
+}
+
+// A socket belongs to its loop's thread: StartTls from another thread fails
+// with EPERM and leaves the socket as it was.
+BOOST_AUTO_TEST_CASE(StartTlsFromAnotherThreadIsRefused) {
+    SocketLoop loop;
+    TlsContext client = TestClientContext();
+    Probe socket;
+    BOOST_REQUIRE(socket.Create());
+    bool started = true;
+    int error = 0;
+    std::thread other([&] {
+        started = StartTls(socket, client, "localhost");
+        error = AsyncSocket::GetLastError();
+    });
+    other.join();
+    BOOST_CHECK(!started);
+    BOOST_CHECK_EQUAL(error, EPERM);
+    BOOST_CHECK(socket.Filter() == nullptr);
 }
 
 BOOST_DATA_TEST_CASE(GarbageAndSilenceAreRefusedAndTheServerGoesOn, data::make(kAllBackends),
