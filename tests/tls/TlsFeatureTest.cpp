@@ -124,6 +124,49 @@ BOOST_DATA_TEST_CASE(StartTlsOnAConnectedSocket, data::make(kAllBackends), backe
     BOOST_REQUIRE(RunUntil(loop, [&] { return secret == "secret"; }));
 }
 
+// Peers known by key (pairing): any certificate passes the handshake, the
+// application reads the key, and both ends derive the same keying material
+// to bind a proof to the session.
+BOOST_DATA_TEST_CASE(PeersKnownByTheirKeyAndBoundToTheSession, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    TlsContext server = TestServerContext(Pki().stranger);  // a CA nobody trusts
+    server.AcceptAnyCertificate();
+    TlsContext client = TlsContext::Client();
+    client.AcceptAnyCertificate();
+    BOOST_REQUIRE(
+        client.UseCertificate(Pki().wrongName.certificate.c_str(), Pki().wrongName.key.c_str()));
+    Probe listener, socket, accepted;
+    TlsPair(loop, listener, socket, accepted, client, server, "somewhere.else");
+    std::optional<TlsInfo> info = GetTlsInfo(socket);
+    BOOST_CHECK(!info->peerVerified);  // the application decides
+    BOOST_CHECK_EQUAL(info->peerFingerprint,
+                      PublicKeyFingerprint(Pki().stranger.certificate.c_str()));
+    BOOST_CHECK_EQUAL(GetTlsInfo(accepted)->peerFingerprint,
+                      PublicKeyFingerprint(Pki().wrongName.certificate.c_str()));
+
+    std::string mine, theirs, other;
+    BOOST_REQUIRE(ExportKeyingMaterial(socket, "EXPORTER-test", 32, mine));
+    BOOST_REQUIRE(ExportKeyingMaterial(accepted, "EXPORTER-test", 32, theirs));
+    BOOST_REQUIRE(ExportKeyingMaterial(accepted, "EXPORTER-other", 32, other));
+    BOOST_CHECK_EQUAL(mine.size(), 32u);
+    BOOST_CHECK(mine == theirs);
+    BOOST_CHECK(mine != other);
+    BOOST_CHECK(!ExportKeyingMaterial(listener, "EXPORTER-test", 32, mine));
+
+    // A server that accepts any key still wants one.
+    TlsContext anonymous = TlsContext::Client();
+    anonymous.AcceptAnyCertificate();
+    Probe listener2, socket2, accepted2;
+    unsigned port = Listen(listener2);
+    BOOST_REQUIRE(socket2.Create(0, SOCK_STREAM, FD_ALL, "127.0.0.1"));
+    BOOST_REQUIRE(StartTls(socket2, anonymous, "localhost"));
+    socket2.Connect("127.0.0.1", port);
+    AcceptNext(loop, listener2, accepted2);
+    BOOST_REQUIRE(StartTls(accepted2, server));
+    BOOST_REQUIRE(RunUntil(loop, [&] { return accepted2.counts.close > 0; }));
+    BOOST_CHECK_EQUAL(accepted2.closeError, EPROTO);
+}
+
 namespace {
 
 // Echoes what it receives, on whatever thread it was attached on.

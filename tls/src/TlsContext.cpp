@@ -77,8 +77,11 @@ int Verify(int ok, X509_STORE_CTX* store) {
     auto* ssl =
         static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto* filter = static_cast<TlsFilter*>(SSL_get_ex_data(ssl, tls::FilterIndex()));
-    if (filter == nullptr || filter->Context().pins.empty()) {
+    if (filter == nullptr) {
         return ok;
+    }
+    if (filter->Context().pins.empty()) {
+        return filter->Context().anyCertificate ? 1 : ok;
     }
     if (X509_STORE_CTX_get_error_depth(store) > 0) {
         return 1;
@@ -240,6 +243,14 @@ void TlsContext::PinPeer(std::string sha256OfPublicKeyHex) {
     }
 }
 
+void TlsContext::AcceptAnyCertificate() {
+    impl_->anyCertificate = true;
+    if (impl_->server) {
+        SSL_CTX_set_verify(impl_->ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           Verify);
+    }
+}
+
 void TlsContext::SetHandshakeTimeout(std::chrono::milliseconds timeout) noexcept {
     impl_->handshakeTimeout = timeout;
 }
@@ -361,10 +372,26 @@ std::optional<TlsInfo> GetTlsInfo(const AsyncSocket& socket) {
         if (tls::KeyFingerprint(peer.get(), key)) {
             info.peerFingerprint = Hex(key);
         }
-        info.peerVerified = filter->PinMatched() ||
-                            (verified == X509_V_OK && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER));
+        info.peerVerified =
+            filter->PinMatched() || (verified == X509_V_OK && !filter->Context().anyCertificate &&
+                                     (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER));
     }
     return info;
+}
+
+bool ExportKeyingMaterial(const AsyncSocket& socket, const std::string& label, std::size_t length,
+                          std::string& out) {
+    const auto* filter = dynamic_cast<const TlsFilter*>(socket.Filter());
+    if (filter == nullptr || !filter->Established()) {
+        return false;
+    }
+    std::string material(length, '\0');
+    if (SSL_export_keying_material(filter->Ssl(), reinterpret_cast<unsigned char*>(material.data()),
+                                   length, label.data(), label.size(), nullptr, 0, 0) != 1) {
+        return false;
+    }
+    out = std::move(material);
+    return true;
 }
 
 std::string PublicKeyFingerprint(const char* certificateFile) {

@@ -34,6 +34,7 @@ struct ContextState {
     std::vector<unsigned char> alpn;  // the wire form: length-prefixed names
     std::vector<std::pair<std::string, CtxPtr>> serverNames;
     bool resumption = true;
+    bool anyCertificate = false;  // AcceptAnyCertificate: the application decides
     // Client sessions by peer name, for resumption. Connections on any thread
     // store and take them.
     mutable std::mutex sessionsMutex;

@@ -73,6 +73,13 @@ class XSOCK_TLS_EXPORT TlsContext {
     // check is needed, and a key that does not match is refused even if its
     // chain is valid. May be called more than once (any pin matches).
     void PinPeer(std::string sha256OfPublicKeyHex);
+    // For peers known by their key rather than by a CA (pairing, as SSH's
+    // known_hosts): the peer must present a certificate, but no CA, name or
+    // date is checked, and the application decides by
+    // GetTlsInfo(socket)->peerFingerprint once the handshake is done (it
+    // then reports peerVerified false). On a server it asks every client for
+    // a certificate. Pins, if any, still decide.
+    void AcceptAnyCertificate();
     // A handshake that has not finished after `timeout` fails (default 10 s;
     // zero: never).
     void SetHandshakeTimeout(std::chrono::milliseconds timeout) noexcept;
@@ -127,6 +134,12 @@ struct TlsInfo {
 
 // The TLS state of `socket`, or nullopt if it has no TLS.
 XSOCK_TLS_EXPORT std::optional<TlsInfo> GetTlsInfo(const AsyncSocket& socket);
+
+// Keying material both ends of `socket`'s TLS session derive alike and no one
+// else can (RFC 8446 section 7.5): binds a proof, such as an HMAC of a shared
+// code, to this session. False if the handshake is not done.
+XSOCK_TLS_EXPORT bool ExportKeyingMaterial(const AsyncSocket& socket, const std::string& label,
+                                           std::size_t length, std::string& out);
 
 // The SHA-256 of the public key in a PEM certificate file, in PinPeer's form;
 // empty if the file cannot be read.
