@@ -2,12 +2,18 @@
 // one's SHA-256 on arrival and resumes interrupted transfers.
 //
 //   xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]
-//   xsock-transfer send PATH... --to HOST:PORT [--as NAME] [--limit-rate RATE] [--timeout SEC]
+//                        [--handshake-timeout SEC]
+//   xsock-transfer serve --pair | --list | --revoke FINGERPRINT
+//   xsock-transfer send PATH... --to HOST:PORT [--code CODE] [--as NAME]
+//                       [--limit-rate RATE] [--timeout SEC]
 //
 // TransferProtocol.h describes the messages, TransferServer.h and
 // TransferSender.h the two sides.
 #include "TransferSender.h"
 #include "TransferServer.h"
+
+#include <Identity.h>
+#include <Pairing.h>
 
 #include <xsock/SocketLoop.h>
 
@@ -24,14 +30,29 @@ constexpr unsigned kDefaultPort = 7070;
 
 const char kServeHelp[] =
     "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]\n"
+    "                            [--handshake-timeout SEC]\n"
+    "       xsock-transfer serve --pair | --list | --revoke FINGERPRINT\n"
     "\n"
-    "Receives files and folders into DIR, which must exist. Prints the address it\n"
-    "listens on first, then one line per received, refused or interrupted entry.\n"
+    "Receives files and folders into DIR, which must exist, from senders paired\n"
+    "with this server. Prints the address it listens on, its key and a one-time\n"
+    "pairing code, then one line per received, refused or interrupted entry.\n"
+    "A sender pairs once with 'send --code CODE'; the code works for one sender,\n"
+    "within 10 minutes. Everything travels over TLS.\n"
     "\n"
     "  --dir DIR          where received files go\n"
     "  --listen ADDRESS   PORT (on 127.0.0.1), 0.0.0.0:PORT, [::1]:PORT, [::]:PORT;\n"
     "                     port 0 picks a free one (default 127.0.0.1:7070)\n"
-    "  --timeout SEC      drop a sender that stays silent this long (default 300, 0: never)\n"
+    "  --timeout SEC      drop a sender when one message (a 1 MiB chunk at most)\n"
+    "                     takes longer than this to arrive (default 300, 0: never)\n"
+    "  --handshake-timeout SEC\n"
+    "                     drop a connection that has not proved a paired key this\n"
+    "                     long after it came (default 10)\n"
+    "  --pair             print a new pairing code for the running server and exit\n"
+    "  --list             list the paired senders\n"
+    "  --revoke FINGERPRINT\n"
+    "                     unpair the senders whose key starts with FINGERPRINT\n"
+    "\n"
+    "Keys and lists live in $XDG_CONFIG_HOME/xsock/transfer (~/.config/...).\n"
     "\n"
     "A file is written as DIR/.../.NAME.xsock-part and renamed to its name only\n"
     "once its SHA-256 matches the sender's; sending it again after an interruption\n"
@@ -39,16 +60,20 @@ const char kServeHelp[] =
     "symbolic links inside DIR are refused.\n";
 
 const char kSendHelp[] =
-    "usage: xsock-transfer send PATH... --to HOST:PORT [--as NAME] [--limit-rate RATE]\n"
-    "                           [--timeout SEC]\n"
+    "usage: xsock-transfer send PATH... --to HOST:PORT [--code CODE] [--as NAME]\n"
+    "                           [--limit-rate RATE] [--timeout SEC]\n"
     "\n"
     "Sends each file or folder (with everything in it) to a server started with\n"
-    "'xsock-transfer serve'. A file arrives as its own name, a folder as its name\n"
+    "'xsock-transfer serve', over TLS. The first time, give the code the server\n"
+    "printed: it pairs the two, and later sends need no code. A server whose key\n"
+    "changed since is refused. A file arrives as its own name, a folder as its name\n"
     "with the same tree below it; symbolic links inside folders are skipped.\n"
     "Prints one line per entry; shows a progress bar while stderr is a terminal.\n"
     "Exit status: 0 when everything arrived, 1 if anything was refused or failed.\n"
     "\n"
     "  --to HOST:PORT     the server: 127.0.0.1:7070, [::1]:7070, localhost:7070\n"
+    "  --code CODE        the server's pairing code, to pair on first contact; with\n"
+    "                     no PATH, pair and send nothing\n"
     "  --as NAME          store the one PATH under NAME ('a/b.txt') instead; the\n"
     "                     server checks NAME, which is also how its checks are tested\n"
     "  --limit-rate RATE  at most RATE bytes per second (suffix k, M or G), for\n"
@@ -58,7 +83,7 @@ const char kSendHelp[] =
 
 const char kUsage[] =
     "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT]\n"
-    "       xsock-transfer send PATH... --to HOST:PORT\n"
+    "       xsock-transfer send PATH... --to HOST:PORT [--code CODE]\n"
     "'xsock-transfer serve --help' and 'xsock-transfer send --help' say more.\n";
 
 std::optional<xsock::SocketAddress> ParseListen(const std::string& text) {
@@ -99,18 +124,74 @@ int Bad(const std::string& message, const char* help) {
     return 2;
 }
 
+// The profile every xsock-transfer command uses.
+constexpr const char* kProfile = "transfer";
+constexpr std::chrono::minutes kCodeLifetime{10};
+
+std::optional<demo::Identity> Identity() {
+    std::string problem;
+    std::optional<demo::Identity> identity = demo::LoadIdentity(kProfile, problem);
+    if (!identity) {
+        std::cerr << "xsock-transfer: " << problem << "\n";
+    }
+    return identity;
+}
+
+// Opens a fresh pairing code and prints it; false if it cannot.
+bool PrintNewCode(const demo::Identity& identity) {
+    std::string code = demo::OpenCode(identity.folder + "/pairing-code").Open(kCodeLifetime);
+    if (code.empty()) {
+        std::cerr << "xsock-transfer: cannot write a pairing code in " << identity.folder << "\n";
+        return false;
+    }
+    std::cout << "pairing code: " << code << " (for one sender, within " << kCodeLifetime.count()
+              << " minutes: send ... --code " << code << ")" << std::endl;
+    return true;
+}
+
+int ServeCommand(const std::string& command, const std::string& argument) {
+    std::optional<demo::Identity> identity = Identity();
+    if (!identity) {
+        return 1;
+    }
+    demo::KnownPeers authorized(identity->folder + "/authorized.list");
+    if (command == "--pair") {
+        return PrintNewCode(*identity) ? 0 : 1;
+    }
+    if (command == "--list") {
+        for (const demo::KnownPeers::Peer& peer : authorized.Load()) {
+            std::cout << peer.fingerprint << " " << peer.label << "\n";
+        }
+        return 0;
+    }
+    int removed = authorized.Remove(argument);
+    std::cout << "revoked " << removed << " sender" << (removed == 1 ? "" : "s") << std::endl;
+    return removed > 0 ? 0 : 1;
+}
+
 int Serve(int argc, char** argv) {
     std::optional<std::string> dir;
     xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
     long timeout = 300;
+    long handshakeTimeout = 10;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::cout << kServeHelp;
             return 0;
         }
+        if (arg == "--pair" || arg == "--list") {
+            return ServeCommand(arg, {});
+        }
         if (i + 1 >= argc) {
             return Bad("unknown option or missing value: " + arg, kServeHelp);
+        }
+        if (arg == "--revoke") {
+            std::string prefix = argv[++i];
+            if (prefix.size() < 8) {
+                return Bad("--revoke needs at least 8 digits of a fingerprint", kServeHelp);
+            }
+            return ServeCommand(arg, prefix);
         }
         if (arg == "--dir") {
             dir = argv[++i];
@@ -120,12 +201,12 @@ int Serve(int argc, char** argv) {
                 return Bad(std::string("bad address '") + argv[i] + "'", kServeHelp);
             }
             where = *parsed;
-        } else if (arg == "--timeout") {
+        } else if (arg == "--timeout" || arg == "--handshake-timeout") {
             auto seconds = ParseSeconds(argv[++i]);
-            if (!seconds) {
+            if (!seconds || (arg == "--handshake-timeout" && *seconds == 0)) {
                 return Bad(std::string("bad timeout '") + argv[i] + "'", kServeHelp);
             }
-            timeout = *seconds;
+            (arg == "--timeout" ? timeout : handshakeTimeout) = *seconds;
         } else {
             return Bad("unknown option " + arg, kServeHelp);
         }
@@ -133,13 +214,23 @@ int Serve(int argc, char** argv) {
     if (!dir) {
         return Bad("serve needs --dir DIR", kServeHelp);
     }
+    std::optional<demo::Identity> identity = Identity();
+    if (!identity) {
+        return 1;
+    }
     // A file-size limit makes write() fail with EFBIG, reported to the sender,
     // instead of killing the server.
     std::signal(SIGXFSZ, SIG_IGN);
     xsock::SocketLoop loop;
+    transfer::ServerOptions options;
+    options.folder = *dir;
+    options.idleTimeout = std::chrono::seconds(timeout);
+    options.handshakeTimeout = std::chrono::seconds(handshakeTimeout);
+    options.identity = *identity;
+    options.authorizedFile = identity->folder + "/authorized.list";
+    options.codeFile = identity->folder + "/pairing-code";
     transfer::TransferServer server(
-        *dir, std::chrono::seconds(timeout),
-        [](const std::string& line) { std::cout << line << std::endl; });
+        options, [](const std::string& line) { std::cout << line << std::endl; });
     std::string error;
     if (!server.Start(where, error)) {
         std::cerr << "xsock-transfer: " << error << "\n";
@@ -147,6 +238,10 @@ int Serve(int argc, char** argv) {
     }
     std::cout << "xsock-transfer serving " << *dir << " on " << server.LocalAddress().ToString()
               << std::endl;
+    std::cout << "server key: " << demo::ShortFingerprint(identity->fingerprint) << std::endl;
+    if (!PrintNewCode(*identity)) {
+        return 1;
+    }
     return server.Run();
 }
 
@@ -170,6 +265,8 @@ int Send(int argc, char** argv) {
         if (arg == "--to") {
             options.to = argv[++i];
             haveTo = true;
+        } else if (arg == "--code") {
+            options.code = argv[++i];
         } else if (arg == "--as") {
             options.as = argv[++i];
         } else if (arg == "--limit-rate") {
@@ -191,8 +288,8 @@ int Send(int argc, char** argv) {
     if (!haveTo) {
         return Bad("send needs --to HOST:PORT", kSendHelp);
     }
-    if (options.paths.empty()) {
-        return Bad("send needs at least one PATH", kSendHelp);
+    if (options.paths.empty() && !options.code) {
+        return Bad("send needs at least one PATH (or --code alone, to pair)", kSendHelp);
     }
     if (options.as && options.paths.size() != 1) {
         return Bad("--as names a single PATH", kSendHelp);

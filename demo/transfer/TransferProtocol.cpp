@@ -42,6 +42,14 @@ void ExchangeText(xsock::Archive& ar, std::string& text, std::uint64_t maxBytes)
 
 }  // namespace
 
+void Hello::Serialize(xsock::Archive& ar) {
+    ar.Exchange(pairing);
+}
+
+void PairProof::Serialize(xsock::Archive& ar) {
+    ExchangeDigest(ar, proof);
+}
+
 void FileHeader::Serialize(xsock::Archive& ar) {
     ExchangeText(ar, path, kMaxPathBytes);
     ar.Exchange(size, mode, mtimeSeconds, mtimeNanoseconds);
@@ -110,6 +118,8 @@ void Expect(xsock::Archive& ar, xsock::Object& message) {
 
 }  // namespace transfer
 
+XSOCK_IMPLEMENT_SERIAL_NAMED(transfer::Hello, xsock::Object, 1, "TransferHello")
+XSOCK_IMPLEMENT_SERIAL_NAMED(transfer::PairProof, xsock::Object, 1, "TransferPairProof")
 XSOCK_IMPLEMENT_SERIAL_NAMED(transfer::FileHeader, xsock::Object, 1, "TransferFileHeader")
 XSOCK_IMPLEMENT_SERIAL_NAMED(transfer::DirectoryEntry, xsock::Object, 1, "TransferDirectoryEntry")
 XSOCK_IMPLEMENT_SERIAL_NAMED(transfer::ResumeOffset, xsock::Object, 1, "TransferResumeOffset")

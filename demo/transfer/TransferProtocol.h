@@ -1,10 +1,25 @@
 // The messages xsock-transfer sends, as xsock::Object classes that an Archive
 // carries in MFC's wire format.
 //
-// One connection carries any number of entries, each in this order (S is the
-// sender, R the receiving server; every message is WriteClass + Serialize, so
-// the class tag names the message and only a handful of classes are ever
-// mapped, however many chunks travel):
+// Everything travels inside mutual TLS: each side presents the certificate of
+// its own key pair (demo/common/Identity.h). A connection opens with
+//
+//   S: Hello                                R: Result (paired: go on) or
+//   (pairing)                               R: PairProof
+//   S: PairProof                            R: Result
+//
+// A paired sender (its key is on the server's authorized list) says
+// Hello{pairing = false} and gets Result{ok}; an unknown key gets
+// Result{!ok} and the connection ends before any entry. To pair, the sender
+// says Hello{pairing = true}; the server takes its open pairing code out of
+// use and proves it knows it first, the sender checks that proof and proves
+// its own (demo/common/Pairing.h), and the server then authorizes the
+// sender's key while the sender pins the server's.
+//
+// Then any number of entries, each in this order (S is the sender, R the
+// receiving server; every message is WriteClass + Serialize, so the class tag
+// names the message and only a handful of classes are ever mapped, however
+// many chunks travel):
 //
 //   directory:  S: DirectoryEntry          R: Result
 //   file:       S: FileHeader              R: Result (refused) or ResumeOffset
@@ -56,6 +71,22 @@ class FileHeader : public xsock::Object {
     std::uint32_t mode = 0644;
     std::int64_t mtimeSeconds = 0;
     std::uint32_t mtimeNanoseconds = 0;
+};
+
+class Hello : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(Hello)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+
+    bool pairing = false;
+};
+
+class PairProof : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(PairProof)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+
+    Digest proof{};
 };
 
 // A folder, sent before its contents so that empty folders arrive too.

@@ -4,12 +4,15 @@
 #include "Progress.h"
 #include "TransferProtocol.h"
 
+#include <Identity.h>
+#include <Pairing.h>
 #include <Sha256.h>
 #include <xsock/Archive.h>
 #include <xsock/Descriptor.h>
 #include <xsock/FileException.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
+#include <xsock/Tls.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -89,6 +92,63 @@ class Session {
           out_(file_, xsock::Archive::store),
           options_(options),
           progress_(::isatty(STDERR_FILENO) == 1) {}
+
+    // The opening Hello, and pairing when there is a code; true once the
+    // server accepts this sender.
+    bool Greet(xsock::Socket& socket, const std::string& myFingerprint,
+               const demo::KnownPeers& known) {
+        Hello hello;
+        hello.pairing = options_.code.has_value();
+        Store(out_, hello);
+        out_.Flush();
+        const xsock::RuntimeClass* reply = NextMessage(in_);
+        if (reply == XSOCK_RUNTIME_CLASS(Result)) {
+            Result result;
+            result.Serialize(in_);
+            if (!result.ok) {
+                Warn("the server refused this sender: " + result.message);
+            }
+            return result.ok;
+        }
+        if (!hello.pairing || reply != XSOCK_RUNTIME_CLASS(PairProof)) {
+            throw std::runtime_error(std::string("unexpected reply ") + reply->Name());
+        }
+        PairProof theirs;
+        theirs.Serialize(in_);
+        std::string session;
+        std::string server = xsock::GetTlsInfo(socket)->peerFingerprint;
+        if (!xsock::ExportKeyingMaterial(socket, "EXPORTER-xsock-transfer-pairing", 32, session)) {
+            throw std::runtime_error("cannot derive the session's keying material");
+        }
+        std::string expected =
+            demo::PairingProof(*options_.code, "server", session, server, myFingerprint);
+        if (!demo::SameProof(std::string(theirs.proof.begin(), theirs.proof.end()), expected)) {
+            // Our own proof is never sent to a server that could not prove the code.
+            Warn("pairing failed: the code is wrong, or someone between here and " + options_.to +
+                 " is not the server; nothing was sent");
+            return false;
+        }
+        std::string mine =
+            demo::PairingProof(*options_.code, "client", session, server, myFingerprint);
+        PairProof proof;
+        std::copy(mine.begin(), mine.end(), proof.proof.begin());
+        Store(out_, proof);
+        out_.Flush();
+        Result result;
+        Expect(in_, result);
+        if (!result.ok) {
+            Warn("pairing failed: " + result.message);
+            return false;
+        }
+        demo::KnownPeers pinned = known;
+        if (!pinned.Add(server, options_.to)) {
+            Warn("paired, but cannot save the server's key");
+            return false;
+        }
+        std::cout << "paired with the server at " << options_.to << ", key "
+                  << demo::ShortFingerprint(server) << std::endl;
+        return true;
+    }
 
     bool SendFolder(const Entry& entry) {
         DirectoryEntry message;
@@ -249,16 +309,56 @@ int RunSender(const SendOptions& options) {
              " (use HOST:PORT, 127.0.0.1:PORT or [::1]:PORT)");
         return 2;
     }
+    std::string problem;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("transfer", problem);
+    if (!identity) {
+        Warn(problem);
+        return 1;
+    }
+    demo::KnownPeers known(identity->folder + "/known-servers.list");
+    std::optional<std::string> pinned = known.Find(options.to);
+    if (options.code && demo::NormalizeCode(*options.code).empty()) {
+        Warn("'" + *options.code + "' is not a pairing code (it looks like XXXX-XXXX-XXXX)");
+        return 2;
+    }
+    if (!pinned && !options.code) {
+        Warn("the server at " + options.to +
+             " is not known yet: pair once with --code CODE, the code it printed when it "
+             "started ('xsock-transfer serve --pair' prints a new one)");
+        return 1;
+    }
+    xsock::TlsContext tls = xsock::TlsContext::Client();
+    if (!tls.UseCertificate(identity->certificate.c_str(), identity->key.c_str())) {
+        Warn("cannot use the key pair in " + identity->folder + ": " +
+             xsock::AsyncSocket::GetLastErrorCode().message());
+        return 1;
+    }
+    if (pinned) {
+        tls.PinPeer(*pinned);  // the pin decides: a different key is refused
+    } else {
+        tls.AcceptAnyCertificate();  // pairing: the code's proof decides
+    }
     xsock::Socket socket;
     socket.SetTimeout(options.timeout);
-    if (!socket.Create() || !socket.Connect(candidates)) {
-        Warn("cannot connect to " + options.to + ": " +
-             xsock::AsyncSocket::GetLastErrorCode().message());
+    if (!socket.Create() || !xsock::StartTls(socket, tls, nullptr) || !socket.Connect(candidates)) {
+        std::string reason = xsock::AsyncSocket::GetLastErrorCode().message();
+        if (pinned && reason.find("pinned") != std::string::npos) {
+            Warn("WARNING: the server at " + options.to +
+                 " did not present the key it had when you paired with it.\n"
+                 "Someone may be intercepting the connection, or the server was set up again.\n"
+                 "Nothing was sent. If you are sure the server changed, remove its line from " +
+                 known.File() + " and pair again with --code.");
+            return 1;
+        }
+        Warn("cannot connect to " + options.to + ": " + reason);
         return 1;
     }
     bool allArrived = true;
     try {
         Session session(socket, options);
+        if (!session.Greet(socket, identity->fingerprint, known)) {
+            return 1;
+        }
         for (const Entry& entry : entries) {
             allArrived &= entry.folder ? session.SendFolder(entry) : session.SendFile(entry);
         }

@@ -5,6 +5,7 @@
 #include "PathSafety.h"
 #include "TransferProtocol.h"
 
+#include <Pairing.h>
 #include <xsock/Archive.h>
 #include <xsock/FileException.h>
 #include <xsock/SocketFile.h>
@@ -19,10 +20,60 @@
 
 namespace transfer {
 
-namespace {
+// A blocking Socket whose calls share one deadline: a message must arrive
+// whole by then, however its bytes are spread out.
+class SessionSocket : public xsock::Socket {
+  public:
+    void Until(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+    void Within(std::chrono::milliseconds limit) {
+        Until(limit.count() > 0 ? std::chrono::steady_clock::now() + limit
+                                : std::chrono::steady_clock::time_point::max());
+    }
+    int Receive(void* buffer, int length, int flags = 0) override {
+        return Bounded() ? Socket::Receive(buffer, length, flags) : xsock::SOCKET_ERROR;
+    }
+    int Send(const void* buffer, int length, int flags = 0) override {
+        return Bounded() ? Socket::Send(buffer, length, flags) : xsock::SOCKET_ERROR;
+    }
 
-// One thread each; a flood of connections must not become a flood of threads.
-constexpr std::size_t kMaxSenders = 64;
+  private:
+    bool Bounded() {
+        if (deadline_ == std::chrono::steady_clock::time_point::max()) {
+            SetTimeout(std::chrono::milliseconds(0));
+            return true;
+        }
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ -
+                                                                 std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            SetLastError(std::make_error_code(std::errc::timed_out));
+            return false;
+        }
+        SetTimeout(left);
+        return true;
+    }
+
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+};
+
+// Holds a connection's place in the admission count while its worker runs;
+// destroyed before the descriptor is closed, so an eviction never reaches a
+// descriptor number that was reused.
+class TransferServer::Registration {
+  public:
+    Registration(TransferServer& server, std::uint64_t id) : server_(server), id_(id) {}
+    ~Registration() {
+        std::lock_guard lock(server_.connectionsMutex_);
+        server_.connections_.remove_if([this](const Connection& c) { return c.id == id_; });
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+
+  private:
+    TransferServer& server_;
+    std::uint64_t id_;
+};
+
+namespace {
 
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
 // rwx so that the folder's contents, sent after it, can still be written.
@@ -51,8 +102,8 @@ void Reply(xsock::Archive& out, bool ok, std::string message) {
 
 }  // namespace
 
-TransferServer::TransferServer(std::string folder, std::chrono::milliseconds idleTimeout, Log log)
-    : folder_(std::move(folder)), idleTimeout_(idleTimeout), log_(std::move(log)) {}
+TransferServer::TransferServer(ServerOptions options, Log log)
+    : options_(std::move(options)), log_(std::move(log)) {}
 
 TransferServer::~TransferServer() {
     for (Worker& worker : workers_) {
@@ -61,11 +112,21 @@ TransferServer::~TransferServer() {
 }
 
 bool TransferServer::Start(const xsock::SocketAddress& address, std::string& error) {
-    root_ = xsock::Descriptor(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    root_ = xsock::Descriptor(::open(options_.folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_.IsOpen()) {
-        error = "cannot serve folder '" + folder_ + "': " + std::strerror(errno);
+        error = "cannot serve folder '" + options_.folder + "': " + std::strerror(errno);
         return false;
     }
+    try {
+        tls_.emplace(xsock::TlsContext::Server(options_.identity.certificate.c_str(),
+                                               options_.identity.key.c_str()));
+    } catch (const std::system_error& e) {
+        error =
+            std::string("cannot use the key pair in ") + options_.identity.folder + ": " + e.what();
+        return false;
+    }
+    tls_->AcceptAnyCertificate();  // senders are known by key: the authorized list
+    tls_->SetHandshakeTimeout(options_.handshakeTimeout);
     if (!listener_.Create(address) || !listener_.Listen()) {
         error = "cannot listen on " + address.ToString() + ": " +
                 xsock::AsyncSocket::GetLastErrorCode().message();
@@ -93,18 +154,69 @@ int TransferServer::Run() {
             return 1;
         }
         JoinFinished();
-        if (workers_.size() >= kMaxSenders) {
+        std::uint64_t id = 0;
+        if (!Admit(peer, connection.Handle(), id)) {
             Say("turned away " + peer.ToString() + ": already serving " +
-                std::to_string(kMaxSenders) + " senders");
+                std::to_string(options_.maxSenders) + " senders");
             continue;  // `connection` closes as it goes out of scope
         }
         xsock::SOCKET handle = connection.Detach();
         auto finished = std::make_shared<std::atomic<bool>>(false);
-        workers_.push_back({std::thread([this, handle, finished, name = peer.ToString()] {
-                                Serve(handle, name);
+        workers_.push_back({std::thread([this, handle, finished, id, name = peer.ToString()] {
+                                Serve(handle, name, id);
                                 finished->store(true);
                             }),
                             finished});
+    }
+}
+
+// Counts the new connection as a stranger, evicting the oldest stranger from
+// its address (or in all) when that bound is reached.
+bool TransferServer::Admit(xsock::SocketAddress peer, xsock::SOCKET handle, std::uint64_t& id) {
+    std::lock_guard lock(connectionsMutex_);
+    std::size_t strangers = 0;
+    std::size_t fromAddress = 0;
+    std::size_t paired = 0;
+    std::string address = peer.Host();
+    for (const Connection& c : connections_) {
+        if (c.paired) {
+            ++paired;
+        } else if (!c.evicted) {
+            ++strangers;
+            fromAddress += c.address == address ? 1 : 0;
+        }
+    }
+    if (paired >= options_.maxSenders) {
+        return false;
+    }
+    if (fromAddress >= options_.maxStrangersPerAddress) {
+        Evict(address);
+    } else if (strangers >= options_.maxStrangers) {
+        Evict({});
+    }
+    id = ++nextId_;
+    connections_.push_back({id, address, handle});
+    return true;
+}
+
+// The oldest stranger (from `address`, or any if empty) loses its connection:
+// its worker's blocked call sees the end and the worker leaves.
+void TransferServer::Evict(const std::string& address) {
+    for (Connection& c : connections_) {
+        if (!c.paired && !c.evicted && (address.empty() || c.address == address)) {
+            c.evicted = true;
+            ::shutdown(c.handle, SHUT_RDWR);
+            return;
+        }
+    }
+}
+
+void TransferServer::MarkPaired(std::uint64_t id) {
+    std::lock_guard lock(connectionsMutex_);
+    for (Connection& c : connections_) {
+        if (c.id == id) {
+            c.paired = true;
+        }
     }
 }
 
@@ -124,31 +236,43 @@ void TransferServer::JoinFinished() {
     }
 }
 
-void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
+void TransferServer::Serve(xsock::SOCKET handle, std::string peer, std::uint64_t id) {
     xsock::SocketLoop loop;  // this thread's own
-    xsock::Socket socket;
+    SessionSocket socket;
     xsock::Descriptor unattached(handle);  // closed unless the socket takes it
+    Registration registration(*this, id);  // ends before the descriptor closes
     if (!socket.Attach(handle)) {
         Say("cannot take over the connection from " + peer + ": " +
             xsock::AsyncSocket::GetLastErrorCode().message());
         return;
     }
     static_cast<void>(unattached.Release());  // the socket owns it now
-    socket.SetTimeout(idleTimeout_);
+    if (!xsock::StartTls(socket, *tls_)) {
+        Say("cannot start TLS with " + peer + ": " +
+            xsock::AsyncSocket::GetLastErrorCode().message());
+        return;
+    }
     try {
-        Session(socket, peer);
+        Session(socket, peer, id);
     } catch (const std::exception& e) {
         Say("connection from " + peer + " ended: " + e.what());
     }
 }
 
-void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
+void TransferServer::Session(SessionSocket& socket, const std::string& peer, std::uint64_t id) {
     xsock::SocketFile file(&socket);
     xsock::Archive in(file, xsock::Archive::load, 1 << 16);
     xsock::Archive out(file, xsock::Archive::store);
+    // The handshake and the Hello (and pairing) share the strangers' deadline.
+    socket.Within(options_.handshakeTimeout);
+    if (!Greet(socket, in, out, peer)) {
+        return;
+    }
+    MarkPaired(id);
     Chunk chunk;
     for (;;) {
         const xsock::RuntimeClass* cls = nullptr;
+        socket.Within(options_.idleTimeout);  // for this whole message
         try {
             cls = NextMessage(in);
         } catch (const xsock::ArchiveException& e) {
@@ -183,13 +307,16 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
         Store(out, resume);
         out.Flush();
         StartAt start;
+        socket.Within(options_.idleTimeout);
         Expect(in, start);
         part.StartAt(start.offset);
         FileDone done;
         try {
+            socket.Within(options_.idleTimeout);
             while ((cls = NextMessage(in)) == XSOCK_RUNTIME_CLASS(Chunk)) {
                 chunk.Serialize(in);
                 part.Write(chunk.bytes.data(), chunk.bytes.size());
+                socket.Within(options_.idleTimeout);
             }
         } catch (const std::exception& e) {
             Say("interrupted '" + header.path + "' from " + peer + " at " +
@@ -209,6 +336,89 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
                                   " bytes" + resumed + ") from " + peer
                             : "failed '" + header.path + "' from " + peer + ": " + problem);
     }
+}
+
+// The opening Hello: a paired sender goes on, an unknown one is refused, and
+// one that asks to pair proves the open code (see TransferProtocol.h).
+bool TransferServer::Greet(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
+                           const std::string& peer) {
+    Hello hello;
+    try {
+        Expect(in, hello);
+    } catch (const std::exception& e) {
+        int error = xsock::AsyncSocket::GetLastError();
+        Say("dropped " + peer + ": " +
+            (error == ETIMEDOUT || error == EPROTO || error == EINTR
+                 ? xsock::AsyncSocket::GetLastErrorCode().message()
+                 : std::string(e.what())));
+        return false;
+    }
+    std::optional<xsock::TlsInfo> info = xsock::GetTlsInfo(socket);
+    std::string fingerprint = info ? info->peerFingerprint : std::string();
+    if (fingerprint.empty()) {
+        Reply(out, false, "no key");
+        return false;
+    }
+    if (hello.pairing) {
+        return Pair(socket, in, out, peer, fingerprint);
+    }
+    if (!demo::KnownPeers(options_.authorizedFile).Contains(fingerprint)) {
+        Reply(out, false,
+              "this sender is not paired with the server; pair once with --code CODE "
+              "(the server prints a code when it starts, and 'xsock-transfer serve --pair' "
+              "prints a new one)");
+        Say("refused unpaired sender " + demo::ShortFingerprint(fingerprint) + " from " + peer);
+        return false;
+    }
+    Reply(out, true, "welcome");
+    return true;
+}
+
+bool TransferServer::Pair(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
+                          const std::string& peer, const std::string& fingerprint) {
+    std::optional<std::string> code = demo::OpenCode(options_.codeFile).Take();
+    if (!code) {
+        Reply(out, false,
+              "no pairing code is open on the server; run 'xsock-transfer serve --pair' there");
+        Say("refused to pair with " + demo::ShortFingerprint(fingerprint) + " from " + peer +
+            ": no code is open");
+        return false;
+    }
+    std::string session;
+    if (!xsock::ExportKeyingMaterial(socket, "EXPORTER-xsock-transfer-pairing", 32, session)) {
+        Reply(out, false, "cannot derive the session's keying material");
+        return false;
+    }
+    const std::string& server = options_.identity.fingerprint;
+    std::string mine = demo::PairingProof(*code, "server", session, server, fingerprint);
+    PairProof proof;
+    std::copy(mine.begin(), mine.end(), proof.proof.begin());
+    Store(out, proof);
+    out.Flush();
+    PairProof theirs;
+    try {
+        Expect(in, theirs);
+    } catch (const std::exception&) {
+        Say("pairing with " + demo::ShortFingerprint(fingerprint) + " from " + peer +
+            " failed: it did not prove the code (the code is used up; 'xsock-transfer serve "
+            "--pair' opens another)");
+        return false;
+    }
+    std::string expected = demo::PairingProof(*code, "client", session, server, fingerprint);
+    if (!demo::SameProof(std::string(theirs.proof.begin(), theirs.proof.end()), expected)) {
+        Reply(out, false, "wrong pairing code");
+        Say("pairing with " + demo::ShortFingerprint(fingerprint) + " from " + peer +
+            " failed: wrong code (the code is used up; 'xsock-transfer serve --pair' opens "
+            "another)");
+        return false;
+    }
+    if (!demo::KnownPeers(options_.authorizedFile).Add(fingerprint, peer)) {
+        Reply(out, false, "the server cannot save its list of paired senders");
+        return false;
+    }
+    Reply(out, true, "paired");
+    Say("paired with sender " + demo::ShortFingerprint(fingerprint) + " from " + peer);
+    return true;
 }
 
 }  // namespace transfer

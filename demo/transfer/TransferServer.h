@@ -13,30 +13,61 @@
 // between threads" describes. At most 64 senders are served at once; a
 // connection beyond that is closed at once and logged.
 //
+// Strangers: every connection is mutual TLS, and only senders whose key is on
+// the authorized list (or who pair with the open code) get past the opening
+// Hello; see TransferProtocol.h. Until then a connection is a stranger, with a
+// deadline for the handshake and the Hello together. Strangers are bounded in
+// all and per address: one past the bound evicts the oldest stranger (from
+// that address, or in all), so a crowd of silent connections cannot keep a
+// paired sender out, and costs at most a thread each for the deadline. After
+// that, every message (a whole chunk included) must arrive within the idle
+// timeout from when the server began waiting for it, so a peer that dribbles a
+// byte at a time cannot hold a slot.
+//
 // Errors: a refused or failed file is reported to its sender and logged; a
 // broken connection ends only that session. Start fails (false, with a
-// message) if the folder cannot be opened or the address cannot be bound.
+// message) if the folder cannot be opened, the identity cannot be used or the
+// address cannot be bound.
 #pragma once
 
+#include <Identity.h>
+#include <xsock/Archive.h>
 #include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
+#include <xsock/Tls.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 namespace transfer {
 
+class SessionSocket;
+
+struct ServerOptions {
+    std::string folder;
+    std::chrono::milliseconds idleTimeout{std::chrono::seconds(300)};
+    std::chrono::milliseconds handshakeTimeout{std::chrono::seconds(10)};
+    demo::Identity identity;
+    std::string authorizedFile;  // senders known by key
+    std::string codeFile;        // the open pairing code
+    std::size_t maxStrangers = 32;
+    std::size_t maxStrangersPerAddress = 8;
+    std::size_t maxSenders = 64;  // paired senders served at once
+};
+
 class TransferServer {
   public:
     using Log = std::function<void(const std::string&)>;
 
-    TransferServer(std::string folder, std::chrono::milliseconds idleTimeout, Log log);
+    TransferServer(ServerOptions options, Log log);
     ~TransferServer();
     TransferServer(const TransferServer&) = delete;
     TransferServer& operator=(const TransferServer&) = delete;
@@ -51,20 +82,39 @@ class TransferServer {
         std::thread thread;
         std::shared_ptr<std::atomic<bool>> finished;
     };
+    // A connection's place in the admission count, guarded by connectionsMutex_.
+    struct Connection {
+        std::uint64_t id;
+        std::string address;
+        xsock::SOCKET handle;
+        bool paired = false;
+        bool evicted = false;
+    };
+    class Registration;
 
-    void Serve(xsock::SOCKET handle, std::string peer);
-    void Session(xsock::Socket& socket, const std::string& peer);
+    bool Admit(xsock::SocketAddress peer, xsock::SOCKET handle, std::uint64_t& id);
+    void Evict(const std::string& address);
+    void MarkPaired(std::uint64_t id);
+    void Serve(xsock::SOCKET handle, std::string peer, std::uint64_t id);
+    void Session(SessionSocket& socket, const std::string& peer, std::uint64_t id);
+    bool Greet(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
+               const std::string& peer);
+    bool Pair(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
+              const std::string& peer, const std::string& fingerprint);
     void JoinFinished();
     // log_ for every thread, one line at a time.
     void Say(const std::string& line);
 
-    std::string folder_;
+    ServerOptions options_;
     xsock::Descriptor root_;
-    std::chrono::milliseconds idleTimeout_;
     Log log_;
     std::mutex logMutex_;
+    std::optional<xsock::TlsContext> tls_;
     xsock::Socket listener_;
     std::list<Worker> workers_;
+    std::mutex connectionsMutex_;
+    std::list<Connection> connections_;
+    std::uint64_t nextId_ = 0;
 };
 
 }  // namespace transfer

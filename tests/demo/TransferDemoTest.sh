@@ -52,17 +52,34 @@ wait_for() {
     done
 }
 
-# start_server NAME DIR [ULIMIT_F]: starts a server, sets $port.
-start_server() {
+# The server and the senders keep their keys and lists apart, as two users'
+# home folders would.
+server_config=$work/server-config
+export XDG_CONFIG_HOME=$work/sender-config
+mkdir -p "$server_config" "$XDG_CONFIG_HOME"
+
+# start_unpaired NAME DIR [ULIMIT_F] [OPTION...]: starts a server, sets $port
+# and $code (its pairing code).
+start_unpaired() {
     local name=$1 dir=$2 limit=${3:-unlimited}
+    shift $(($# < 3 ? $# : 3))
     (
         ulimit -f "$limit"
-        exec "$bin" serve --dir "$dir" --listen 127.0.0.1:0
+        XDG_CONFIG_HOME=$server_config exec "$bin" serve --dir "$dir" --listen 127.0.0.1:0 "$@"
     ) >"$work/$name.log" 2>&1 &
     pids+=($!)
-    wait_for "the $name banner" grep -q "serving .* on 127.0.0.1:" "$work/$name.log"
+    wait_for "the $name banner" grep -q "^pairing code: " "$work/$name.log"
     port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/$name.log")
+    code=$(sed -n 's/^pairing code: \([A-Z0-9-]*\) .*/\1/p' "$work/$name.log")
     [ -n "$port" ] || fail "no port in the $name banner"
+    [ -n "$code" ] || fail "no pairing code in the $name banner"
+}
+
+# start_server NAME DIR [ULIMIT_F]: starts a server and pairs the senders with it.
+start_server() {
+    start_unpaired "$@"
+    "$bin" send --to "127.0.0.1:$port" --code "$code" >"$work/pair.log" 2>&1 ||
+        fail "pairing with $1 failed: $(cat "$work/pair.log")"
 }
 
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }

@@ -300,7 +300,8 @@ void TlsContext::SetSessionResumption(bool on) noexcept {
 bool StartTls(AsyncSocket& socket, TlsContext& context, const char* peerName) {
     ContextState* state = context.impl_.get();
     bool named = peerName != nullptr && *peerName != '\0';
-    if (state == nullptr || (!state->server && !named && state->pins.empty())) {
+    if (state == nullptr ||
+        (!state->server && !named && state->pins.empty() && !state->anyCertificate)) {
         return Fail(std::make_error_code(std::errc::invalid_argument));
     }
     SSL* ssl = SSL_new(state->ctx.get());

@@ -111,7 +111,7 @@ class XSOCK_TLS_EXPORT TlsContext {
 
 // Makes `socket` a TLS socket (see above). `peerName` is the name (or IP
 // address) a client checks the server's certificate against and sends as SNI;
-// a client without a pin needs one. False with GetLastError() set: EINVAL (no
+// a client needs one unless it has a pin or AcceptAnyCertificate. False with GetLastError() set: EINVAL (no
 // name and no pin, or a listening socket), EALREADY (TLS already), or what
 // AsyncSocket::SetFilter reports.
 XSOCK_TLS_EXPORT bool StartTls(AsyncSocket& socket, TlsContext& context,
