@@ -16,6 +16,12 @@
 #            nothing appears outside, and the server keeps serving
 #   concurrent
 #            a second sender is served while a first one is still sending
+#   pairing  strangers, wrong and used-up codes refused with nothing written;
+#            pairing, a code-free send, one code per sender, --list and
+#            --revoke, a server whose key changed refused loudly
+#   strangers
+#            64 idle connections do not lock out a paired sender; a stranger
+#            that dribbles its handshake is dropped at the deadline
 #   errors   connection refused, a missing folder, a server that cannot write
 #            (file-size limit: the error reaches the sender), a partial copy
 #            that no longer matches the source (the sender starts over), --help
@@ -260,6 +266,107 @@ errors)
     if grep -q "resumed at" "$work/restart.log"; then fail "a changed file was resumed"; fi
     cmp "$work/changing.bin" "$work/dst/changing.bin" || fail "the restarted file differs"
     echo "errors: missing folder, refused connection, write error, changed source all reported"
+    ;;
+pairing)
+    mkdir -p "$work/dst"
+    printf 'secret\n' >"$work/file.txt"
+    start_unpaired server "$work/dst"
+    first_code=$code
+    # A stranger (no pairing) is refused before anything is written.
+    if "$bin" send "$work/file.txt" --to "127.0.0.1:$port" >"$work/stranger.log" 2>&1; then
+        fail "an unknown server was used without a code"
+    fi
+    grep -q "is not known yet: pair once with --code" "$work/stranger.log" ||
+        fail "no advice to pair: $(cat "$work/stranger.log")"
+    # A stranger that claims to pair with a wrong code: refused, nothing
+    # written, and the open code is used up by the attempt.
+    if "$bin" send "$work/file.txt" --to "127.0.0.1:$port" --code WRNG-C0DE-2345 \
+        >"$work/wrong.log" 2>&1; then
+        fail "a malformed code was accepted"
+    fi
+    if "$bin" send "$work/file.txt" --to "127.0.0.1:$port" --code 2345-6789-ABCD \
+        >"$work/wrong.log" 2>&1; then
+        fail "a wrong code paired"
+    fi
+    grep -q "pairing failed: the code is wrong" "$work/wrong.log" ||
+        fail "no wrong-code message: $(cat "$work/wrong.log")"
+    wait_for "the failed pairing in the log" grep -q "failed: it did not prove the code" \
+        "$work/server.log"
+    if "$bin" send "$work/file.txt" --to "127.0.0.1:$port" --code "$first_code" \
+        >"$work/late.log" 2>&1; then
+        fail "a code that was used up by a wrong guess still paired"
+    fi
+    grep -q "no pairing code is open on the server" "$work/late.log" ||
+        fail "no used-up message: $(cat "$work/late.log")"
+    [ -z "$(ls -A "$work/dst")" ] || fail "something was written for a stranger: $(ls -A "$work/dst")"
+    # A fresh code pairs, and later sends need none.
+    code=$(XDG_CONFIG_HOME=$server_config "$bin" serve --pair | sed -n 's/^pairing code: \([A-Z0-9-]*\) .*/\1/p')
+    [ -n "$code" ] || fail "serve --pair printed no code"
+    "$bin" send "$work/file.txt" --to "127.0.0.1:$port" --code "$code" >"$work/paired.log" 2>&1 ||
+        fail "pairing with a fresh code failed: $(cat "$work/paired.log")"
+    grep -q "^paired with the server at 127.0.0.1:$port, key " "$work/paired.log" || fail "no paired line"
+    "$bin" send "$work/file.txt" --as again.txt --to "127.0.0.1:$port" >/dev/null 2>&1 ||
+        fail "a paired sender needed a code again"
+    cmp "$work/file.txt" "$work/dst/again.txt" || fail "the paired send differs"
+    # The same code does not pair a second sender (another user's keys).
+    if XDG_CONFIG_HOME=$work/other-config "$bin" send "$work/file.txt" --as other.txt \
+        --to "127.0.0.1:$port" --code "$code" >"$work/second.log" 2>&1; then
+        fail "a code paired twice"
+    fi
+    [ ! -e "$work/dst/other.txt" ] || fail "the second stranger wrote a file"
+    # serve --list shows the paired sender; --revoke unpairs it.
+    sender_key=$(sed -n 's/^\([0-9a-f]\{64\}\) .*/\1/p' "$XDG_CONFIG_HOME/xsock/transfer/known-servers.list")
+    listed=$(XDG_CONFIG_HOME=$server_config "$bin" serve --list)
+    [ "$(echo "$listed" | wc -l)" = 1 ] || fail "serve --list: $listed"
+    XDG_CONFIG_HOME=$server_config "$bin" serve --revoke "${listed:0:12}" | grep -q "revoked 1 sender" ||
+        fail "serve --revoke did not revoke"
+    if "$bin" send "$work/file.txt" --as revoked.txt --to "127.0.0.1:$port" >"$work/revoked.log" 2>&1; then
+        fail "a revoked sender was served"
+    fi
+    grep -q "the server refused this sender: this sender is not paired" "$work/revoked.log" ||
+        fail "no refusal for the revoked sender: $(cat "$work/revoked.log")"
+    [ -n "$sender_key" ] || fail "the sender pinned no key"
+    # A server whose key changed (set up again, or someone in the middle) is
+    # refused loudly, and nothing is sent.
+    mv "$server_config" "$work/old-server-config"
+    mkdir -p "$server_config" "$work/dst2"
+    start_unpaired impostor "$work/dst2"
+    impostor_port=$port
+    sed -i "s/127.0.0.1:[0-9]*\$/127.0.0.1:$impostor_port/" "$XDG_CONFIG_HOME/xsock/transfer/known-servers.list"
+    if "$bin" send "$work/file.txt" --to "127.0.0.1:$impostor_port" >"$work/changed.log" 2>&1; then
+        fail "a server with a changed key was used"
+    fi
+    grep -q "WARNING: the server at 127.0.0.1:$impostor_port did not present the key" "$work/changed.log" ||
+        fail "no loud warning: $(cat "$work/changed.log")"
+    [ -z "$(ls -A "$work/dst2")" ] || fail "something reached the impostor"
+    echo "pairing: strangers and wrong codes refused, one code per sender, revoke, changed key refused"
+    ;;
+strangers)
+    mkdir -p "$work/dst"
+    printf 'through\n' >"$work/file.txt"
+    start_server server "$work/dst" unlimited --handshake-timeout 2
+    # 64 connections that never speak, from the paired sender's own address.
+    idle=()
+    for i in $(seq 64); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "idle connection $i failed"
+        idle+=("$fd")
+    done
+    "$bin" send "$work/file.txt" --to "127.0.0.1:$port" --timeout 20 >"$work/through.log" 2>&1 ||
+        fail "the paired sender was locked out by idle connections: $(cat "$work/through.log")"
+    cmp "$work/file.txt" "$work/dst/file.txt" || fail "the file differs"
+    for fd in "${idle[@]}"; do exec {fd}>&-; done
+    # A stranger that dribbles its handshake a byte at a time does not keep its
+    # slot past the strangers' deadline (2 s here), however steadily it sends.
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$port"
+        printf '\026\003\001\002\000' >&3 # a TLS record header announcing 512 bytes
+        while printf '\001' >&3 2>/dev/null; do sleep 0.2; done
+    ) &
+    dribbler=$!
+    pids+=("$dribbler")
+    wait_for "the dribbler to be dropped" grep -q "^dropped 127.0.0.1:[0-9]*: .*did not finish in time" "$work/server.log"
+    wait_for "the dribbler to see its connection end" bash -c "! kill -0 $dribbler"
+    echo "strangers: 64 idle connections did not lock out a paired sender; a dribbler was dropped"
     ;;
 *)
     echo "unknown case '$case_name'"
