@@ -18,7 +18,9 @@
 // delivered (a QTimer::singleShot of 0 ms is one in Qt 6), while clicks, keys
 // and timers wait until the call returns, as under MFC's pump. The rest of the
 // pump rules stay the loop's: its timers, tasks and other sockets'
-// notifications are held back.
+// notifications are held back. Where Qt's event dispatcher is GLib's (the
+// Linux default), sources that other libraries added to the thread's GLib
+// context are dispatched by those passes too.
 //
 // Destroying the attachment detaches: nothing of xsock runs from Qt afterwards,
 // and the loop works on its own again (Run, RunOnce), or can be attached again.
