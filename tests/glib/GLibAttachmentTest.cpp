@@ -7,6 +7,12 @@
 
 #include <glib.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
 
 #include <atomic>
 #include <chrono>
@@ -313,6 +319,36 @@ BOOST_AUTO_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndGLibCarriesOn) {
     bool later = false;
     loop.Post([&] { later = true; });
     BOOST_CHECK(host.RunUntil([&] { return later; }));
+}
+
+// Without a handler the exception cannot cross GLib's C frames: the program
+// ends (std::terminate), in a child process here, instead of unwinding
+// through g_main_loop_run.
+BOOST_AUTO_TEST_CASE(WithoutAHandlerAnExceptionEndsTheProgram) {
+    std::cout.flush();
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+        ::close(STDERR_FILENO);         // std::terminate's message is expected here
+        std::signal(SIGABRT, SIG_DFL);  // Boost.Test's handler would report it as a failure
+        {
+            SocketLoop loop({SocketLoop::Backend::Epoll});
+            GLibAttachment attachment = AttachToGLib(loop);
+            loop.Post([] { throw std::runtime_error("from a task"); });
+            try {
+                Host host;
+                host.RunFor(kDeadline);
+            } catch (...) {
+                ::_exit(3);  // it unwound through GLib
+            }
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    BOOST_REQUIRE_EQUAL(::waitpid(child, &status, 0), child);
+    BOOST_CHECK_MESSAGE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+                        "the child ended with status " << status);
 }
 
 BOOST_AUTO_TEST_CASE(DetachingStopsGLibFromRunningTheLoopAndAttachingAgainWorks) {
