@@ -210,6 +210,11 @@ void SocketLoop::SetExceptionHandler(ExceptionHandler handler) {
     exceptionHandler_ = std::move(handler);
 }
 
+void SocketLoop::SetBlockingPump(std::function<void()> pump) {
+    CheckOwner("SetBlockingPump");
+    blockingPump_ = std::move(pump);
+}
+
 // Work held back during the call may be waiting: a host loop that sleeps on
 // NativeHandle() is told, since the descriptors that announced it were drained
 // while the call waited.

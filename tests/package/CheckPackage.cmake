@@ -1,7 +1,9 @@
 # Installs the build tree into a scratch prefix, then builds a small consumer
 # each way a user can bring xsock in: find_package(xsock CONFIG),
 # add_subdirectory, and `pkg-config --cflags --libs xsock` with nothing but
-# the compiler. When the tree was built shared, the installed consumers must run
+# the compiler. The desktop libraries the install has (xsock::glib,
+# xsock::qt) get a consumer of their own each way, through the CMake
+# component and xsock-glib.pc / xsock-qt.pc, which must find the toolkit. When the tree was built shared, the installed consumers must run
 # against the installed shared libraries; when it was built static, the static
 # libraries must link into a shared object.
 #
@@ -35,11 +37,12 @@ function(run)
 endfunction()
 
 # A consumer of the installed package: it runs, and in a shared build the
-# loader takes libxsock_sockets and libxsock_archive from the prefix.
+# loader takes libxsock_sockets, libxsock_archive (and the other libraries
+# named) from the prefix.
 function(check_runs program installed)
     if(SHARED AND installed)
         run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ldd ${program})
-        foreach(library xsock_sockets xsock_archive)
+        foreach(library xsock_sockets xsock_archive ${ARGN})
             if(NOT out MATCHES "lib${library}\\.so\\.[0-9.]+ => ${libdir}/lib${library}\\.so")
                 message(FATAL_ERROR "${program} does not load lib${library}.so from ${libdir}:\n${out}")
             endif()
@@ -67,6 +70,22 @@ foreach(file ${DOCDIR}/LICENSE ${LIBDIR}/pkgconfig/xsock.pc include/xsock/Socket
     endif()
 endforeach()
 
+set(desktop)
+foreach(component glib qt)
+    if(EXISTS ${prefix}/${LIBDIR}/pkgconfig/xsock-${component}.pc)
+        list(APPEND desktop ${component})
+    endif()
+endforeach()
+if(EXISTS ${prefix}/${LIBDIR}/pkgconfig/xsock-qt.pc AND NOT EXISTS ${prefix}/include/xsock/Qt.h)
+    message(FATAL_ERROR "the install has xsock-qt.pc but not <xsock/Qt.h>")
+endif()
+if(EXISTS ${prefix}/${LIBDIR}/pkgconfig/xsock-glib.pc AND NOT EXISTS ${prefix}/include/xsock/GLib.h)
+    message(FATAL_ERROR "the install has xsock-glib.pc but not <xsock/GLib.h>")
+endif()
+message(STATUS "desktop components installed: ${desktop}")
+# A list would split into separate arguments on its way through run().
+string(REPLACE ";" "," desktop_argument "${desktop}")
+
 foreach(mode IN LISTS MODES)
     set(build ${WORK_DIR}/consumer-${mode})
     if(mode STREQUAL "pkgconfig")
@@ -90,8 +109,18 @@ foreach(mode IN LISTS MODES)
             separate_arguments(tlsFlags UNIX_COMMAND "${tlsFlags}")
             run(${CXX} -std=c++20 ${SOURCE_DIR}/tests/package/consumer/tls.cpp ${tlsFlags}
                 -o ${build}/tls_consumer)
-            check_runs(${build}/tls_consumer ON)
+            check_runs(${build}/tls_consumer ON xsock_tls)
         endif()
+        foreach(component IN LISTS desktop)
+            run(${PKG_CONFIG} --cflags --libs ${static} xsock-${component})
+            string(STRIP "${out}" flags)
+            separate_arguments(flags UNIX_COMMAND "${flags}")
+            # Qt's headers refuse code that is not position-independent, and
+            # Qt6Core.pc does not say so.
+            run(${CXX} -std=c++20 -fPIC ${SOURCE_DIR}/tests/package/consumer/${component}.cpp
+                ${flags} -o ${build}/consumer-${component})
+            check_runs(${build}/consumer-${component} ON xsock_${component})
+        endforeach()
         if(NOT SHARED)
             # Static libraries are position-independent: they link into a
             # shared object (the linker refuses code that is not).
@@ -101,16 +130,19 @@ foreach(mode IN LISTS MODES)
     else()
         run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${build}
             -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix}
-            -DXSOCK_CONSUME=${mode} -DXSOCK_SOURCE_DIR=${SOURCE_DIR})
+            -DXSOCK_CONSUME=${mode} -DXSOCK_SOURCE_DIR=${SOURCE_DIR} -DXSOCK_DESKTOP=${desktop_argument})
         run(${CMAKE_COMMAND} --build ${build})
+        set(installed OFF)
         if(mode STREQUAL "package")
-            check_runs(${build}/consumer ON)
-            if(EXISTS ${prefix}/${LIBDIR}/cmake/xsock/xsockTlsTargets.cmake)
-                check_runs(${build}/tls_consumer ON)
-            endif()
-        else()
-            check_runs(${build}/consumer OFF)
+            set(installed ON)
         endif()
+        check_runs(${build}/consumer ${installed})
+        if(EXISTS ${build}/tls_consumer)
+            check_runs(${build}/tls_consumer ${installed} xsock_tls)
+        endif()
+        foreach(component IN LISTS desktop)
+            check_runs(${build}/consumer-${component} ${installed} xsock_${component})
+        endforeach()
     endif()
     message(STATUS "consumer through ${mode}: ok")
 endforeach()

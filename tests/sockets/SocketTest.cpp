@@ -556,3 +556,37 @@ BOOST_DATA_TEST_CASE(OnMessagePendingRunsWithNothingToWakeTheLoop, data::make(kA
     BOOST_CHECK(server.Receive(buffer, sizeof buffer) > 0);
     BOOST_CHECK_GE(server.pending, 3);
 }
+
+// The loop's blocking pump (where a toolkit repaints) runs from the default
+// OnMessagePending while a call waits, with the loop's own tasks still held
+// back; an override that does not call the base leaves it out, as in MFC.
+BOOST_DATA_TEST_CASE(TheBlockingPumpRunsFromTheDefaultOnMessagePending, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Socket listener, client, server;
+    BlockingPair(listener, client, server);
+    server.SetTimeout(kDeadline);
+    int pumped = 0;
+    bool taskRan = false, taskRanInPump = false;
+    loop.Post([&] { taskRan = true; });
+    loop.SetBlockingPump([&] {
+        taskRanInPump = taskRanInPump || taskRan;
+        if (++pumped == 3) {
+            client.Send("late", 4);
+        }
+    });
+    char buffer[16];
+    BOOST_CHECK(server.Receive(buffer, sizeof buffer) > 0);
+    BOOST_CHECK_GE(pumped, 3);
+    BOOST_CHECK(!taskRanInPump);
+
+    PumpedSocket overridden;
+    BOOST_REQUIRE(overridden.Attach(server.Detach()));
+    overridden.SetTimeout(milliseconds(350));
+    int before = pumped;
+    BOOST_CHECK_EQUAL(overridden.Receive(buffer, sizeof buffer), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), ETIMEDOUT);
+    BOOST_CHECK_GE(overridden.pending, 3);
+    BOOST_CHECK_EQUAL(pumped, before);
+    loop.SetBlockingPump(nullptr);
+}

@@ -70,8 +70,11 @@ class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
     std::chrono::milliseconds GetTimeout() const noexcept { return timeout_; }
 
   protected:
-    // Called after every wake-up of the loop while a call waits. The return
-    // value is kept for MFC's signature and not used.
+    // Called after every wake-up of the loop while a call waits. The default
+    // runs the loop's blocking pump (SocketLoop::SetBlockingPump), which lets
+    // an attached Qt window repaint; an override calls it to keep that, as an
+    // MFC override calls CSocket::OnMessagePending. The return value is kept
+    // for MFC's signature and not used.
     virtual bool OnMessagePending();
     bool ConnectHelper(std::vector<SocketAddress> candidates) override;
 

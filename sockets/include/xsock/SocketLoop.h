@@ -151,6 +151,13 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // and poll return -1.
     int NativeHandle();
 
+    // What Socket::OnMessagePending (the default) runs while a blocking call
+    // waits, at least every Socket::kPumpInterval: a host toolkit's attachment
+    // (xsock::qt) repaints windows there, as MFC's pump dispatches WM_PAINT.
+    // It must not run this loop. Empty (the default): nothing. Owner thread
+    // only (std::logic_error elsewhere).
+    void SetBlockingPump(std::function<void()> pump);
+
     // Beyond MFC: whether timers and posted tasks run inside a blocking Socket
     // call (see above). Takes effect at the next iteration.
     void SetPumpWhileBlocking(bool on) noexcept { pumpWhileBlocking_ = on; }
@@ -227,6 +234,7 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     bool watched_ = false;  // a host loop watches NativeHandle()
     bool pumpWhileBlocking_ = false;
     ExceptionHandler exceptionHandler_;
+    std::function<void()> blockingPump_;
     // One ready list per nesting level: a blocking call made inside a
     // notification runs the loop again while the outer list is being walked.
     std::deque<std::vector<detail::ReadyEvent>> readyLists_;
