@@ -2,7 +2,6 @@
 // over tcp::socket, async_handshake, async_read_some into the session's
 // buffer and async_write of what arrived. Server and client each run one
 // io_context on one thread.
-#include "Measure.h"
 #include "TlsBench.h"
 
 #include <boost/asio.hpp>
@@ -205,10 +204,11 @@ Result AsioPingPong(const BenchPki& pki, const PingPongCell& cell) {
         negotiated = NegotiatedBy(sessions.front().TlsStream());
     });
     WaitFor(connected, cell.connections);
-    const double rate = bench::MeasureRate(received, cell.seconds);
+    Result result = MeasureRateAndCpu(received, cell.seconds);
     client.Stop();
     server.Stop();
-    return {rate, negotiated};
+    result.negotiated = negotiated;
+    return result;
 }
 
 namespace {
@@ -340,10 +340,11 @@ Result AsioHandshakes(const BenchPki& pki, int inFlight, double seconds) {
         context.run();
         negotiated = clients.Negotiated();
     });
-    const double rate = bench::MeasureRate(done, seconds);
+    Result result = MeasureRateAndCpu(done, seconds);
     client.Stop();
     server.Stop();
-    return {rate, negotiated};
+    result.negotiated = negotiated;
+    return result;
 }
 
 }  // namespace tlsbench

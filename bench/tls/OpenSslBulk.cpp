@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -100,25 +101,25 @@ class Process {
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
-    bool Exited() {
+    bool Exited() { return Reap(WNOHANG); }
+    void Wait() { Reap(0); }
+    // User and system time, once it has exited.
+    double CpuSeconds() const { return cpu_; }
+
+  private:
+    bool Reap(int options) {
+        rusage usage{};
         int status = 0;
-        if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+        if (pid_ > 0 && ::wait4(pid_, &status, options, &usage) == pid_) {
             pid_ = -1;
-            status_ = status;
+            cpu_ = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
         }
         return pid_ < 0;
     }
-    int Wait() {
-        if (pid_ > 0) {
-            ::waitpid(pid_, &status_, 0);
-            pid_ = -1;
-        }
-        return status_;
-    }
 
-  private:
     pid_t pid_ = -1;
-    int status_ = 0;
+    double cpu_ = 0;
 };
 
 // The value after `key` on a line of `text` ("Ciphersuite: TLS_AES_...").
@@ -229,7 +230,9 @@ Result OpenSslBulk(const BenchPki& pki, std::uint64_t bytes) {
     }
     const std::string text = ReadAll(report.Get());
     const double rate = end > start ? static_cast<double>(bytes - first) / (end - start) : 0;
-    return {rate, Field(text, "Protocol version: ") + " " + Field(text, "Ciphersuite: ")};
+    const double cpu = client.CpuSeconds() + server->CpuSeconds();
+    return {rate, cpu / static_cast<double>(bytes),
+            Field(text, "Protocol version: ") + " " + Field(text, "Ciphersuite: ")};
 }
 
 }  // namespace tlsbench

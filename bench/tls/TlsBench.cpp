@@ -21,27 +21,33 @@ namespace {
 
 using tlsbench::Result;
 
+struct Medians {
+    std::vector<double> rate, cpu;
+};
+
 // Runs each competitor `runs` times, taking turns so that drifts in the
-// machine's load reach all of them alike; the medians of their rates.
+// machine's load reach all of them alike; the medians of their rates and
+// CPU costs.
 template <std::size_t N>
-std::vector<double> Interleaved(const bench::Options& options, const char* const (&names)[N],
-                                const std::function<Result(std::size_t)>& run,
-                                std::map<std::string, std::string>& negotiated) {
-    std::vector<std::vector<double>> rates(N);
+Medians Interleaved(const bench::Options& options, const char* const (&names)[N],
+                    const std::function<Result(std::size_t)>& run,
+                    std::map<std::string, std::string>& negotiated) {
+    std::vector<std::vector<double>> rates(N), cpus(N);
     for (int r = 0; r < options.runs; ++r) {
         for (std::size_t i = 0; i < N; ++i) {
             if (!options.Runs(names[i])) {
-                rates[i].push_back(0);
                 continue;
             }
             Result result = run(i);
             rates[i].push_back(result.rate);
+            cpus[i].push_back(result.cpu);
             negotiated[names[i]] = result.negotiated;
         }
     }
-    std::vector<double> medians;
-    for (const std::vector<double>& values : rates) {
-        medians.push_back(bench::Median(values));
+    Medians medians;
+    for (std::size_t i = 0; i < N; ++i) {
+        medians.rate.push_back(bench::Median(rates[i]));
+        medians.cpu.push_back(bench::Median(cpus[i]));
     }
     return medians;
 }
@@ -49,11 +55,23 @@ std::vector<double> Interleaved(const bench::Options& options, const char* const
 }  // namespace
 
 int main(int argc, char** argv) {
+    // --cell pingpong|handshakes|bulk runs one part only (for profiling); the
+    // other options are those of every benchmark.
+    std::string only;
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::string(argv[i]) == "--cell" && i + 1 < argc) {
+            only = argv[++i];
+        } else {
+            args.push_back(argv[i]);
+        }
+    }
+    auto runs = [&](const char* cell) { return only.empty() || only == cell; };
     const bench::Options options = bench::ParseOptions(
-        argc, argv,
+        static_cast<int>(args.size()), args.data(),
         "TlsBench: TLS echo ping-pong and full handshakes, xsock AsyncSocket + StartTls vs\n"
         "Boost.Asio ssl::stream; bulk throughput over one connection, xsock vs openssl\n"
-        "s_server / s_client.",
+        "s_server / s_client. --cell pingpong|handshakes|bulk runs one part only.",
         1.0);
     bench::RaiseFdLimit(8192);
     const tlsbench::BenchPki pki;
@@ -76,13 +94,14 @@ int main(int argc, char** argv) {
         "done; one loop thread per side.\n\n",
         options.runs, options.seconds);
     std::printf(
-        "| block | conns | xsock MiB/s | asio MiB/s | xsock rt/s | asio rt/s | xsock/asio |\n");
-    std::printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        "| block | conns | xsock MiB/s | asio MiB/s | xsock rt/s | asio rt/s | xsock/asio "
+        "| xsock CPU us/rt | asio CPU us/rt |\n");
+    std::printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     double smallRatio = std::nan("");  // not measured unless its cell runs
     double bulkRatio = std::nan("");
-    for (std::size_t block : blocks) {
+    for (std::size_t block : runs("pingpong") ? blocks : std::vector<std::size_t>{}) {
         const tlsbench::PingPongCell cell{block, connections, options.seconds};
-        const std::vector<double> median = Interleaved(
+        const Medians m = Interleaved(
             options, pingPongNames,
             [&](std::size_t i) {
                 return i == 0 ? tlsbench::XsockPingPong(pki, cell)
@@ -90,10 +109,10 @@ int main(int argc, char** argv) {
             },
             pingPongNegotiated);
         const double b = static_cast<double>(block);
-        const double ratio = bench::Ratio(median[0], median[1]);
-        std::printf("| %s | %d | %.1f | %.1f | %.0f | %.0f | %.2f |\n",
-                    bench::SizeName(block).c_str(), connections, median[0] / mib, median[1] / mib,
-                    median[0] / b, median[1] / b, ratio);
+        const double ratio = bench::Ratio(m.rate[0], m.rate[1]);
+        std::printf("| %s | %d | %.1f | %.1f | %.0f | %.0f | %.2f | %.1f | %.1f |\n",
+                    bench::SizeName(block).c_str(), connections, m.rate[0] / mib, m.rate[1] / mib,
+                    m.rate[0] / b, m.rate[1] / b, ratio, m.cpu[0] * b * 1e6, m.cpu[1] * b * 1e6);
         std::fflush(stdout);
         if (block == 64) {
             smallRatio = ratio;
@@ -108,39 +127,49 @@ int main(int argc, char** argv) {
         "separate threads; a connection counts once the client read the byte the server sends "
         "after its handshake.\n\n",
         options.runs, options.seconds);
-    std::printf("| in flight | xsock handshakes/s | asio handshakes/s | xsock/asio |\n");
-    std::printf("| ---: | ---: | ---: | ---: |\n");
-    double handshakeRatio = 0;
-    for (int n : inFlight) {
-        const std::vector<double> median = Interleaved(
+    std::printf(
+        "| in flight | xsock handshakes/s | asio handshakes/s | xsock/asio | xsock CPU "
+        "us/handshake "
+        "| asio CPU us/handshake |\n");
+    std::printf("| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    double handshakeRatio = std::nan("");
+    for (int n : runs("handshakes") ? inFlight : std::vector<int>{}) {
+        const Medians m = Interleaved(
             options, pingPongNames,
             [&](std::size_t i) {
                 return i == 0 ? tlsbench::XsockHandshakes(pki, n, options.seconds)
                               : tlsbench::AsioHandshakes(pki, n, options.seconds);
             },
             handshakeNegotiated);
-        handshakeRatio = bench::Ratio(median[0], median[1]);
-        std::printf("| %d | %.0f | %.0f | %.2f |\n", n, median[0], median[1], handshakeRatio);
+        handshakeRatio = bench::Ratio(m.rate[0], m.rate[1]);
+        std::printf("| %d | %.0f | %.0f | %.2f | %.0f | %.0f |\n", n, m.rate[0], m.rate[1],
+                    handshakeRatio, m.cpu[0] * 1e6, m.cpu[1] * 1e6);
         std::fflush(stdout);
     }
 
     const char* const bulkNames[] = {"xsock", "openssl"};
     std::map<std::string, std::string> bulkNegotiated;
-    const std::vector<double> bulk = Interleaved(
-        options, bulkNames,
+    bench::Options bulkOptions = options;
+    bulkOptions.runs = runs("bulk") ? options.runs : 0;
+    const Medians bulk = Interleaved(
+        bulkOptions, bulkNames,
         [&](std::size_t i) {
             return i == 0 ? tlsbench::XsockBulk(pki, bulkBytes)
                           : tlsbench::OpenSslBulk(pki, bulkBytes);
         },
         bulkNegotiated);
-    const double bulkVsOpenSsl = bench::Ratio(bulk[0], bulk[1]);
+    const double bulkVsOpenSsl = bench::Ratio(bulk.rate[0], bulk.rate[1]);
     std::printf(
         "\nBulk, %s over one connection, median of %d runs; MiB/s from the first byte received "
         "to the last. xsock: 64 KiB Sends, one 256 KiB Receive per OnReceive; openssl: s_client "
-        "reading the bytes from memory, s_server writing them to a pipe.\n\n",
+        "reading the bytes from memory, s_server writing them to a pipe. CPU: both ends from "
+        "connect to the last byte (openssl: the two processes' whole lives).\n\n",
         bench::SizeName(bulkBytes).c_str(), options.runs);
-    std::printf("| xsock MiB/s | openssl MiB/s | xsock/openssl |\n| ---: | ---: | ---: |\n");
-    std::printf("| %.1f | %.1f | %.2f |\n", bulk[0] / mib, bulk[1] / mib, bulkVsOpenSsl);
+    std::printf(
+        "| xsock MiB/s | openssl MiB/s | xsock/openssl | xsock CPU ms/MiB | openssl CPU ms/MiB "
+        "|\n| ---: | ---: | ---: | ---: | ---: |\n");
+    std::printf("| %.1f | %.1f | %.2f | %.2f | %.2f |\n", bulk.rate[0] / mib, bulk.rate[1] / mib,
+                bulkVsOpenSsl, bulk.cpu[0] * mib * 1e3, bulk.cpu[1] * mib * 1e3);
 
     std::printf("\n| cell | competitor | negotiated |\n| --- | --- | --- |\n");
     for (const auto& [cell, names] :

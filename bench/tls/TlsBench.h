@@ -6,17 +6,52 @@
 #pragma once
 
 #include "BenchPki.h"
+#include "BenchUtil.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 namespace tlsbench {
 
 struct Result {
     double rate = 0;  // bytes/s, or handshakes/s
+    // CPU seconds (user + system, every thread and process of both ends) per
+    // byte or handshake: on a shared machine the rate follows the CPU share
+    // the scheduler grants, this much less.
+    double cpu = 0;
     std::string negotiated;
 };
+
+inline double ProcessCpuSeconds() {
+    return bench::Seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+// bench::MeasureRate, and the process's CPU time over the same window per
+// unit counted.
+inline Result MeasureRateAndCpu(const std::atomic<std::uint64_t>& counter, double seconds) {
+    const double setupDeadline = bench::WallSeconds() + 30;
+    while (counter.load(std::memory_order_relaxed) == 0) {
+        if (bench::WallSeconds() > setupDeadline) {
+            std::fprintf(stderr, "TlsBench: no traffic after 30 s\n");
+            std::exit(1);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.2, seconds / 4)));
+    const std::uint64_t before = counter.load(std::memory_order_relaxed);
+    const double start = bench::WallSeconds();
+    const double cpuStart = ProcessCpuSeconds();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    const std::uint64_t after = counter.load(std::memory_order_relaxed);
+    const double cpu = ProcessCpuSeconds() - cpuStart;
+    const double wall = bench::WallSeconds() - start;
+    const double count = static_cast<double>(after - before);
+    return {count / wall, count > 0 ? cpu / count : 0, {}};
+}
 
 struct PingPongCell {
     std::size_t block;  // bytes each connection keeps in flight

@@ -1,7 +1,6 @@
 // The xsock side of the TLS benchmark: AsyncSocket subclasses made TLS with
 // StartTls, the server's on one SocketLoop thread and the client's on another.
 #include "BenchUtil.h"
-#include "Measure.h"
 #include "TlsBench.h"
 #include "XsockEcho.h"
 
@@ -178,10 +177,11 @@ Result XsockPingPong(const BenchPki& pki, const PingPongCell& cell) {
         negotiated = NegotiatedBy(*clients.front());
     });
     WaitFor(connected, cell.connections);
-    const double rate = bench::MeasureRate(clientContext.received, cell.seconds);
+    Result result = MeasureRateAndCpu(clientContext.received, cell.seconds);
     client.Stop();
     server.Stop();
-    return {rate, negotiated};
+    result.negotiated = negotiated;
+    return result;
 }
 
 namespace {
@@ -304,10 +304,11 @@ Result XsockHandshakes(const BenchPki& pki, int inFlight, double seconds) {
         loop.Run();
         negotiated = clients.Negotiated();
     });
-    const double rate = bench::MeasureRate(done, seconds);
+    Result result = MeasureRateAndCpu(done, seconds);
     client.Stop();
     server.Stop();
-    return {rate, negotiated};
+    result.negotiated = negotiated;
+    return result;
 }
 
 namespace {
@@ -398,6 +399,7 @@ Result XsockBulk(const BenchPki& pki, std::uint64_t bytes) {
     std::atomic<bool> finished{false};
     double rate = 0;
     std::string negotiated;
+    const double cpuStart = ProcessCpuSeconds();
     LoopThread receiver([&](xsock::SocketLoop& loop, auto ready) {
         TlsListener<BulkReceiver> listener(
             serverTls, [&] { return std::make_unique<BulkReceiver>(bytes, finished); });
@@ -422,9 +424,10 @@ Result XsockBulk(const BenchPki& pki, std::uint64_t bytes) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    const double cpu = ProcessCpuSeconds() - cpuStart;
     sender.Stop();
     receiver.Stop();
-    return {rate, negotiated};
+    return {rate, cpu / static_cast<double>(bytes), negotiated};
 }
 
 }  // namespace tlsbench
