@@ -88,8 +88,9 @@ class Process {
         const int error = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         if (error != 0) {
+            pid_ = -1;
             errno = error;
-            Die("posix_spawn openssl");
+            Die("posix_spawn openssl (is the openssl program installed?)");
         }
     }
     ~Process() {

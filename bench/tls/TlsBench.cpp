@@ -74,7 +74,9 @@ int main(int argc, char** argv) {
         "s_server / s_client. --cell pingpong|handshakes|bulk runs one part only.",
         1.0);
     bench::RaiseFdLimit(8192);
-    const tlsbench::BenchPki pki;
+    // Static, so that a runner that gives up with std::exit still removes the
+    // key material.
+    static const tlsbench::BenchPki pki;
     std::vector<std::size_t> blocks = {64, 16384};
     int connections = 100;
     if (options.block != 0) {
