@@ -161,18 +161,21 @@ int main(int argc, char** argv) {
         },
         bulkNegotiated);
     const double bulkVsOpenSsl = bench::Ratio(bulk.rate[0], bulk.rate[1]);
-    std::printf(
-        "\nBulk, %llu MiB over one connection, median of %d runs; MiB/s from the first byte "
-        "received "
-        "to the last. xsock: 64 KiB Sends, one 256 KiB Receive per OnReceive; openssl: s_client "
-        "reading the bytes from memory, s_server writing them to a pipe. CPU: both ends from "
-        "connect to the last byte (openssl: the two processes' whole lives).\n\n",
-        static_cast<unsigned long long>(bulkBytes >> 20), options.runs);
-    std::printf(
-        "| xsock MiB/s | openssl MiB/s | xsock/openssl | xsock CPU ms/MiB | openssl CPU ms/MiB "
-        "|\n| ---: | ---: | ---: | ---: | ---: |\n");
-    std::printf("| %.1f | %.1f | %.2f | %.2f | %.2f |\n", bulk.rate[0] / mib, bulk.rate[1] / mib,
-                bulkVsOpenSsl, bulk.cpu[0] * mib * 1e3, bulk.cpu[1] * mib * 1e3);
+    if (runs("bulk")) {
+        std::printf(
+            "\nBulk, %llu MiB over one connection, median of %d runs; MiB/s from the first byte "
+            "received to the last. xsock: 64 KiB Sends, one 256 KiB Receive per OnReceive; "
+            "openssl: s_client reading the bytes from memory, s_server writing them to a pipe. "
+            "CPU: both ends from connect to the last byte (openssl: the two processes' whole "
+            "lives).\n\n",
+            static_cast<unsigned long long>(bulkBytes >> 20), options.runs);
+        std::printf(
+            "| xsock MiB/s | openssl MiB/s | xsock/openssl | xsock CPU ms/MiB | openssl CPU ms/MiB "
+            "|\n| ---: | ---: | ---: | ---: | ---: |\n");
+        std::printf("| %.1f | %.1f | %.2f | %.2f | %.2f |\n", bulk.rate[0] / mib,
+                    bulk.rate[1] / mib, bulkVsOpenSsl, bulk.cpu[0] * mib * 1e3,
+                    bulk.cpu[1] * mib * 1e3);
+    }
 
     std::printf("\n| cell | competitor | negotiated |\n| --- | --- | --- |\n");
     for (const auto& [cell, names] :
