@@ -8,9 +8,9 @@
 #   bench/run.sh --quick    a smoke run; writes build-bench/RESULTS-quick.md
 #   bench/run.sh --runs N   repetitions per cell (default 3)
 #
-# Installs what is missing (cmake, g++, libboost-dev, libcereal-dev) with
-# apt-get, as root or through sudo. XSOCK_BENCH_BUILD_DIR overrides the build
-# folder (default build-bench).
+# Installs what is missing (cmake, g++, libboost-dev, libcereal-dev, libssl-dev,
+# openssl) with apt-get, as root or through sudo. XSOCK_BENCH_BUILD_DIR
+# overrides the build folder (default build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 build=${XSOCK_BENCH_BUILD_DIR:-build-bench}
 
-packages=(cmake g++ make libboost-dev libcereal-dev)
+packages=(cmake g++ make libboost-dev libcereal-dev libssl-dev openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
@@ -49,7 +49,7 @@ cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 # Every benchmark that was built, in this order.
 programs=(pingpong/PingPongBench stream/StreamBench idle/IdleBench memory/MemoryBench
-    blocking/BlockingBench loopthreads/LoopThreadsBench archive/ArchiveBench)
+    blocking/BlockingBench loopthreads/LoopThreadsBench archive/ArchiveBench tls/TlsBench)
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp" "$tmp.targets" "$tmp.out" "$tmp.err"' EXIT
