@@ -368,8 +368,9 @@ void AsyncSocket::FilteredClose() noexcept {
     socklen_t size = sizeof value;
     bool abortive = ::getsockopt(fd_, SOL_SOCKET, SO_LINGER, &value, &size) == 0 &&
                     value.l_onoff != 0 && value.l_linger == 0;
+    // Nor after a reset or a failure: nothing could read it.
     if (abortive || filtered.handshaking || filtered.failed || filtered.sendShut ||
-        state_ != State::Connected) {
+        state_ != State::Connected || closeError_ != 0) {
         return;
     }
     std::error_code error;

@@ -106,6 +106,9 @@ int NewSession(SSL* ssl, SSL_SESSION* session) {
         return 0;
     }
     const ContextState& state = filter->Context();
+    if (!state.resumption) {
+        return 0;  // nothing keeps it: OpenSSL frees it
+    }
     std::lock_guard<std::mutex> lock(state.sessionsMutex);
     state.sessions[filter->PeerName()].reset(session);
     return 1;  // the cache keeps the reference
