@@ -99,6 +99,39 @@ BOOST_DATA_TEST_CASE(ABurstOfSmallRecordsIsReadThreeBytesAtATime, data::make(kAl
     BOOST_CHECK(got == sent);
 }
 
+// Half a record waits for the rest like any other input: OpenSSL holds the
+// bytes, but nothing can be read until more arrive, so the loop must sleep
+// rather than report the socket readable again and again (a peer could make
+// a server spin for free).
+BOOST_DATA_TEST_CASE(HalfARecordLetsTheLoopSleep, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    TlsContext clientContext = TestClientContext();
+    TlsContext serverContext = TestServerContext();
+    Probe listener, client, server;
+    TlsPair(loop, listener, client, server, clientContext, serverContext);
+    server.onReceive = [](Probe& self) {
+        char buffer[64];
+        self.Receive(buffer, sizeof buffer);
+    };
+    // The client sends the header of a 64-byte application-data record and 10
+    // of its bytes, in clear, under the TLS layer.
+    BOOST_REQUIRE(client.TakeFilter() != nullptr);
+    const char partial[] =
+        "\x17\x03\x03\x00\x40"
+        "0123456789";
+    BOOST_REQUIRE_EQUAL(client.Send(partial, sizeof partial - 1), 15);
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        int waiting = -1;
+        return ::ioctl(server.Handle(), FIONREAD, &waiting) == 0 && waiting == 0;
+    }));
+    int busy = 0;
+    for (int i = 0; i < 5; ++i) {
+        busy += loop.RunOnce(std::chrono::milliseconds(20)) > 0 ? 1 : 0;
+    }
+    BOOST_CHECK_LE(busy, 1);  // at most the iteration that found it incomplete
+    BOOST_CHECK_EQUAL(server.counts.close, 0);
+}
+
 BOOST_DATA_TEST_CASE(CloseNotifyEndsCleanlyAfterTheLastByte, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     TlsContext clientContext = TestClientContext();

@@ -74,6 +74,9 @@ int TlsFilter::ReceiveRaw(char* buffer, int length) {
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         ioErrno_ = errno;
     }
+    if (n != 0) {
+        starved_ = false;  // new bytes (or news of the end) to look at
+    }
     return static_cast<int>(n);
 }
 
@@ -130,8 +133,12 @@ bool TlsFilter::Drain() {
     return sent_ >= output_.size() || Flush(fd_, ignored);
 }
 
+// Decrypted bytes, or undecrypted ones that OpenSSL has not yet found to be
+// less than a record: what is left after a read that wanted more waits for
+// the descriptor like everything else, or a peer that sends half a record
+// would keep the loop spinning.
 bool TlsFilter::HasBufferedInput() const noexcept {
-    return ended_ || SSL_has_pending(ssl_) != 0;
+    return ended_ || SSL_pending(ssl_) > 0 || (SSL_has_pending(ssl_) != 0 && !starved_);
 }
 
 int TlsFilter::Handshake(int fd, std::error_code& error) {
@@ -210,7 +217,9 @@ long TlsFilter::Read(int fd, void* buffer, std::size_t length, bool peek, std::e
         return 0;
     }
     error = Failure(n, true);
-    if (error != std::errc::operation_would_block) {
+    if (error == std::errc::operation_would_block) {
+        starved_ = true;
+    } else {
         ended_ = true;
         end_ = error;
     }

@@ -56,7 +56,8 @@ class TlsFilter final : public StreamFilter {
     bool pinMismatch_ = false;
     bool pinMatched_ = false;
     bool ended_ = false;
-    std::error_code end_;  // the stream's end once seen: empty for close_notify
+    bool starved_ = false;  // the last read wanted more than the buffer held
+    std::error_code end_;   // the stream's end once seen: empty for close_notify
     std::vector<char> output_;
     std::size_t sent_ = 0;
 };
