@@ -23,7 +23,7 @@ namespace {
 constexpr unsigned kDefaultPort = 7070;
 
 const char kServeHelp[] =
-    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]\n"
+    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC] [LIMITS]\n"
     "\n"
     "Receives files and folders into DIR, which must exist. Prints the address it\n"
     "listens on first, then one line per received, refused or interrupted entry.\n"
@@ -33,10 +33,10 @@ const char kServeHelp[] =
     "                     port 0 picks a free one (default 127.0.0.1:7070)\n"
     "  --timeout SEC      drop a sender that stays silent this long (default 300, 0: never)\n"
     "\n"
-    "A file is written as DIR/.../.NAME.xsock-part and renamed to its name only\n"
-    "once its SHA-256 matches the sender's; sending it again after an interruption\n"
-    "resumes from what arrived. Absolute paths, '..', empty components and\n"
-    "symbolic links inside DIR are refused.\n";
+    "A file is written as DIR/.xsock-parts/HASH.xsock-part and renamed to its name\n"
+    "only once its SHA-256 matches the sender's; sending it again after an\n"
+    "interruption resumes from what arrived. Absolute paths, '..', empty components\n"
+    "and symbolic links inside DIR are refused. Modes pass through the umask.\n";
 
 const char kSendHelp[] =
     "usage: xsock-transfer send PATH... --to HOST:PORT [--as NAME] [--limit-rate RATE]\n"
@@ -103,16 +103,24 @@ int Serve(int argc, char** argv) {
     std::optional<std::string> dir;
     xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
     long timeout = 300;
+    transfer::ServeLimits limits;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            std::cout << kServeHelp;
+            std::cout << kServeHelp << "\nLimits on what a sender can do to the disk:\n"
+                      << transfer::kServeLimitsHelp;
             return 0;
         }
         if (i + 1 >= argc) {
             return Bad("unknown option or missing value: " + arg, kServeHelp);
         }
-        if (arg == "--dir") {
+        std::string error;
+        if (transfer::ParseServeLimit(arg, argv[i + 1], limits, error)) {
+            ++i;
+            if (!error.empty()) {
+                return Bad(error, kServeHelp);
+            }
+        } else if (arg == "--dir") {
             dir = argv[++i];
         } else if (arg == "--listen") {
             auto parsed = ParseListen(argv[++i]);
@@ -140,6 +148,7 @@ int Serve(int argc, char** argv) {
     transfer::TransferServer server(
         *dir, std::chrono::seconds(timeout),
         [](const std::string& line) { std::cout << line << std::endl; });
+    server.SetLimits(limits);
     std::string error;
     if (!server.Start(where, error)) {
         std::cerr << "xsock-transfer: " << error << "\n";

@@ -5,6 +5,7 @@
 #include "PathSafety.h"
 #include "TransferProtocol.h"
 
+#include <SafeText.h>
 #include <xsock/Archive.h>
 #include <xsock/FileException.h>
 #include <xsock/SocketFile.h>
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -25,8 +27,9 @@ namespace {
 constexpr std::size_t kMaxSenders = 64;
 
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
-// rwx so that the folder's contents, sent after it, can still be written.
-std::string MakeDirectory(int root, const DirectoryEntry& entry) {
+// rwx so that the folder's contents, sent after it, can still be written;
+// the umask applies, and others never get write access.
+std::string MakeDirectory(int root, const DirectoryEntry& entry, mode_t umask) {
     if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
         return problem;
     }
@@ -35,7 +38,8 @@ std::string MakeDirectory(int root, const DirectoryEntry& entry) {
     if (!folder.IsOpen()) {
         return problem;
     }
-    if (::fchmod(folder.Get(), (entry.mode & 0777) | 0700) != 0) {
+    const mode_t mode = ((entry.mode & 0777 & ~umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
+    if (::fchmod(folder.Get(), mode) != 0) {
         return "cannot set the mode of '" + entry.path + "': " + std::strerror(errno);
     }
     return {};
@@ -55,6 +59,14 @@ TransferServer::TransferServer(std::string folder, std::chrono::milliseconds idl
     : folder_(std::move(folder)), idleTimeout_(idleTimeout), log_(std::move(log)) {}
 
 TransferServer::~TransferServer() {
+    if (sweeper_.joinable()) {
+        {
+            std::lock_guard lock(sweepMutex_);
+            stopping_ = true;
+        }
+        sweepWake_.notify_all();
+        sweeper_.join();
+    }
     for (Worker& worker : workers_) {
         worker.thread.join();
     }
@@ -71,7 +83,34 @@ bool TransferServer::Start(const xsock::SocketAddress& address, std::string& err
                 xsock::AsyncSocket::GetLastErrorCode().message();
         return false;
     }
+    SweepParts();
+    sweeper_ = std::thread([this] {
+        std::unique_lock lock(sweepMutex_);
+        while (!sweepWake_.wait_for(lock, limits_.SweepInterval(), [this] { return stopping_; })) {
+            lock.unlock();
+            SweepParts();
+            lock.lock();
+        }
+    });
     return true;
+}
+
+void TransferServer::SweepParts() {
+    if (std::size_t removed = RemoveStaleParts(root_.Get(), limits_.partMaxAge); removed > 0) {
+        Say("removed " + std::to_string(removed) + " partial file" + (removed == 1 ? "" : "s") +
+            " untouched for over " + std::to_string(limits_.partMaxAge.count()) + " s");
+    }
+}
+
+std::string TransferServer::CheckBounds(const std::string& path, std::uint64_t& entries) const {
+    if (++entries > limits_.maxEntries) {
+        return "more than " + std::to_string(limits_.maxEntries) +
+               " files and folders on one connection";
+    }
+    if (static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) >= limits_.maxDepth) {
+        return "the path is more than " + std::to_string(limits_.maxDepth) + " levels deep";
+    }
+    return {};
 }
 
 xsock::SocketAddress TransferServer::LocalAddress() {
@@ -110,7 +149,7 @@ int TransferServer::Run() {
 
 void TransferServer::Say(const std::string& line) {
     std::lock_guard lock(logMutex_);
-    log_(line);
+    log_(xsock::demo::SafeText(line));
 }
 
 void TransferServer::JoinFinished() {
@@ -135,18 +174,24 @@ void TransferServer::Serve(xsock::SOCKET handle, std::string peer) {
     }
     static_cast<void>(unattached.Release());  // the socket owns it now
     socket.SetTimeout(idleTimeout_);
+    // Until senders have keys, a sender is known by its address (without the
+    // port, which changes with every connection).
+    xsock::SocketAddress remote;
+    std::string senderId = socket.GetPeerName(remote) ? remote.Host() : std::string();
     try {
-        Session(socket, peer);
+        Session(socket, peer, senderId);
     } catch (const std::exception& e) {
         Say("connection from " + peer + " ended: " + e.what());
     }
 }
 
-void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
+void TransferServer::Session(xsock::Socket& socket, const std::string& peer,
+                             const std::string& senderId) {
     xsock::SocketFile file(&socket);
     xsock::Archive in(file, xsock::Archive::load, 1 << 16);
     xsock::Archive out(file, xsock::Archive::store);
     Chunk chunk;
+    std::uint64_t entries = 0;
     for (;;) {
         const xsock::RuntimeClass* cls = nullptr;
         try {
@@ -160,7 +205,10 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
         if (cls == XSOCK_RUNTIME_CLASS(DirectoryEntry)) {
             DirectoryEntry entry;
             entry.Serialize(in);
-            std::string problem = MakeDirectory(root_.Get(), entry);
+            std::string problem = CheckBounds(entry.path, entries);
+            if (problem.empty()) {
+                problem = MakeDirectory(root_.Get(), entry, limits_.umask);
+            }
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
             Say(problem.empty() ? "folder " + entry.path + " from " + peer
                                 : "refused '" + entry.path + "' from " + peer + ": " + problem);
@@ -172,7 +220,11 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
         FileHeader header;
         header.Serialize(in);
         PartFile part;
-        if (std::string problem = part.Open(root_.Get(), header); !problem.empty()) {
+        std::string problem = CheckBounds(header.path, entries);
+        if (problem.empty()) {
+            problem = part.Open(root_.Get(), header, senderId, limits_);
+        }
+        if (!problem.empty()) {
             Reply(out, false, problem);
             Say("refused '" + header.path + "' from " + peer + ": " + problem);
             continue;
@@ -201,7 +253,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer) {
             throw std::runtime_error(std::string("unexpected message ") + cls->Name());
         }
         done.Serialize(in);
-        std::string problem = part.Finish(done.sha256);
+        problem = part.Finish(done.sha256);
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);

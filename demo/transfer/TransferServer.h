@@ -13,16 +13,25 @@
 // between threads" describes. At most 64 senders are served at once; a
 // connection beyond that is closed at once and logged.
 //
+// What a sender may do to the disk is bounded by ServeLimits (free space,
+// modes, depth, entries per connection, the age of part files); a thread of
+// its own removes stale part files while the server runs. Every log line is
+// passed through SafeText, since it quotes what senders sent.
+//
 // Errors: a refused or failed file is reported to its sender and logged; a
 // broken connection ends only that session. Start fails (false, with a
 // message) if the folder cannot be opened or the address cannot be bound.
 #pragma once
+
+#include "ServeLimits.h"
 
 #include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
@@ -41,6 +50,8 @@ class TransferServer {
     TransferServer(const TransferServer&) = delete;
     TransferServer& operator=(const TransferServer&) = delete;
 
+    // Before Start; the defaults otherwise.
+    void SetLimits(const ServeLimits& limits) { limits_ = limits; }
     bool Start(const xsock::SocketAddress& address, std::string& error);
     xsock::SocketAddress LocalAddress();
     // Accepts connections until accepting fails; returns the exit status.
@@ -53,7 +64,12 @@ class TransferServer {
     };
 
     void Serve(xsock::SOCKET handle, std::string peer);
-    void Session(xsock::Socket& socket, const std::string& peer);
+    // `senderId` keys the sender's part files (PartFile::Open).
+    void Session(xsock::Socket& socket, const std::string& peer, const std::string& senderId);
+    // A file's or folder's path against the depth and per-connection entry
+    // limits; empty if it may go on.
+    std::string CheckBounds(const std::string& path, std::uint64_t& entries) const;
+    void SweepParts();
     void JoinFinished();
     // log_ for every thread, one line at a time.
     void Say(const std::string& line);
@@ -65,6 +81,11 @@ class TransferServer {
     std::mutex logMutex_;
     xsock::Socket listener_;
     std::list<Worker> workers_;
+    ServeLimits limits_;
+    std::mutex sweepMutex_;
+    std::condition_variable sweepWake_;
+    bool stopping_ = false;
+    std::thread sweeper_;
 };
 
 }  // namespace transfer

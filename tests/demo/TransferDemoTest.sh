@@ -66,6 +66,8 @@ start_server() {
 }
 
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+# part_of DIR PATH: the part file the server keeps for PATH from 127.0.0.1.
+part_of() { echo "$1/.xsock-parts/$(printf '127.0.0.1\0%s' "$2" | sha256sum | cut -d' ' -f1).xsock-part"; }
 # part_at_least FILE BYTES: whether FILE exists and holds at least BYTES.
 part_at_least() { [ "$(size_of "$1")" -ge "$2" ]; }
 
@@ -105,7 +107,7 @@ large)
     echo "large: 200 MiB arrived intact: $(grep '^sent' "$work/send.log")"
 
     # Slow the sender down so it is surely still sending when it is killed.
-    part="$work/dst/.again.bin.xsock-part"
+    part=$(part_of "$work/dst" again.bin)
     "$bin" send "$work/big.bin" --as again.bin --limit-rate 10M --to "127.0.0.1:$port" \
         >"$work/killed.log" 2>&1 &
     sender=$!
@@ -133,11 +135,12 @@ escape)
     printf 'payload\n' >"$work/payload"
     ln -s "$work/outside" "$work/dst/linkdir"
     ln -s "$work/outside/target" "$work/dst/linkfile"
-    ln -s "$work/outside/target" "$work/dst/.planted.xsock-part"
+    mkdir "$work/dst/.xsock-parts"
+    ln -s "$work/outside/target" "$(part_of "$work/dst" planted)"
     start_server server "$work/dst"
     attempts=("../escaped" "inside/../../escaped" "$work/outside/absolute" "inside//x"
         "inside/" "./x" "" "linkdir/escaped" "linkdir" "linkfile" "inside/../linkdir/x"
-        "planted" "sneaky.xsock-part")
+        "planted" "sneaky.xsock-part" ".xsock-parts/x" "inside/.xsock-parts")
     for name in "${attempts[@]}"; do
         if "$bin" send "$work/payload" --as "$name" --to "127.0.0.1:$port" >"$work/attempt.log" 2>&1; then
             fail "'$name' was accepted"
@@ -181,10 +184,10 @@ concurrent)
     "$bin" send "$work/slow.bin" --limit-rate 5M --to "127.0.0.1:$port" >"$work/slow.log" 2>&1 &
     slow=$!
     pids+=("$slow")
-    wait_for "the slow file to start arriving" part_at_least "$work/dst/.slow.bin.xsock-part" 1
+    wait_for "the slow file to start arriving" part_at_least "$(part_of "$work/dst" slow.bin)" 1
     "$bin" send "$work/quick.txt" --to "127.0.0.1:$port" >/dev/null || fail "the second sender failed"
     cmp "$work/quick.txt" "$work/dst/quick.txt" || fail "the second sender's file differs"
-    [ -e "$work/dst/.slow.bin.xsock-part" ] && [ ! -e "$work/dst/slow.bin" ] ||
+    [ -e "$(part_of "$work/dst" slow.bin)" ] && [ ! -e "$work/dst/slow.bin" ] ||
         fail "the slow file finished first: the second sender was not served alongside it"
     wait "$slow" || fail "the slow sender exited $?"
     cmp "$work/slow.bin" "$work/dst/slow.bin" || fail "the slow file differs"
@@ -227,7 +230,7 @@ errors)
     # A partial copy from an older version of the file: the sender starts over.
     start_server server "$work/dst"
     head -c $((16 << 20)) /dev/urandom >"$work/changing.bin"
-    part="$work/dst/.changing.bin.xsock-part"
+    part=$(part_of "$work/dst" changing.bin)
     "$bin" send "$work/changing.bin" --limit-rate 2M --to "127.0.0.1:$port" >/dev/null 2>&1 &
     sender=$!
     pids+=("$sender")
