@@ -467,6 +467,11 @@ BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
     BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--listen", "nowhere"}, &output) == 2);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--bogus"}, &output) == 2);
+    // A name that would be shown escaped (it could pass for a system line).
+    for (const char* name : {"* bob", "<alice>", "bob\x1b[31m", "al\u202eice"}) {
+        BOOST_TEST(Run({kMessenger, "--name", name, "--listen", "0"}, &output) == 2, name);
+        BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
+    }
 }
 
 // The readline UI in a real terminal: an incoming chat is printed above the
