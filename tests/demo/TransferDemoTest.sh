@@ -291,7 +291,8 @@ logtext)
     ;;
 space)
     mkdir -p "$work/dst"
-    start_server server "$work/dst"
+    # Files capped at 1 GiB: a server that failed this test would not fill the disk.
+    start_server server "$work/dst" $((1 << 20))
     free=$(df --output=avail -B1 "$work/dst" | tail -1)
     truncate -s $((free + (1 << 30))) "$work/huge.bin"
     if "$bin" send "$work/huge.bin" --to "127.0.0.1:$port" >"$work/huge.log" 2>&1; then
