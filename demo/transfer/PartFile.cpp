@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -23,26 +24,36 @@ std::string Reason(const std::string& what) {
 }
 
 // Whether the disk under `root` keeps `reserve` bytes free once `needed`
-// more are written; empty if so.
+// more, and all the bytes `ledger` promised to other files, are written;
+// empty if so, and then `needed` is promised too.
 std::string CheckSpace(int root, const std::string& path, std::uint64_t needed,
-                       std::uint64_t reserve) {
+                       std::uint64_t reserve, SpaceLedger& ledger) {
     struct statvfs disk {};
     if (::fstatvfs(root, &disk) != 0) {
         return Reason("cannot tell the free space for '" + path + "'");
     }
     const std::uint64_t free = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
-    if (free < reserve || needed > free - reserve) {
+    std::uint64_t promised = 0;
+    if (!ledger.Reserve(needed, free, reserve, &promised)) {
         return "not enough space on the server for '" + path + "': " + std::to_string(needed) +
                " bytes needed, " + std::to_string(free) + " free, of which " +
-               std::to_string(reserve) + " are kept free";
+               std::to_string(reserve) + " are kept free" +
+               (promised > 0 ? " and " + std::to_string(promised) + " promised to other files"
+                             : std::string());
     }
     return {};
 }
 
 }  // namespace
 
+PartFile::~PartFile() {
+    if (ledger_ != nullptr) {
+        ledger_->Release(promised_);
+    }
+}
+
 std::string PartFile::Open(int root, const FileHeader& header, const std::string& senderId,
-                           const ServeLimits& limits) {
+                           const ServeLimits& limits, SpaceLedger* ledger) {
     header_ = header;
     limits_ = limits;
     if (std::string problem = CheckRelativePath(header.path); !problem.empty()) {
@@ -62,11 +73,14 @@ std::string PartFile::Open(int root, const FileHeader& header, const std::string
     } else if (!problem.empty()) {
         return problem;
     }
-    problem = CheckSpace(root, header.path, header.size - (held <= header.size ? held : 0),
-                         limits.reserveBytes);
+    const std::uint64_t needed = header.size - (held <= header.size ? held : 0);
+    static SpaceLedger unshared;  // for a PartFile used on its own
+    ledger_ = ledger != nullptr ? ledger : &unshared;
+    problem = CheckSpace(root, header.path, needed, limits.reserveBytes, *ledger_);
     if (!problem.empty()) {
         return problem;
     }
+    promised_ = needed;
     folder_ = OpenFolders(root, components, false, problem);
     if (!folder_.IsOpen()) {
         return problem;
@@ -156,6 +170,11 @@ void PartFile::Write(const char* data, std::size_t length) {
     if (position_ + length > header_.size) {
         throw std::runtime_error("the sender sent more than the " + std::to_string(header_.size) +
                                  " bytes it announced");
+    }
+    if (ledger_ != nullptr) {
+        const std::uint64_t written = std::min<std::uint64_t>(length, promised_);
+        ledger_->Release(written);
+        promised_ -= written;
     }
     if (writeError_.empty()) {
         sha_.Update(data, length);

@@ -37,10 +37,17 @@ namespace transfer {
 
 class PartFile {
   public:
+    PartFile() = default;
+    ~PartFile();
+    PartFile(const PartFile&) = delete;
+    PartFile& operator=(const PartFile&) = delete;
+
     // Empty on success, otherwise why the file is refused. `senderId` names
     // the sender for its part files (an address, or its key's fingerprint).
+    // The free space it needs is promised in `ledger` (shared by the
+    // server's sessions) until written or until the PartFile goes.
     std::string Open(int root, const FileHeader& header, const std::string& senderId = {},
-                     const ServeLimits& limits = {});
+                     const ServeLimits& limits = {}, SpaceLedger* ledger = nullptr);
 
     // What the part file held when opened (0 if it was longer than the file).
     std::uint64_t Offset() const noexcept { return offset_; }
@@ -71,6 +78,8 @@ class PartFile {
     std::uint64_t start_ = 0;
     std::uint64_t position_ = 0;
     std::string writeError_;
+    SpaceLedger* ledger_ = nullptr;
+    std::uint64_t promised_ = 0;
 };
 
 // Removes the part files below `root` that were not written for `maxAge`

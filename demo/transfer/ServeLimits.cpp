@@ -23,6 +23,22 @@ std::chrono::seconds ServeLimits::SweepInterval() const {
                       std::chrono::seconds(std::chrono::hours(1)));
 }
 
+bool SpaceLedger::Reserve(std::uint64_t bytes, std::uint64_t free, std::uint64_t reserve,
+                          std::uint64_t* promised) {
+    std::lock_guard lock(mutex_);
+    *promised = promised_;
+    if (free < reserve || promised_ > free - reserve || bytes > free - reserve - promised_) {
+        return false;
+    }
+    promised_ += bytes;
+    return true;
+}
+
+void SpaceLedger::Release(std::uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    promised_ -= std::min(bytes, promised_);
+}
+
 const char kServeLimitsHelp[] =
     "  --reserve MIB      keep this much disk space free: a file that would eat\n"
     "                     into it is refused before it is written (default 256)\n"

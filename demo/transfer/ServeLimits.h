@@ -14,14 +14,20 @@
 //     resumes only its own; those untouched for `partMaxAge` are removed when
 //     `serve` starts and every `SweepInterval()` while it runs.
 //
-// Thread safety: a plain value, copied into each session. Errors:
-// ParseServeLimit says why a value is refused.
+// SpaceLedger counts the bytes promised to files being received and not yet
+// written, so that senders at the same time cannot each be promised the same
+// free space.
+//
+// Thread safety: ServeLimits is a plain value, copied into each session;
+// SpaceLedger is shared by all sessions and locks. Errors: ParseServeLimit
+// says why a value is refused.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace transfer {
@@ -40,6 +46,19 @@ struct ServeLimits {
     // How often a running server looks for stale part files: a quarter of
     // their age, between one second and one hour.
     std::chrono::seconds SweepInterval() const;
+};
+
+class SpaceLedger {
+  public:
+    // Promises `bytes` if `free` less `reserve` covers them and every other
+    // promise; false (and *promised set to the others' promises) otherwise.
+    bool Reserve(std::uint64_t bytes, std::uint64_t free, std::uint64_t reserve,
+                 std::uint64_t* promised);
+    void Release(std::uint64_t bytes);
+
+  private:
+    std::mutex mutex_;
+    std::uint64_t promised_ = 0;
 };
 
 // The --help lines for the options below.

@@ -222,7 +222,7 @@ void TransferServer::Session(xsock::Socket& socket, const std::string& peer,
         PartFile part;
         std::string problem = CheckBounds(header.path, entries);
         if (problem.empty()) {
-            problem = part.Open(root_.Get(), header, senderId, limits_);
+            problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);
         }
         if (!problem.empty()) {
             Reply(out, false, problem);

@@ -82,6 +82,7 @@ class TransferServer {
     xsock::Socket listener_;
     std::list<Worker> workers_;
     ServeLimits limits_;
+    SpaceLedger ledger_;
     std::mutex sweepMutex_;
     std::condition_variable sweepWake_;
     bool stopping_ = false;

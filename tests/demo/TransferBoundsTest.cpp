@@ -1,7 +1,8 @@
 // xsock-transfer's server (a real process over loopback) against senders that
 // speak its protocol by hand, to send what the real sender never would: a
-// size claim of 2^62 bytes, and a second sender (from 127.0.0.2) going after
-// the first one's partial upload.
+// size claim of 2^62 bytes, two claims at once that fit only one at a time,
+// and a second sender (from 127.0.0.2) going after the first one's partial
+// upload.
 #include "ChildProcess.h"
 #include "PathSafety.h"
 #include "TransferProtocol.h"
@@ -14,10 +15,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/statvfs.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 
 using namespace messenger::test;
@@ -133,6 +137,32 @@ BOOST_AUTO_TEST_CASE(AClaimOf2To62BytesIsRefusedBeforeAnythingIsWritten) {
     sender.SendBytes(0, "small");
     BOOST_TEST(sender.Done(DigestOf("small")).ok);
     BOOST_TEST(ReadAll(server.folder / "small.txt") == "small");
+}
+
+BOOST_AUTO_TEST_CASE(SendersAtOnceCannotBePromisedTheSameFreeSpace) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir);
+    struct statvfs disk {};
+    BOOST_TEST_REQUIRE(::statvfs(server.folder.c_str(), &disk) == 0);
+    // Each claim fits on its own; the two together do not.
+    const std::uint64_t claim = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize / 10 * 6;
+    std::optional<RawSender> first(std::in_place, "127.0.0.1", server.port);
+    BOOST_TEST_REQUIRE(first->Offer("one.bin", claim) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    first->Read<ResumeOffset>();
+    {
+        RawSender second("127.0.0.2", server.port);
+        BOOST_TEST_REQUIRE(second.Offer("two.bin", claim) == XSOCK_RUNTIME_CLASS(Result));
+        Result refused = second.Read<Result>();
+        BOOST_TEST(!refused.ok);
+        BOOST_TEST(refused.message.find(" promised to other files") != std::string::npos,
+                   refused.message);
+    }
+    // The promise ends with the first sender's connection.
+    first.reset();
+    server.child.WaitFor(R"(^connection from 127\.0\.0\.1:[0-9]+ ended)");
+    RawSender again("127.0.0.2", server.port);
+    BOOST_TEST(again.Offer("two.bin", claim) == XSOCK_RUNTIME_CLASS(ResumeOffset));
 }
 
 BOOST_AUTO_TEST_CASE(AnotherSendersResumeStateIsNeitherReadableNorDestructible) {
