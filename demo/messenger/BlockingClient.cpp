@@ -28,11 +28,11 @@ constexpr std::chrono::seconds kConnectTimeout{10};
 // Shows one message; false when the peer said goodbye.
 bool Show(Console& console, const xsock::Object& message) {
     if (const auto* chat = dynamic_cast<const Chat*>(&message)) {
-        console.Print("<" + Printable(chat->name) + "> " + Printable(chat->text));
+        console.Print("<" + SafeName(chat->name) + "> " + SafeText(chat->text));
     } else if (const auto* hello = dynamic_cast<const Hello*>(&message)) {
-        console.Print("* connected to " + Printable(hello->name));
+        console.Print("* connected to " + SafeName(hello->name));
     } else if (const auto* offer = dynamic_cast<const FileOffer*>(&message)) {
-        console.Print("* ignoring the file " + Printable(offer->name) + " (not taken here)");
+        console.Print("* ignoring the file " + SafeText(offer->name) + " (not taken here)");
     } else if (dynamic_cast<const Bye*>(&message) != nullptr) {
         console.Print("* the peer left");
         return false;

@@ -167,7 +167,7 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
 }
 
 void Mesh::OnHello(Connection& connection, const Hello& hello) {
-    std::string name = Printable(hello.name);
+    std::string name = SafeName(hello.name);
     if (connection.greeted) {
         if (hello.id != connection.peerId) {
             connection.Drop("malformed message (hello with another id)", true);
@@ -261,7 +261,7 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
     if (chat.origin == id_ || !FirstTime(chat)) {
         return;  // already shown: it came round another way
     }
-    ui_.print("<" + Printable(chat.name) + "> " + Printable(chat.text));
+    ui_.print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
     Chat copy = chat;
     for (auto& connection : connections_) {
         if (connection.get() != &from && connection->greeted && !connection->IsGone()) {
@@ -286,7 +286,9 @@ void Mesh::OnDrained(Connection& connection) {
     transfers_.OnDrained(connection);
 }
 
-void Mesh::OnGone(Connection& connection, const std::string& why, bool malformed) {
+void Mesh::OnGone(Connection& connection, const std::string& reported, bool malformed) {
+    // A reason can quote the peer: a refused file name, a class name it sent.
+    const std::string why = SafeText(reported);
     transfers_.Forget(connection);
     ScheduleReap();
     if (leaving_) {

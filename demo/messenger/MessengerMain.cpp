@@ -109,9 +109,10 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
             return std::nullopt;
         }
     }
-    if (options.name.empty() || Printable(options.name) != options.name ||
-        options.name.find(' ') != std::string::npos) {
-        std::cerr << "xsock-messenger: --name NAME is required (one word)\n" << kUsage;
+    if (!IsPlainName(options.name)) {
+        std::cerr << "xsock-messenger: --name NAME is required (one word of letters, digits "
+                     "and -_.@+')\n"
+                  << kUsage;
         status = 2;
         return std::nullopt;
     }
@@ -153,7 +154,7 @@ bool Command(Mesh& mesh, Console& console, const std::string& line) {
         mesh.Connect(first);
     } else if (command == "/peers") {
         mesh.ListPeers();
-    } else if (command == "/nick" && !first.empty() && Printable(first) == first) {
+    } else if (command == "/nick" && IsPlainName(first)) {
         mesh.Rename(first);
         console.SetPrompt(first + "> ");
     } else if (command == "/send" && !first.empty() && !rest.empty()) {

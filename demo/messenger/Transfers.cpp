@@ -18,7 +18,7 @@ namespace {
 bool IsSafeName(const std::string& name) {
     return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
            name.find_first_of("/\\") == std::string::npos && name[0] != '.' &&
-           Printable(name) == name;
+           SafeText(name) == name;
 }
 
 void OpenOrThrow(xsock::DiskFile& file, const std::filesystem::path& path, unsigned flags) {
@@ -147,7 +147,7 @@ void Transfers::Progress(Outgoing& transfer) {
 
 bool Transfers::OnOffer(Connection& from, const FileOffer& offer, std::string& why) {
     if (!IsSafeName(offer.name)) {
-        why = "file name refused: '" + Printable(offer.name) + "'";
+        why = "file name refused: '" + offer.name + "'";  // shown through SafeText
         return false;
     }
     for (const Incoming& other : incoming_) {

@@ -3,6 +3,8 @@
 // state such as a transfer's progress ("" clears it).
 #pragma once
 
+#include <SafeText.h>
+
 #include <functional>
 #include <string>
 
@@ -14,7 +16,10 @@ struct Ui {
     bool terminal = false;
 };
 
-// Replaces control characters (a hostile peer's terminal escapes) with '?'.
-std::string Printable(std::string text);
+// Everything a peer sends (names, lines, file names, error texts) goes through
+// SafeName or SafeText before it reaches `print` (see SafeText.h).
+using xsock::demo::IsPlainName;
+using xsock::demo::SafeName;
+using xsock::demo::SafeText;
 
 }  // namespace messenger

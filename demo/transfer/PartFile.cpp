@@ -3,10 +3,13 @@
 
 #include "PathSafety.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -20,21 +23,69 @@ std::string Reason(const std::string& what) {
     return what + ": " + std::strerror(errno);
 }
 
+// Whether the disk under `root` keeps `reserve` bytes free once `needed`
+// more, and all the bytes `ledger` promised to other files, are written;
+// empty if so, and then `needed` is promised too.
+std::string CheckSpace(int root, const std::string& path, std::uint64_t needed,
+                       std::uint64_t reserve, SpaceLedger& ledger) {
+    struct statvfs disk {};
+    if (::fstatvfs(root, &disk) != 0) {
+        return Reason("cannot tell the free space for '" + path + "'");
+    }
+    const std::uint64_t free = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+    std::uint64_t promised = 0;
+    if (!ledger.Reserve(needed, free, reserve, &promised)) {
+        return "not enough space on the server for '" + path + "': " + std::to_string(needed) +
+               " bytes needed, " + std::to_string(free) + " free, of which " +
+               std::to_string(reserve) + " are kept free" +
+               (promised > 0 ? " and " + std::to_string(promised) + " promised to other files"
+                             : std::string());
+    }
+    return {};
+}
+
 }  // namespace
 
-std::string PartFile::Open(int root, const FileHeader& header) {
+PartFile::~PartFile() {
+    if (ledger_ != nullptr) {
+        ledger_->Release(promised_);
+    }
+}
+
+std::string PartFile::Open(int root, const FileHeader& header, const std::string& senderId,
+                           const ServeLimits& limits, SpaceLedger* ledger) {
     header_ = header;
+    limits_ = limits;
     if (std::string problem = CheckRelativePath(header.path); !problem.empty()) {
         return problem;
     }
     std::vector<std::string> components = SplitPath(header.path);
+    part_ = PartName(senderId, header.path);
+    // What this sender already sent counts as written; nothing is created yet.
     std::string problem;
+    std::uint64_t held = 0;
+    if (xsock::Descriptor parts = OpenPartsFolder(root, false, problem); parts.IsOpen()) {
+        struct stat info {};
+        if (::fstatat(parts.Get(), part_.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(info.st_mode)) {
+            held = static_cast<std::uint64_t>(info.st_size);
+        }
+    } else if (!problem.empty()) {
+        return problem;
+    }
+    const std::uint64_t needed = header.size - (held <= header.size ? held : 0);
+    static SpaceLedger unshared;  // for a PartFile used on its own
+    ledger_ = ledger != nullptr ? ledger : &unshared;
+    problem = CheckSpace(root, header.path, needed, limits.reserveBytes, *ledger_);
+    if (!problem.empty()) {
+        return problem;
+    }
+    promised_ = needed;
     folder_ = OpenFolders(root, components, false, problem);
     if (!folder_.IsOpen()) {
         return problem;
     }
     name_ = components.back();
-    part_ = PartName(name_);
     struct stat info {};
     if (::fstatat(folder_.Get(), name_.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISLNK(info.st_mode)) {
@@ -45,20 +96,41 @@ std::string PartFile::Open(int root, const FileHeader& header) {
             return "'" + header.path + "' exists on the server and is not a regular file";
         }
     }
-    file_ = xsock::Descriptor(
-        ::openat(folder_.Get(), part_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!file_.IsOpen()) {
-        return errno == ELOOP ? "the part file for '" + header.path + "' is a symbolic link"
-                              : Reason("cannot create the part file for '" + header.path + "'");
+    parts_ = OpenPartsFolder(root, true, problem);
+    if (!parts_.IsOpen()) {
+        return problem;
     }
-    if (::fstat(file_.Get(), &info) != 0 || !S_ISREG(info.st_mode)) {
-        return "the part file for '" + header.path + "' is not a regular file";
-    }
-    if (::flock(file_.Get(), LOCK_EX | LOCK_NB) != 0) {
-        return "another sender is sending '" + header.path + "' right now";
+    return OpenPart(senderId);
+}
+
+std::string PartFile::OpenPart(const std::string& senderId) {
+    const std::string& path = header_.path;
+    struct stat info {};
+    // Twice at most: the sweep of stale part files may unlink the one just
+    // opened before its lock is taken.
+    for (int attempt = 0;; ++attempt) {
+        file_ = xsock::Descriptor(
+            ::openat(parts_.Get(), part_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!file_.IsOpen()) {
+            return errno == ELOOP ? "the part file for '" + path + "' is a symbolic link"
+                                  : Reason("cannot create the part file for '" + path + "'");
+        }
+        if (::fstat(file_.Get(), &info) != 0 || !S_ISREG(info.st_mode)) {
+            return "the part file for '" + path + "' is not a regular file";
+        }
+        if (::flock(file_.Get(), LOCK_EX | LOCK_NB) != 0) {
+            return senderId.empty() ? "another sender is sending '" + path + "' right now"
+                                    : "'" + path + "' is being sent on another connection";
+        }
+        if (::fstat(file_.Get(), &info) == 0 && info.st_nlink > 0) {
+            break;
+        }
+        if (attempt > 0) {
+            return "the part file for '" + path + "' keeps disappearing";
+        }
     }
     const auto held = static_cast<std::uint64_t>(info.st_size);
-    if (held == 0 || held > header.size) {
+    if (held == 0 || held > header_.size) {
         return {};  // nothing to resume; StartAt(0) truncates
     }
     // Hash the prefix twice over: once to offer it, once to continue from it.
@@ -67,8 +139,8 @@ std::string PartFile::Open(int root, const FileHeader& header) {
     for (std::uint64_t at = 0; at < held;) {
         ssize_t n = ::pread(file_.Get(), block.data(), block.size(), static_cast<off_t>(at));
         if (n <= 0) {
-            return n < 0 ? Reason("cannot read the part file of '" + header.path + "'")
-                         : "the part file of '" + header.path + "' shrank while being read";
+            return n < 0 ? Reason("cannot read the part file of '" + path + "'")
+                         : "the part file of '" + path + "' shrank while being read";
         }
         check.Update(block.data(), static_cast<std::size_t>(n));
         sha_.Update(block.data(), static_cast<std::size_t>(n));
@@ -99,6 +171,11 @@ void PartFile::Write(const char* data, std::size_t length) {
         throw std::runtime_error("the sender sent more than the " + std::to_string(header_.size) +
                                  " bytes it announced");
     }
+    if (ledger_ != nullptr) {
+        const std::uint64_t written = std::min<std::uint64_t>(length, promised_);
+        ledger_->Release(written);
+        promised_ -= written;
+    }
     if (writeError_.empty()) {
         sha_.Update(data, length);
         for (std::size_t done = 0; done < length;) {
@@ -127,13 +204,15 @@ std::string PartFile::Finish(const Digest& claimed) {
     }
     Digest digest = sha_.Finish();
     if (digest != claimed) {
-        ::unlinkat(folder_.Get(), part_.c_str(), 0);
+        ::unlinkat(parts_.Get(), part_.c_str(), 0);
         return "checksum mismatch for '" + header_.path + "': the sender says " +
                xsock::demo::Sha256::Hex(claimed) + ", the server received " +
                xsock::demo::Sha256::Hex(digest) + "; the partial file was removed";
     }
-    // Special bits (setuid, setgid, sticky) are not taken from a sender.
-    if (::fchmod(file_.Get(), header_.mode & 0777) != 0) {
+    // Special bits (setuid, setgid, sticky) are not taken from a sender, nor
+    // more than the umask allows, nor write access for others.
+    const mode_t mode = header_.mode & 0777 & ~limits_.umask & ~static_cast<mode_t>(S_IWOTH);
+    if (::fchmod(file_.Get(), mode) != 0) {
         return Reason("cannot set the mode of '" + header_.path + "'");
     }
     const struct timespec times[2] = {
@@ -142,10 +221,53 @@ std::string PartFile::Finish(const Digest& claimed) {
     if (header_.mtimeNanoseconds >= 1000000000u || ::futimens(file_.Get(), times) != 0) {
         return Reason("cannot set the modification time of '" + header_.path + "'");
     }
-    if (::renameat(folder_.Get(), part_.c_str(), folder_.Get(), name_.c_str()) != 0) {
+    if (::renameat(parts_.Get(), part_.c_str(), folder_.Get(), name_.c_str()) != 0) {
         return Reason("cannot rename the part file to '" + header_.path + "'");
     }
     return {};
+}
+
+std::size_t RemoveStaleParts(int root, std::chrono::seconds maxAge) {
+    std::string problem;
+    xsock::Descriptor parts = OpenPartsFolder(root, false, problem);
+    if (!parts.IsOpen()) {
+        return 0;
+    }
+    xsock::Descriptor listing(::openat(parts.Get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    DIR* folder = listing.IsOpen() ? ::fdopendir(listing.Get()) : nullptr;
+    if (folder == nullptr) {
+        return 0;
+    }
+    static_cast<void>(listing.Release());  // closedir closes it
+    const auto now = std::chrono::system_clock::now();
+    auto old = [&](const struct stat& info) {
+        return S_ISREG(info.st_mode) &&
+               now - std::chrono::system_clock::from_time_t(info.st_mtim.tv_sec) > maxAge;
+    };
+    std::vector<std::string> stale;
+    while (const dirent* entry = ::readdir(folder)) {
+        struct stat info {};
+        std::string name = entry->d_name;
+        if (name.size() > std::string_view(kPartSuffix).size() && name.ends_with(kPartSuffix) &&
+            ::fstatat(parts.Get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && old(info)) {
+            stale.push_back(std::move(name));
+        }
+    }
+    ::closedir(folder);
+    std::size_t removed = 0;
+    for (const std::string& name : stale) {
+        // A part file a connection holds (locked) is in use, however old; one
+        // written to since the listing is no longer stale.
+        xsock::Descriptor file(
+            ::openat(parts.Get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat info {};
+        if (file.IsOpen() && ::flock(file.Get(), LOCK_EX | LOCK_NB) == 0 &&
+            ::fstat(file.Get(), &info) == 0 && old(info) &&
+            ::unlinkat(parts.Get(), name.c_str(), 0) == 0) {
+            ++removed;
+        }
+    }
+    return removed;
 }
 
 }  // namespace transfer

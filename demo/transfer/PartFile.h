@@ -1,13 +1,19 @@
 // PartFile: one incoming file on the server, from its header to its rename.
 //
-// Open checks the path (PathSafety.h), walks to its folder without following
-// symbolic links, and opens the hidden part file ".NAME.xsock-part" there,
-// locked so that two senders of the same path cannot interleave. Whatever
-// the part file already holds (from an interrupted transfer) is hashed again,
-// so the server can offer to resume from it and still vouch for every byte.
+// Open checks the path (PathSafety.h) and that the disk keeps
+// ServeLimits::reserveBytes free once the file is complete (statvfs, before
+// anything is created), walks to its folder without following symbolic
+// links, and opens the part file DIR/.xsock-parts/HASH.xsock-part, named by
+// a hash of the sender's id and the path (PartName), locked so that two
+// connections of one sender cannot interleave. Only the sender that started
+// a part file reaches it: another sender's id gives another name. Whatever
+// the part file already holds (from an interrupted transfer) is hashed
+// again, so the server can offer to resume from it and still vouch for every
+// byte.
 // Write appends at the current offset with pwrite and hashes as it goes;
-// Finish compares the digest with the sender's, applies mode and time, and
-// only then renames the part file to its final name. A mismatch removes the
+// Finish compares the digest with the sender's, applies mode (through the
+// umask, never writable by others) and time, and only then renames the part
+// file to its final name. A mismatch removes the
 // part file; an interruption (the object destroyed without Finish) keeps it
 // for the next attempt.
 //
@@ -17,11 +23,13 @@
 // std::runtime_error.
 #pragma once
 
+#include "ServeLimits.h"
 #include "TransferProtocol.h"
 
 #include <Sha256.h>
 #include <xsock/Descriptor.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -29,8 +37,17 @@ namespace transfer {
 
 class PartFile {
   public:
-    // Empty on success, otherwise why the file is refused.
-    std::string Open(int root, const FileHeader& header);
+    PartFile() = default;
+    ~PartFile();
+    PartFile(const PartFile&) = delete;
+    PartFile& operator=(const PartFile&) = delete;
+
+    // Empty on success, otherwise why the file is refused. `senderId` names
+    // the sender for its part files (an address, or its key's fingerprint).
+    // The free space it needs is promised in `ledger` (shared by the
+    // server's sessions) until written or until the PartFile goes.
+    std::string Open(int root, const FileHeader& header, const std::string& senderId = {},
+                     const ServeLimits& limits = {}, SpaceLedger* ledger = nullptr);
 
     // What the part file held when opened (0 if it was longer than the file).
     std::uint64_t Offset() const noexcept { return offset_; }
@@ -46,8 +63,12 @@ class PartFile {
     std::uint64_t ResumedFrom() const noexcept { return start_; }
 
   private:
+    std::string OpenPart(const std::string& senderId);
+
     FileHeader header_;
+    ServeLimits limits_;
     xsock::Descriptor folder_;
+    xsock::Descriptor parts_;
     xsock::Descriptor file_;
     std::string name_;
     std::string part_;
@@ -57,6 +78,12 @@ class PartFile {
     std::uint64_t start_ = 0;
     std::uint64_t position_ = 0;
     std::string writeError_;
+    SpaceLedger* ledger_ = nullptr;
+    std::uint64_t promised_ = 0;
 };
+
+// Removes the part files below `root` that were not written for `maxAge`
+// and that no connection holds; returns how many went.
+std::size_t RemoveStaleParts(int root, std::chrono::seconds maxAge);
 
 }  // namespace transfer

@@ -3,6 +3,8 @@
 
 #include "TransferProtocol.h"
 
+#include <Sha256.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -12,6 +14,9 @@
 namespace transfer {
 
 namespace {
+
+// NAME_MAX of Linux's file systems; a longer name cannot be created anyway.
+constexpr std::size_t kNameMax = 255;
 
 bool EndsWith(std::string_view text, std::string_view tail) {
     return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
@@ -38,6 +43,12 @@ std::string CheckRelativePath(std::string_view path) {
         }
         if (component == "." || component == "..") {
             return "the path has a '" + std::string(component) + "' component";
+        }
+        if (component.size() > kNameMax) {
+            return "a name in the path is longer than " + std::to_string(kNameMax) + " bytes";
+        }
+        if (component == kPartsFolder) {
+            return "'" + std::string(kPartsFolder) + "' is kept for partial files";
         }
         if (EndsWith(component, kPartSuffix)) {
             return "names ending in " + std::string(kPartSuffix) + " are kept for partial files";
@@ -94,8 +105,27 @@ xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& componen
     return current;
 }
 
-std::string PartName(const std::string& name) {
-    return "." + name + kPartSuffix;
+std::string PartName(std::string_view senderId, std::string_view path) {
+    xsock::demo::Sha256 sha;
+    sha.Update(senderId.data(), senderId.size());
+    sha.Update("", 1);  // a NUL cannot occur in either, so no two pairs collide
+    sha.Update(path.data(), path.size());
+    return xsock::demo::Sha256::Hex(sha.Finish()) + kPartSuffix;
+}
+
+xsock::Descriptor OpenPartsFolder(int root, bool create, std::string& error) {
+    if (create && ::mkdirat(root, kPartsFolder, 0700) != 0 && errno != EEXIST) {
+        error = std::string("cannot create the partial files' folder: ") + std::strerror(errno);
+        return {};
+    }
+    xsock::Descriptor parts(
+        ::openat(root, kPartsFolder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!parts.IsOpen() && (create || errno != ENOENT)) {
+        error = errno == ELOOP || errno == ENOTDIR
+                    ? std::string("the partial files' folder is not a folder (a symbolic link?)")
+                    : std::string("cannot open the partial files' folder: ") + std::strerror(errno);
+    }
+    return parts;
 }
 
 }  // namespace transfer

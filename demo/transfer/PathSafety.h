@@ -3,7 +3,8 @@
 //
 // CheckRelativePath refuses, before touching the disk, absolute paths, empty
 // paths and empty components ("a//b", "a/"), "." and ".." components, NUL
-// bytes, and names that end like a part file. OpenParent then walks the
+// bytes, names longer than NAME_MAX (255 bytes), names that end like a part
+// file, and the part files' folder (kPartsFolder). OpenParent then walks the
 // folders one component at a time from a descriptor of the root with
 // openat(O_DIRECTORY | O_NOFOLLOW), creating missing ones, so a symbolic link
 // planted anywhere on the way (by a sender or by anyone with access to the
@@ -33,7 +34,18 @@ std::vector<std::string> SplitPath(std::string_view path);
 xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& components,
                               bool includeLast, std::string& error);
 
-// The hidden name a file is written under until its checksum matches.
-std::string PartName(const std::string& name);
+// The folder at the top of the served folder where files are written until
+// their checksum matches; no sender may name it.
+inline constexpr const char* kPartsFolder = ".xsock-parts";
+
+// The name, inside kPartsFolder, of the part file of `path` from `senderId`:
+// a SHA-256 of both, so that it never exceeds NAME_MAX whatever the name, and
+// one sender can neither find nor touch another's.
+std::string PartName(std::string_view senderId, std::string_view path);
+
+// Opens kPartsFolder below `root`, creating it (mode 0700) if `create`. On
+// failure returns a closed Descriptor and sets `error` (left empty when the
+// folder simply does not exist and `create` is false).
+xsock::Descriptor OpenPartsFolder(int root, bool create, std::string& error);
 
 }  // namespace transfer

@@ -29,7 +29,7 @@ namespace {
 constexpr unsigned kDefaultPort = 7070;
 
 const char kServeHelp[] =
-    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC]\n"
+    "usage: xsock-transfer serve --dir DIR [--listen [ADDR:]PORT] [--timeout SEC] [LIMITS]\n"
     "                            [--handshake-timeout SEC]\n"
     "       xsock-transfer serve --pair | --list | --revoke FINGERPRINT\n"
     "\n"
@@ -54,10 +54,10 @@ const char kServeHelp[] =
     "\n"
     "Keys and lists live in $XDG_CONFIG_HOME/xsock/transfer (~/.config/...).\n"
     "\n"
-    "A file is written as DIR/.../.NAME.xsock-part and renamed to its name only\n"
-    "once its SHA-256 matches the sender's; sending it again after an interruption\n"
-    "resumes from what arrived. Absolute paths, '..', empty components and\n"
-    "symbolic links inside DIR are refused.\n";
+    "A file is written as DIR/.xsock-parts/HASH.xsock-part and renamed to its name\n"
+    "only once its SHA-256 matches the sender's; sending it again after an\n"
+    "interruption resumes from what arrived. Absolute paths, '..', empty components\n"
+    "and symbolic links inside DIR are refused. Modes pass through the umask.\n";
 
 const char kSendHelp[] =
     "usage: xsock-transfer send PATH... --to HOST:PORT [--code CODE] [--as NAME]\n"
@@ -174,10 +174,12 @@ int Serve(int argc, char** argv) {
     xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
     long timeout = 300;
     long handshakeTimeout = 10;
+    transfer::ServeLimits limits;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            std::cout << kServeHelp;
+            std::cout << kServeHelp << "\nLimits on what a sender can do to the disk:\n"
+                      << transfer::kServeLimitsHelp;
             return 0;
         }
         if (arg == "--pair" || arg == "--list") {
@@ -193,7 +195,13 @@ int Serve(int argc, char** argv) {
             }
             return ServeCommand(arg, prefix);
         }
-        if (arg == "--dir") {
+        std::string error;
+        if (transfer::ParseServeLimit(arg, argv[i + 1], limits, error)) {
+            ++i;
+            if (!error.empty()) {
+                return Bad(error, kServeHelp);
+            }
+        } else if (arg == "--dir") {
             dir = argv[++i];
         } else if (arg == "--listen") {
             auto parsed = ParseListen(argv[++i]);
@@ -231,6 +239,7 @@ int Serve(int argc, char** argv) {
     options.codeFile = identity->folder + "/pairing-code";
     transfer::TransferServer server(
         options, [](const std::string& line) { std::cout << line << std::endl; });
+    server.SetLimits(limits);
     std::string error;
     if (!server.Start(where, error)) {
         std::cerr << "xsock-transfer: " << error << "\n";

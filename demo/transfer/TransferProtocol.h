@@ -28,8 +28,8 @@
 //
 // FileHeader names the file by its path relative to the server's folder, with
 // '/' separators, and gives its size, mode and modification time. The server
-// checks the path (see PathSafety.h) and opens the hidden part file
-// ".NAME.xsock-part" beside where the file will go. ResumeOffset tells how many
+// checks the path (see PathSafety.h) and the free space, and opens the
+// sender's part file for that path in DIR/.xsock-parts/. ResumeOffset tells how many
 // bytes of that part file it already holds and their SHA-256, so the sender
 // can check that the prefix is its own before it continues from there;
 // StartAt is its answer: that offset, or 0 to start over. The chunks carry

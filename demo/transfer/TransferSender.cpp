@@ -6,6 +6,7 @@
 
 #include <Identity.h>
 #include <Pairing.h>
+#include <SafeText.h>
 #include <Sha256.h>
 #include <xsock/Archive.h>
 #include <xsock/Descriptor.h>
@@ -39,8 +40,9 @@ struct Entry {
     bool folder = false;
 };
 
+// Warnings quote the server's texts, which are made safe to print.
 void Warn(const std::string& message) {
-    std::cerr << "xsock-transfer: " << message << "\n";
+    std::cerr << "xsock-transfer: " << xsock::demo::SafeText(message) << "\n";
 }
 
 // A folder's contents, folders before what they hold, in name order so

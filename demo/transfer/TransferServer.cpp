@@ -6,6 +6,7 @@
 #include "TransferProtocol.h"
 
 #include <Pairing.h>
+#include <SafeText.h>
 #include <xsock/Archive.h>
 #include <xsock/FileException.h>
 #include <xsock/SocketFile.h>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -76,8 +78,9 @@ class TransferServer::Registration {
 namespace {
 
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
-// rwx so that the folder's contents, sent after it, can still be written.
-std::string MakeDirectory(int root, const DirectoryEntry& entry) {
+// rwx so that the folder's contents, sent after it, can still be written;
+// the umask applies, and others never get write access.
+std::string MakeDirectory(int root, const DirectoryEntry& entry, mode_t umask) {
     if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
         return problem;
     }
@@ -86,7 +89,8 @@ std::string MakeDirectory(int root, const DirectoryEntry& entry) {
     if (!folder.IsOpen()) {
         return problem;
     }
-    if (::fchmod(folder.Get(), (entry.mode & 0777) | 0700) != 0) {
+    const mode_t mode = ((entry.mode & 0777 & ~umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
+    if (::fchmod(folder.Get(), mode) != 0) {
         return "cannot set the mode of '" + entry.path + "': " + std::strerror(errno);
     }
     return {};
@@ -106,6 +110,14 @@ TransferServer::TransferServer(ServerOptions options, Log log)
     : options_(std::move(options)), log_(std::move(log)) {}
 
 TransferServer::~TransferServer() {
+    if (sweeper_.joinable()) {
+        {
+            std::lock_guard lock(sweepMutex_);
+            stopping_ = true;
+        }
+        sweepWake_.notify_all();
+        sweeper_.join();
+    }
     for (Worker& worker : workers_) {
         worker.thread.join();
     }
@@ -132,7 +144,34 @@ bool TransferServer::Start(const xsock::SocketAddress& address, std::string& err
                 xsock::AsyncSocket::GetLastErrorCode().message();
         return false;
     }
+    SweepParts();
+    sweeper_ = std::thread([this] {
+        std::unique_lock lock(sweepMutex_);
+        while (!sweepWake_.wait_for(lock, limits_.SweepInterval(), [this] { return stopping_; })) {
+            lock.unlock();
+            SweepParts();
+            lock.lock();
+        }
+    });
     return true;
+}
+
+void TransferServer::SweepParts() {
+    if (std::size_t removed = RemoveStaleParts(root_.Get(), limits_.partMaxAge); removed > 0) {
+        Say("removed " + std::to_string(removed) + " partial file" + (removed == 1 ? "" : "s") +
+            " untouched for over " + std::to_string(limits_.partMaxAge.count()) + " s");
+    }
+}
+
+std::string TransferServer::CheckBounds(const std::string& path, std::uint64_t& entries) const {
+    if (++entries > limits_.maxEntries) {
+        return "more than " + std::to_string(limits_.maxEntries) +
+               " files and folders on one connection";
+    }
+    if (static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) >= limits_.maxDepth) {
+        return "the path is more than " + std::to_string(limits_.maxDepth) + " levels deep";
+    }
+    return {};
 }
 
 xsock::SocketAddress TransferServer::LocalAddress() {
@@ -222,7 +261,7 @@ void TransferServer::MarkPaired(std::uint64_t id) {
 
 void TransferServer::Say(const std::string& line) {
     std::lock_guard lock(logMutex_);
-    log_(line);
+    log_(xsock::demo::SafeText(line));
 }
 
 void TransferServer::JoinFinished() {
@@ -269,7 +308,10 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         return;
     }
     MarkPaired(id);
+    // A sender is its key: its part files and resume state are its own.
+    const std::string senderId = xsock::GetTlsInfo(socket)->peerFingerprint;
     Chunk chunk;
+    std::uint64_t entries = 0;
     for (;;) {
         const xsock::RuntimeClass* cls = nullptr;
         socket.Within(options_.idleTimeout);  // for this whole message
@@ -284,7 +326,10 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         if (cls == XSOCK_RUNTIME_CLASS(DirectoryEntry)) {
             DirectoryEntry entry;
             entry.Serialize(in);
-            std::string problem = MakeDirectory(root_.Get(), entry);
+            std::string problem = CheckBounds(entry.path, entries);
+            if (problem.empty()) {
+                problem = MakeDirectory(root_.Get(), entry, limits_.umask);
+            }
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
             Say(problem.empty() ? "folder " + entry.path + " from " + peer
                                 : "refused '" + entry.path + "' from " + peer + ": " + problem);
@@ -296,7 +341,11 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         FileHeader header;
         header.Serialize(in);
         PartFile part;
-        if (std::string problem = part.Open(root_.Get(), header); !problem.empty()) {
+        std::string problem = CheckBounds(header.path, entries);
+        if (problem.empty()) {
+            problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);
+        }
+        if (!problem.empty()) {
             Reply(out, false, problem);
             Say("refused '" + header.path + "' from " + peer + ": " + problem);
             continue;
@@ -328,7 +377,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             throw std::runtime_error(std::string("unexpected message ") + cls->Name());
         }
         done.Serialize(in);
-        std::string problem = part.Finish(done.sha256);
+        problem = part.Finish(done.sha256);
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);

@@ -24,6 +24,11 @@
 // timeout from when the server began waiting for it, so a peer that dribbles a
 // byte at a time cannot hold a slot.
 //
+// What a sender may do to the disk is bounded by ServeLimits (free space,
+// modes, depth, entries per connection, the age of part files); a thread of
+// its own removes stale part files while the server runs. Every log line is
+// passed through SafeText, since it quotes what senders sent.
+//
 // Errors: a refused or failed file is reported to its sender and logged; a
 // broken connection ends only that session. Start fails (false, with a
 // message) if the folder cannot be opened, the identity cannot be used or the
@@ -35,9 +40,11 @@
 #include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 #include <xsock/Tls.h>
+#include "ServeLimits.h"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -72,6 +79,8 @@ class TransferServer {
     TransferServer(const TransferServer&) = delete;
     TransferServer& operator=(const TransferServer&) = delete;
 
+    // Before Start; the defaults otherwise.
+    void SetLimits(const ServeLimits& limits) { limits_ = limits; }
     bool Start(const xsock::SocketAddress& address, std::string& error);
     xsock::SocketAddress LocalAddress();
     // Accepts connections until accepting fails; returns the exit status.
@@ -101,6 +110,10 @@ class TransferServer {
                const std::string& peer);
     bool Pair(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
               const std::string& peer, const std::string& fingerprint);
+    // A file's or folder's path against the depth and per-connection entry
+    // limits; empty if it may go on.
+    std::string CheckBounds(const std::string& path, std::uint64_t& entries) const;
+    void SweepParts();
     void JoinFinished();
     // log_ for every thread, one line at a time.
     void Say(const std::string& line);
@@ -115,6 +128,12 @@ class TransferServer {
     std::mutex connectionsMutex_;
     std::list<Connection> connections_;
     std::uint64_t nextId_ = 0;
+    ServeLimits limits_;
+    SpaceLedger ledger_;
+    std::mutex sweepMutex_;
+    std::condition_variable sweepWake_;
+    bool stopping_ = false;
+    std::thread sweeper_;
 };
 
 }  // namespace transfer

@@ -318,6 +318,61 @@ BOOST_FIXTURE_TEST_CASE(SecondLinkToAPeerOrToItselfIsDropped, ThreePeers) {
     BOOST_TEST(alice.child.Count("^<carol> one link$") == 1u);
 }
 
+// What a hostile peer sends to be printed (its name, a chat line, a file
+// name) reaches the terminal escaped: no escape sequence, C1 control (raw or
+// UTF-8), bidi override or newline gets through, forwarded lines included, and
+// a name cannot make a line look like the program's own.
+BOOST_FIXTURE_TEST_CASE(PeerTextIsShownEscaped, ThreePeers) {
+    messenger::Hello hello;
+    hello.id = 44;
+    hello.name = "* bob left\x1b]0;pwned\x07";
+    messenger::Chat chat;
+    chat.origin = 44;
+    chat.sequence = 1;
+    chat.name = "<alice>";
+    chat.text =
+        "hi\x1b[2J\n* bob left \xc2\x9b"
+        "31m \x9b"
+        "1m \u202egnp.exe \xc0\xaf\x7f";
+    RawClient mallory(alice.port);
+    mallory.Write(Wire({&hello, &chat}));
+    const std::string name = R"(\x2a\x20bob\x20left\x1b\x5d0\x3bpwned\x07)";
+    alice.child.WaitFor("^\\* " + Escape(name) + R"( joined \(127\.0\.0\.1:[0-9]+\)$)");
+    const std::string line = R"(<\x3calice\x3e> hi\x1b[2J\x0a* bob left \u009b31m \x9b1m )"
+                             R"(\u202egnp.exe \xc0\xaf\x7f)";
+    for (Peer* peer : {&alice, &bob, &carol}) {
+        peer->child.WaitFor("^" + Escape(line) + "$");
+    }
+
+    messenger::Hello sly;
+    sly.id = 45;
+    sly.name = "mallory";
+    messenger::FileOffer offer;
+    offer.transfer = 1;
+    offer.name = "report\u202etxt.exe";
+    offer.size = 1;
+    RawClient sender(bob.port);
+    sender.Write(Wire({&sly, &offer}));
+    bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
+                      R"(name refused: 'report\\u202etxt\.exe'\)$)");
+    BOOST_TEST(
+        (!std::filesystem::exists(bob.downloads) || std::filesystem::is_empty(bob.downloads)));
+
+    for (Peer* peer : {&alice, &bob, &carol}) {
+        std::string text = peer->child.Text();
+        for (char c : text) {
+            auto byte = static_cast<unsigned char>(c);
+            BOOST_TEST_REQUIRE((byte >= 0x20 || byte == '\n'), "a control byte was printed");
+            BOOST_TEST_REQUIRE(byte != 0x7F);
+            BOOST_TEST_REQUIRE(byte != 0x9B, "a raw C1 byte was printed");
+        }
+        BOOST_TEST(text.find("\xc2\x9b") == std::string::npos);
+        BOOST_TEST(text.find("\u202e") == std::string::npos);
+        BOOST_TEST(peer->child.Count(R"(^\* bob left)") == 0u);
+        BOOST_TEST(peer->child.Count("^<alice>") == 0u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(UnreachablePeerIsReported) {
     TempDir dir;
     Peer alice("alice", dir);
@@ -412,6 +467,11 @@ BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
     BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--listen", "nowhere"}, &output) == 2);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--bogus"}, &output) == 2);
+    // A name that would be shown escaped (it could pass for a system line).
+    for (const char* name : {"* bob", "<alice>", "bob\x1b[31m", "al\u202eice"}) {
+        BOOST_TEST(Run({kMessenger, "--name", name, "--listen", "0"}, &output) == 2, name);
+        BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
+    }
 }
 
 // The readline UI in a real terminal: an incoming chat is printed above the

@@ -25,6 +25,18 @@
 #   errors   connection refused, a missing folder, a server that cannot write
 #            (file-size limit: the error reaches the sender), a partial copy
 #            that no longer matches the source (the sender starts over), --help
+#   logtext  names with terminal escapes, C1 controls (raw and UTF-8), bidi
+#            overrides and invalid UTF-8 reach the server's log and the
+#            sender's output escaped
+#   space    a file larger than the free space, or one that would eat into
+#            the reserve, is refused before anything is written
+#   stale    part files older than --part-max-age are removed at start and
+#            while the server runs; younger ones are kept
+#   modes    modes pass through the server's umask; nothing a sender sends
+#            becomes writable by others
+#   names    a 255-byte name arrives (alone and in a folder); 256 is refused
+#   limits   --max-depth and --max-entries refuse what goes past them, and
+#            the entry count starts again on the next connection
 set -euo pipefail
 bin=$1
 case_name=$2
@@ -64,13 +76,14 @@ server_config=$work/server-config
 export XDG_CONFIG_HOME=$work/sender-config
 mkdir -p "$server_config" "$XDG_CONFIG_HOME"
 
-# start_unpaired NAME DIR [ULIMIT_F] [OPTION...]: starts a server, sets $port
-# and $code (its pairing code).
+# start_unpaired NAME DIR [ULIMIT_F [OPTION...]]: starts a server (under the
+# umask $server_umask if set), sets $port and $code (its pairing code).
 start_unpaired() {
     local name=$1 dir=$2 limit=${3:-unlimited}
     shift $(($# < 3 ? $# : 3))
     (
         ulimit -f "$limit"
+        [ -z "${server_umask:-}" ] || umask "$server_umask"
         XDG_CONFIG_HOME=$server_config exec "$bin" serve --dir "$dir" --listen 127.0.0.1:0 "$@"
     ) >"$work/$name.log" 2>&1 &
     pids+=($!)
@@ -89,6 +102,13 @@ start_server() {
 }
 
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+# sender_key: the senders' key fingerprint (SHA-256 of their public key).
+sender_key() {
+    openssl x509 -in "$XDG_CONFIG_HOME/xsock/transfer/cert.pem" -pubkey -noout |
+        openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
+}
+# part_of DIR PATH: the part file the server keeps for PATH from the senders.
+part_of() { echo "$1/.xsock-parts/$(printf '%s\0%s' "$(sender_key)" "$2" | sha256sum | cut -d' ' -f1).xsock-part"; }
 # part_at_least FILE BYTES: whether FILE exists and holds at least BYTES.
 part_at_least() { [ "$(size_of "$1")" -ge "$2" ]; }
 
@@ -128,7 +148,7 @@ large)
     echo "large: 200 MiB arrived intact: $(grep '^sent' "$work/send.log")"
 
     # Slow the sender down so it is surely still sending when it is killed.
-    part="$work/dst/.again.bin.xsock-part"
+    part=$(part_of "$work/dst" again.bin)
     "$bin" send "$work/big.bin" --as again.bin --limit-rate 10M --to "127.0.0.1:$port" \
         >"$work/killed.log" 2>&1 &
     sender=$!
@@ -156,11 +176,12 @@ escape)
     printf 'payload\n' >"$work/payload"
     ln -s "$work/outside" "$work/dst/linkdir"
     ln -s "$work/outside/target" "$work/dst/linkfile"
-    ln -s "$work/outside/target" "$work/dst/.planted.xsock-part"
-    start_server server "$work/dst"
+    start_server server "$work/dst"  # pairing makes the senders' key, which names part files
+    mkdir -p "$work/dst/.xsock-parts"
+    ln -s "$work/outside/target" "$(part_of "$work/dst" planted)"
     attempts=("../escaped" "inside/../../escaped" "$work/outside/absolute" "inside//x"
         "inside/" "./x" "" "linkdir/escaped" "linkdir" "linkfile" "inside/../linkdir/x"
-        "planted" "sneaky.xsock-part")
+        "planted" "sneaky.xsock-part" ".xsock-parts/x" "inside/.xsock-parts")
     for name in "${attempts[@]}"; do
         if "$bin" send "$work/payload" --as "$name" --to "127.0.0.1:$port" >"$work/attempt.log" 2>&1; then
             fail "'$name' was accepted"
@@ -204,10 +225,10 @@ concurrent)
     "$bin" send "$work/slow.bin" --limit-rate 5M --to "127.0.0.1:$port" >"$work/slow.log" 2>&1 &
     slow=$!
     pids+=("$slow")
-    wait_for "the slow file to start arriving" part_at_least "$work/dst/.slow.bin.xsock-part" 1
+    wait_for "the slow file to start arriving" part_at_least "$(part_of "$work/dst" slow.bin)" 1
     "$bin" send "$work/quick.txt" --to "127.0.0.1:$port" >/dev/null || fail "the second sender failed"
     cmp "$work/quick.txt" "$work/dst/quick.txt" || fail "the second sender's file differs"
-    [ -e "$work/dst/.slow.bin.xsock-part" ] && [ ! -e "$work/dst/slow.bin" ] ||
+    [ -e "$(part_of "$work/dst" slow.bin)" ] && [ ! -e "$work/dst/slow.bin" ] ||
         fail "the slow file finished first: the second sender was not served alongside it"
     wait "$slow" || fail "the slow sender exited $?"
     cmp "$work/slow.bin" "$work/dst/slow.bin" || fail "the slow file differs"
@@ -250,7 +271,7 @@ errors)
     # A partial copy from an older version of the file: the sender starts over.
     start_server server "$work/dst"
     head -c $((16 << 20)) /dev/urandom >"$work/changing.bin"
-    part="$work/dst/.changing.bin.xsock-part"
+    part=$(part_of "$work/dst" changing.bin)
     "$bin" send "$work/changing.bin" --limit-rate 2M --to "127.0.0.1:$port" >/dev/null 2>&1 &
     sender=$!
     pids+=("$sender")
@@ -367,6 +388,138 @@ strangers)
     wait_for "the dribbler to be dropped" grep -q "^dropped 127.0.0.1:[0-9]*: .*did not finish in time" "$work/server.log"
     wait_for "the dribbler to see its connection end" bash -c "! kill -0 $dribbler"
     echo "strangers: 64 idle connections did not lock out a paired sender; a dribbler was dropped"
+    ;;
+logtext)
+    mkdir -p "$work/dst"
+    printf 'x\n' >"$work/x.txt"
+    start_server server "$work/dst"
+    evil=$'evil\e[2J\n* fake \xc2\x9b31m \x9b1m \u202etxt.exe \xc0\xaf'
+    shown='evil\x1b[2J\x0a* fake \u009b31m \x9b1m \u202etxt.exe \xc0\xaf'
+    "$bin" send "$work/x.txt" --as "$evil" --to "127.0.0.1:$port" >"$work/evil.log" 2>&1 ||
+        fail "the send exited $?"
+    cmp "$work/x.txt" "$work/dst/$evil" || fail "the file with the odd name did not arrive"
+    wait_for "the server's line" grep -qF "received $shown (2 bytes)" "$work/server.log"
+    # A refusal that quotes the name: the sender prints it escaped too.
+    mkdir "$work/dst/$evil.d"
+    if "$bin" send "$work/x.txt" --as "$evil.d" --to "127.0.0.1:$port" >"$work/refused.log" 2>&1; then
+        fail "a file over a folder was accepted"
+    fi
+    grep -qF "refused it: '$shown.d' exists on the server and is not a regular file" \
+        "$work/refused.log" || fail "the refusal is not escaped: $(cat -v "$work/refused.log")"
+    wait_for "the server's refusal" grep -qF "refused '$shown.d' from 127.0.0.1:" "$work/server.log"
+    # (The sender's own "sent NAME" line shows the name it was given.)
+    for log in server refused; do
+        if LC_ALL=C grep -q '[^ -~]' "$work/$log.log"; then
+            fail "$log.log holds a byte that is not printable ASCII: $(cat -v "$work/$log.log")"
+        fi
+    done
+    # The banner (address, key, code), the pairing, and the two entries.
+    [ "$(wc -l <"$work/server.log")" = 6 ] || fail "the server wrote extra lines"
+    echo "logtext: escapes, C1, bidi and invalid UTF-8 shown escaped in the log and by the sender"
+    ;;
+space)
+    mkdir -p "$work/dst"
+    # Files capped at 1 GiB: a server that failed this test would not fill the disk.
+    start_server server "$work/dst" $((1 << 20))
+    free=$(df --output=avail -B1 "$work/dst" | tail -1)
+    truncate -s $((free + (1 << 30))) "$work/huge.bin"
+    if "$bin" send "$work/huge.bin" --to "127.0.0.1:$port" >"$work/huge.log" 2>&1; then
+        fail "a file larger than the free space was accepted"
+    fi
+    grep -q "refused it: not enough space on the server for 'huge.bin': " "$work/huge.log" ||
+        fail "no clear refusal: $(cat "$work/huge.log")"
+    [ -z "$(ls -A "$work/dst")" ] || fail "something was written: $(ls -A "$work/dst")"
+    # A server that keeps all of the free space (and a MiB more) in reserve
+    # refuses even one byte.
+    start_server reserved "$work/dst" unlimited --reserve $(((free >> 20) + 1))
+    printf 'x' >"$work/one.bin"
+    if "$bin" send "$work/one.bin" --to "127.0.0.1:$port" >"$work/one.log" 2>&1; then
+        fail "a file eating into the reserve was accepted"
+    fi
+    grep -q "not enough space on the server for 'one.bin': 1 bytes needed" "$work/one.log" ||
+        fail "no clear refusal: $(cat "$work/one.log")"
+    [ -z "$(ls -A "$work/dst")" ] || fail "something was written: $(ls -A "$work/dst")"
+    echo "space: $(sed -n 's/.*refused it: //p' "$work/huge.log")"
+    ;;
+stale)
+    parts=$work/dst/.xsock-parts
+    mkdir -p "$parts"
+    printf 'old' >"$parts/old.xsock-part"
+    printf 'young' >"$parts/young.xsock-part"
+    touch -d '8 days ago' "$parts/old.xsock-part"
+    touch -d '6 days ago' "$parts/young.xsock-part"
+    start_server server "$work/dst"
+    [ ! -e "$parts/old.xsock-part" ] || fail "an 8-day-old part file was kept at start"
+    [ -e "$parts/young.xsock-part" ] || fail "a 6-day-old part file was removed"
+    grep -q "^removed 1 partial file untouched for over 604800 s$" "$work/server.log" ||
+        fail "no line about the removal"
+    # A server whose part files expire after 2 s sweeps while it runs.
+    start_server quick "$work/dst" unlimited --part-max-age 2
+    [ ! -e "$parts/young.xsock-part" ] || fail "the quick server kept an old part file"
+    printf 'later' >"$parts/later.xsock-part"
+    touch -d '1 minute ago' "$parts/later.xsock-part"
+    gone() { [ ! -e "$1" ]; }
+    wait_for "the running server to remove a stale part file" gone "$parts/later.xsock-part"
+    echo "stale: removed at start and while serving, younger kept"
+    ;;
+modes)
+    mkdir -p "$work/src/open" "$work/dst" "$work/dst0"
+    printf 'x\n' >"$work/src/open/all.txt"
+    printf 'y\n' >"$work/src/open/group.txt"
+    chmod 0777 "$work/src/open/all.txt" "$work/src/open"
+    chmod 0664 "$work/src/open/group.txt"
+    server_umask=027 start_server server "$work/dst"
+    "$bin" send "$work/src/open" --to "127.0.0.1:$port" >"$work/send.log" 2>&1 || fail "send exited $?"
+    [ "$(stat -c %a "$work/dst/open")" = 750 ] || fail "folder mode $(stat -c %a "$work/dst/open") under umask 027"
+    [ "$(stat -c %a "$work/dst/open/all.txt")" = 750 ] || fail "file mode $(stat -c %a "$work/dst/open/all.txt") under umask 027"
+    [ "$(stat -c %a "$work/dst/open/group.txt")" = 640 ] || fail "group.txt under umask 027"
+    server_umask=000 start_server open "$work/dst0"
+    "$bin" send "$work/src/open" --to "127.0.0.1:$port" >"$work/send0.log" 2>&1 || fail "send exited $?"
+    [ "$(stat -c %a "$work/dst0/open")" = 775 ] || fail "a folder became world-writable: $(stat -c %a "$work/dst0/open")"
+    [ "$(stat -c %a "$work/dst0/open/all.txt")" = 775 ] || fail "a file became world-writable"
+    echo "modes: 0777 became 750 under umask 027 and 775 under umask 000"
+    ;;
+names)
+    mkdir -p "$work/dst"
+    printf 'long\n' >"$work/long.txt"
+    long=$(printf 'n%.0s' {1..255})
+    start_server server "$work/dst"
+    "$bin" send "$work/long.txt" --as "$long" --to "127.0.0.1:$port" >"$work/send.log" 2>&1 ||
+        fail "a 255-byte name was not received: $(cat "$work/send.log")"
+    cmp "$work/long.txt" "$work/dst/$long" || fail "the 255-byte name differs"
+    "$bin" send "$work/long.txt" --as "d/$long" --to "127.0.0.1:$port" >"$work/send.log" 2>&1 ||
+        fail "a 255-byte name in a folder was not received: $(cat "$work/send.log")"
+    cmp "$work/long.txt" "$work/dst/d/$long" || fail "the 255-byte name in a folder differs"
+    if "$bin" send "$work/long.txt" --as "${long}n" --to "127.0.0.1:$port" >"$work/over.log" 2>&1; then
+        fail "a 256-byte name was accepted"
+    fi
+    grep -q "refused it: a name in the path is longer than 255 bytes" "$work/over.log" ||
+        fail "no clear refusal: $(cat "$work/over.log")"
+    echo "names: 255 bytes received, 256 refused"
+    ;;
+limits)
+    mkdir -p "$work/src/a/b/c/d" "$work/src/many" "$work/dst"
+    printf 'deep\n' >"$work/src/a/b/c/d/deep.txt"
+    printf 'ok\n' >"$work/src/a/b/ok.txt"
+    for i in 1 2 3 4 5 6 7; do printf '%s\n' "$i" >"$work/src/many/f$i"; done
+    start_server deep "$work/dst" unlimited --max-depth 3
+    if "$bin" send "$work/src/a" --to "127.0.0.1:$port" >"$work/deep.log" 2>&1; then
+        fail "a path past --max-depth was accepted"
+    fi
+    grep -q "a/b/c/d: the server refused it: the path is more than 3 levels deep" "$work/deep.log" ||
+        fail "no clear refusal: $(cat "$work/deep.log")"
+    cmp "$work/src/a/b/ok.txt" "$work/dst/a/b/ok.txt" || fail "a file within the depth did not arrive"
+    [ ! -e "$work/dst/a/b/c/d" ] || fail "a folder past the depth was created"
+    start_server server "$work/dst" unlimited --max-entries 5
+    if "$bin" send "$work/src/many" --to "127.0.0.1:$port" >"$work/many.log" 2>&1; then
+        fail "more than --max-entries were accepted"
+    fi
+    [ "$(grep -c "refused it: more than 5 files and folders on one connection" "$work/many.log")" = 3 ] ||
+        fail "expected f5, f6 and f7 refused: $(cat "$work/many.log")"
+    [ "$(ls "$work/dst/many" | wc -l)" = 4 ] || fail "expected 4 files: $(ls "$work/dst/many")"
+    "$bin" send "$work/src/many/f7" --to "127.0.0.1:$port" >/dev/null 2>&1 ||
+        fail "the count did not start again on a new connection"
+    echo "limits: depth and entry count enforced per connection"
     ;;
 *)
     echo "unknown case '$case_name'"

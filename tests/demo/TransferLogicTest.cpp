@@ -52,6 +52,10 @@ struct TempFolder {
         std::ifstream in(path / name, std::ios::binary);
         return {std::istreambuf_iterator<char>(in), {}};
     }
+    // Where PartFile keeps the part file of `name` for the sender "".
+    fs::path Part(const std::string& name) const {
+        return path / ".xsock-parts" / PartName("", name);
+    }
     fs::path path;
     xsock::Descriptor root;
 };
@@ -83,18 +87,25 @@ BOOST_AUTO_TEST_CASE(RefusesEveryWayOutOfTheFolder) {
          {std::string(), std::string("/etc/passwd"), std::string("/"), std::string(".."),
           std::string("../x"), std::string("a/../../x"), std::string("a/.."), std::string("."),
           std::string("./a"), std::string("a//b"), std::string("a/"), std::string("//a"), withNul,
-          std::string("f.xsock-part"), std::string("d.xsock-part/f")}) {
+          std::string("f.xsock-part"), std::string("d.xsock-part/f"), std::string(".xsock-parts"),
+          std::string(".xsock-parts/x"), std::string(256, 'n'), "d/" + std::string(256, 'n')}) {
         BOOST_TEST(!CheckRelativePath(path).empty(), "accepted '" << path << "'");
     }
     BOOST_TEST(CheckRelativePath("a/../b") == "the path has a '..' component");
     BOOST_TEST(CheckRelativePath("/a") == "the path is absolute");
     BOOST_TEST(CheckRelativePath(withNul) == "the path contains a NUL byte");
+    BOOST_TEST(CheckRelativePath(std::string(256, 'n')) ==
+               "a name in the path is longer than 255 bytes");
+    BOOST_TEST(CheckRelativePath(std::string(255, 'n')).empty());
 }
 
 BOOST_AUTO_TEST_CASE(SplitsAtSlashes) {
     std::vector<std::string> expected{"a", "b c", "d"};
     BOOST_TEST(SplitPath("a/b c/d") == expected, boost::test_tools::per_element());
-    BOOST_TEST(PartName("f.bin") == ".f.bin.xsock-part");
+    // A hash of (sender, path): 64 hex digits whatever the name's length.
+    BOOST_TEST(PartName("", "f.bin") == HexOf(std::string("\0f.bin", 6)) + ".xsock-part");
+    BOOST_TEST(PartName("10.0.0.1", "f.bin") != PartName("10.0.0.2", "f.bin"));
+    BOOST_TEST(PartName("a", "b/c") != PartName("a/b", "c"));
 }
 
 BOOST_AUTO_TEST_CASE(WalkRefusesASymbolicLinkOnTheWay) {
@@ -126,11 +137,11 @@ BOOST_AUTO_TEST_CASE(RenamesOnlyAfterTheChecksumMatchesAndAppliesModeAndTime) {
     BOOST_TEST(part.Offset() == 0u);
     part.StartAt(0);
     part.Write(data.data(), data.size());
-    BOOST_TEST(fs::exists(temp.path / "d" / ".f.txt.xsock-part"));
+    BOOST_TEST(fs::exists(temp.Part("d/f.txt")));
     BOOST_TEST(!fs::exists(temp.path / "d" / "f.txt"));
     BOOST_TEST(part.Finish(DigestOf(data)).empty());
     BOOST_TEST(temp.Read("d/f.txt") == data);
-    BOOST_TEST(!fs::exists(temp.path / "d" / ".f.txt.xsock-part"));
+    BOOST_TEST(!fs::exists(temp.Part("d/f.txt")));
     struct stat info {};
     BOOST_REQUIRE(::stat((temp.path / "d" / "f.txt").c_str(), &info) == 0);
     BOOST_TEST((info.st_mode & 07777) == 0640u);
@@ -148,7 +159,7 @@ BOOST_AUTO_TEST_CASE(AMismatchRemovesThePartFileAndLeavesNoFinalFile) {
     std::string problem = part.Finish(DigestOf("other bytes"));
     BOOST_TEST(problem.find("checksum mismatch for 'f'") == 0u, problem);
     BOOST_TEST(!fs::exists(temp.path / "f"));
-    BOOST_TEST(!fs::exists(temp.path / ".f.xsock-part"));
+    BOOST_TEST(!fs::exists(temp.Part("f")));
 }
 
 BOOST_AUTO_TEST_CASE(AnInterruptedFileIsOfferedForResumeWithItsPrefixDigest) {
@@ -205,7 +216,8 @@ BOOST_AUTO_TEST_CASE(RefusesSymbolicLinksForTheFileAndItsPartFile) {
     TempFolder outside;
     std::ofstream(outside.path / "target") << "secret";
     fs::create_symlink(outside.path / "target", temp.path / "link");
-    fs::create_symlink(outside.path / "target", temp.path / ".planted.xsock-part");
+    fs::create_directory(temp.path / ".xsock-parts");
+    fs::create_symlink(outside.path / "target", temp.Part("planted"));
     PartFile link;
     BOOST_TEST(link.Open(temp.root.Get(), Header("link", 3)).find("symbolic link") !=
                std::string::npos);
