@@ -47,6 +47,8 @@ const char kServeHelp[] =
     "  --handshake-timeout SEC\n"
     "                     drop a connection that has not proved a paired key this\n"
     "                     long after it came (default 10)\n"
+    "  --quota MIB        each paired sender may store at most MIB MiB in all\n"
+    "                     (counted across runs; default 0: no quota)\n"
     "  --pair             print a new pairing code for the running server and exit\n"
     "  --list             list the paired senders\n"
     "  --revoke FINGERPRINT\n"
@@ -174,6 +176,7 @@ int Serve(int argc, char** argv) {
     xsock::SocketAddress where = xsock::SocketAddress::Loopback(AF_INET, kDefaultPort);
     long timeout = 300;
     long handshakeTimeout = 10;
+    std::uint64_t quota = 0;
     transfer::ServeLimits limits;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -201,6 +204,12 @@ int Serve(int argc, char** argv) {
             if (!error.empty()) {
                 return Bad(error, kServeHelp);
             }
+        } else if (arg == "--quota") {
+            auto mib = ParseSeconds(argv[++i]);  // a whole number, 0 for none
+            if (!mib) {
+                return Bad(std::string("bad quota '") + argv[i] + "'", kServeHelp);
+            }
+            quota = static_cast<std::uint64_t>(*mib) << 20;
         } else if (arg == "--dir") {
             dir = argv[++i];
         } else if (arg == "--listen") {
@@ -237,6 +246,8 @@ int Serve(int argc, char** argv) {
     options.identity = *identity;
     options.authorizedFile = identity->folder + "/authorized.list";
     options.codeFile = identity->folder + "/pairing-code";
+    options.quotaBytes = quota;
+    options.usageFile = identity->folder + "/usage.list";
     transfer::TransferServer server(
         options, [](const std::string& line) { std::cout << line << std::endl; });
     server.SetLimits(limits);

@@ -107,7 +107,9 @@ void Reply(xsock::Archive& out, bool ok, std::string message) {
 }  // namespace
 
 TransferServer::TransferServer(ServerOptions options, Log log)
-    : options_(std::move(options)), log_(std::move(log)) {}
+    : options_(std::move(options)),
+      log_(std::move(log)),
+      quota_(options_.usageFile, options_.quotaBytes) {}
 
 TransferServer::~TransferServer() {
     if (sweeper_.joinable()) {
@@ -343,6 +345,9 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         PartFile part;
         std::string problem = CheckBounds(header.path, entries);
         if (problem.empty()) {
+            problem = quota_.Check(senderId, header.size);
+        }
+        if (problem.empty()) {
             problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);
         }
         if (!problem.empty()) {
@@ -378,6 +383,9 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         }
         done.Serialize(in);
         problem = part.Finish(done.sha256);
+        if (problem.empty()) {
+            quota_.Add(senderId, header.size);
+        }
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);

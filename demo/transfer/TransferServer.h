@@ -40,6 +40,7 @@
 #include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 #include <xsock/Tls.h>
+#include "SenderQuota.h"
 #include "ServeLimits.h"
 
 #include <atomic>
@@ -67,7 +68,9 @@ struct ServerOptions {
     std::string codeFile;        // the open pairing code
     std::size_t maxStrangers = 32;
     std::size_t maxStrangersPerAddress = 8;
-    std::size_t maxSenders = 64;  // paired senders served at once
+    std::size_t maxSenders = 64;   // paired senders served at once
+    std::uint64_t quotaBytes = 0;  // per sender, over all its files; 0: none
+    std::string usageFile;         // what each sender has stored (SenderQuota)
 };
 
 class TransferServer {
@@ -128,6 +131,7 @@ class TransferServer {
     std::mutex connectionsMutex_;
     std::list<Connection> connections_;
     std::uint64_t nextId_ = 0;
+    SenderQuota quota_;
     ServeLimits limits_;
     SpaceLedger ledger_;
     std::mutex sweepMutex_;

@@ -22,6 +22,8 @@
 #   strangers
 #            64 idle connections do not lock out a paired sender; a stranger
 #            that dribbles its handshake is dropped at the deadline
+#   quota    a paired sender past --quota is refused before anything is
+#            written, also after the server restarts
 #   errors   connection refused, a missing folder, a server that cannot write
 #            (file-size limit: the error reaches the sender), a partial copy
 #            that no longer matches the source (the sender starts over), --help
@@ -520,6 +522,26 @@ limits)
     "$bin" send "$work/src/many/f7" --to "127.0.0.1:$port" >/dev/null 2>&1 ||
         fail "the count did not start again on a new connection"
     echo "limits: depth and entry count enforced per connection"
+    ;;
+quota)
+    mkdir -p "$work/dst"
+    head -c 600000 /dev/urandom >"$work/a.bin"
+    start_server server "$work/dst" unlimited --quota 1
+    "$bin" send "$work/a.bin" --to "127.0.0.1:$port" >/dev/null 2>&1 || fail "the first file was refused"
+    if "$bin" send "$work/a.bin" --as b.bin --to "127.0.0.1:$port" >"$work/over.log" 2>&1; then
+        fail "a file past the sender's quota was accepted"
+    fi
+    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded (600000 used" \
+        "$work/over.log" || fail "no quota refusal: $(cat "$work/over.log")"
+    [ ! -e "$work/dst/b.bin" ] || fail "the refused file was written"
+    [ -z "$(ls -A "$work/dst/.xsock-parts" 2>/dev/null)" ] || fail "a part file was left"
+    # The count outlives the server.
+    kill "${pids[-1]}"
+    start_server again "$work/dst" unlimited --quota 1
+    if "$bin" send "$work/a.bin" --as c.bin --to "127.0.0.1:$port" >/dev/null 2>&1; then
+        fail "a restart reset the quota"
+    fi
+    echo "quota: a sender past its quota is refused before writing, across restarts"
     ;;
 *)
     echo "unknown case '$case_name'"
