@@ -1,8 +1,9 @@
 // The io_uring backend (SPEC section 12): XSOCK_BACKEND=uring picks it, a
 // kernel that refuses io_uring gives a clear error (and the default never
 // picks it), a completion that outlives its socket or its descriptor number
-// reaches no one, a closed socket reaches its peer while a poll was armed on
-// it, and NativeHandle() wakes a host loop for sockets as on epoll.
+// reaches no one, readiness consumed outside the loop is no notification, a
+// closed socket reaches its peer while a poll was armed on it, and
+// NativeHandle() wakes a host loop for sockets as on epoll.
 #include "EnvironmentGuard.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
@@ -144,6 +145,25 @@ BOOST_DATA_TEST_CASE(ACompletionForAClosedSocketNeverReachesItsSuccessor, data::
     BOOST_CHECK_EQUAL(byte, 'y');
     Spin(loop);
     BOOST_CHECK_EQUAL(successor.counts.receive, 1);
+}
+
+// Readiness found while the application was away from the loop is looked at
+// again before it becomes a notification: data read outside the loop gives
+// no OnReceive, and the FIN that came after it gives OnClose.
+BOOST_DATA_TEST_CASE(ReadinessConsumedOutsideTheLoopIsNoNotification, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    Spin(loop, 3);  // the server socket is watched for reading
+    BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(server.Handle()), kDeadline));
+    char byte = 0;
+    BOOST_REQUIRE_EQUAL(server.Receive(&byte, 1), 1);  // outside any iteration
+    BOOST_REQUIRE(client.ShutDown(AsyncSocket::sends));
+    BOOST_CHECK(RunUntil(loop, [&] { return server.counts.close == 1; }));
+    BOOST_CHECK_EQUAL(server.counts.receive, 0);
+    BOOST_CHECK_EQUAL(server.closeError, 0);
 }
 
 // Close and an abortive close reach the peer at once, though the backend was

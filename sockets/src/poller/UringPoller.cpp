@@ -56,15 +56,12 @@ unsigned FromPoll(unsigned bits) {
     // A poll that a socket's "data arrived" wake-up completes takes its bits
     // from the wake-up's key, POLLIN | POLLPRI | POLLRDBAND, not from the
     // socket, whether the news is data, urgent data or the peer's FIN. No
-    // socket's own poll reports POLLRDBAND, so it marks such a key: its
-    // POLLPRI means nothing (a poll armed again on a socket with urgent data
-    // completes at once with the real bits), and its POLLIN may be an end of
-    // stream, so it is reported with kHangup and the socket peeks to tell.
+    // socket's own poll reports POLLRDBAND, so it marks such a key, and its
+    // POLLPRI means nothing: a poll armed again on a socket with urgent data
+    // completes at once with the real bits. (Its POLLIN may be an end of
+    // stream: see ReportsHangup.)
     if (bits & POLLRDBAND) {
         bits &= ~static_cast<unsigned>(POLLPRI);
-        if (bits & POLLIN) {
-            bits |= POLLRDHUP;
-        }
     }
     unsigned events = 0;
     if (bits & POLLIN) {
@@ -208,7 +205,11 @@ class UringPoller final : public Poller {
         Reap(ready);
     }
 
-    bool ReportsHangup() const override { return true; }
+    // False: a poll's POLLIN cannot tell data from an end of stream (see
+    // FromPoll), and a completion may be reaped after the socket was read
+    // outside the loop, where epoll_wait looks at the socket as it returns.
+    // The socket peeks to tell, as on poll and select.
+    bool ReportsHangup() const override { return false; }
 
     int NativeHandle() override {
         if (!eventFd_) {
