@@ -150,8 +150,9 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // A descriptor that polls readable whenever this loop has work (ready
     // sockets, posted tasks, due timers), for a host loop (GLib, Qt) to watch;
     // the host then calls RunOnce(0ms). The epoll backend returns its epoll
-    // descriptor, uring an eventfd registered with its ring; select and poll
-    // return -1.
+    // descriptor, uring an eventfd registered with its ring (which may also
+    // wake the host once for data on a socket whose OnReceive waits for a
+    // Receive; RunOnce then runs nothing); select and poll return -1.
     int NativeHandle();
 
     // Beyond MFC: whether timers and posted tasks run inside a blocking Socket
