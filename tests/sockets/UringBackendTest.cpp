@@ -2,8 +2,9 @@
 // kernel that refuses io_uring gives a clear error (and the default never
 // picks it), a completion that outlives its socket or its descriptor number
 // reaches no one, readiness consumed outside the loop is no notification, a
-// closed socket reaches its peer while a poll was armed on it, and
-// NativeHandle() wakes a host loop for sockets as on epoll.
+// half-closed socket does not turn the loop into a busy loop, a closed socket
+// reaches its peer while a poll was armed on it, and NativeHandle() wakes a
+// host loop for sockets as on epoll.
 #include "EnvironmentGuard.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
@@ -13,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <string>
@@ -164,6 +166,27 @@ BOOST_DATA_TEST_CASE(ReadinessConsumedOutsideTheLoopIsNoNotification, data::make
     BOOST_CHECK(RunUntil(loop, [&] { return server.counts.close == 1; }));
     BOOST_CHECK_EQUAL(server.counts.receive, 0);
     BOOST_CHECK_EQUAL(server.closeError, 0);
+}
+
+// Once the peer has shut down its side and OnClose came, the socket is still
+// watched (for urgent data), and a loop with nothing to do waits: io_uring
+// reports POLLRDHUP to every poll, which must not make each wait return at once.
+BOOST_DATA_TEST_CASE(AHalfClosedSocketLetsTheLoopWait, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    BOOST_REQUIRE(client.ShutDown(AsyncSocket::sends));
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.close == 1; }));
+    Spin(loop);
+    constexpr int kWaits = 5;
+    constexpr auto kWait = 40ms;
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t ran = 0;
+    for (int i = 0; i < kWaits; ++i) {
+        ran += loop.RunOnce(kWait);
+    }
+    BOOST_CHECK_EQUAL(ran, 0u);
+    BOOST_CHECK(std::chrono::steady_clock::now() - start >= kWaits * kWait);
 }
 
 // Close and an abortive close reach the peer at once, though the backend was
