@@ -111,12 +111,14 @@ class UringPoller final : public Poller {
             result < 0) {
             throw std::system_error(-result, std::generic_category(), RefusalMessage(-result));
         }
-        if (!(params.features & IORING_FEAT_NODROP)) {
+        // Completions must never be dropped (IORING_FEAT_NODROP, 5.5) and
+        // multishot polls must exist (5.13, when IORING_FEAT_RSRC_TAGS came).
+        constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_RSRC_TAGS;
+        if ((params.features & kNeeded) != kNeeded) {
             io_uring_queue_exit(&ring_);
             throw std::system_error(ENOSYS, std::generic_category(),
-                                    "SocketLoop: this kernel's io_uring may drop completions "
-                                    "(no IORING_FEAT_NODROP, before Linux 5.5); use the epoll "
-                                    "backend");
+                                    "SocketLoop: this kernel's io_uring is too old for the uring "
+                                    "backend (it needs Linux 5.13); use the epoll backend");
         }
     }
 
