@@ -8,8 +8,9 @@
 #   bench/run.sh --quick    a smoke run; writes build-bench/RESULTS-quick.md
 #   bench/run.sh --runs N   repetitions per cell (default 3)
 #
-# Installs what is missing (cmake, g++, libboost-dev, libcereal-dev, libssl-dev,
-# openssl) with apt-get, as root or through sudo. XSOCK_BENCH_BUILD_DIR
+# Installs what is missing (cmake, g++, pkgconf, libboost-dev, libcereal-dev,
+# libssl-dev, openssl, liburing-dev) with apt-get, as root or through sudo.
+# XSOCK_BENCH_BUILD_DIR
 # overrides the build folder (default build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 build=${XSOCK_BENCH_BUILD_DIR:-build-bench}
 
-packages=(cmake g++ make libboost-dev libcereal-dev libssl-dev openssl)
+packages=(cmake g++ make pkgconf libboost-dev libcereal-dev libssl-dev openssl liburing-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

@@ -17,7 +17,10 @@ struct Cell {
     double seconds;  // measured window
 };
 
-double RunXsock(const Cell& cell);
+// xsock on the epoll backend, and on the io_uring one (which throws
+// std::system_error where the kernel refuses io_uring).
+double RunXsockEpoll(const Cell& cell);
+double RunXsockUring(const Cell& cell);
 double RunAsio(const Cell& cell);
 // One blocking thread per connection on each side.
 double RunRaw(const Cell& cell);

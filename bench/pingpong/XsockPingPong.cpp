@@ -1,5 +1,6 @@
 // Ping-pong over xsock: the server's listener and connections on one
-// SocketLoop thread, every client AsyncSocket on another.
+// SocketLoop thread, every client AsyncSocket on another, both loops on the
+// same backend.
 #include "BenchUtil.h"
 #include "Measure.h"
 #include "PingPong.h"
@@ -12,11 +13,11 @@
 
 namespace pingpong {
 
-double RunXsock(const Cell& cell) {
+double RunXsock(const Cell& cell, xsock::SocketLoop::Backend backend) {
     const std::size_t bufferSize = 64 * 1024;
     std::promise<std::pair<xsock::SocketLoop*, unsigned>> serverReady;
     std::thread server([&] {
-        xsock::SocketLoop loop;
+        xsock::SocketLoop loop({backend});
         bench::EchoContext context(bufferSize);
         bench::EchoListener listener(context);
         const unsigned port = listener.Start();
@@ -28,7 +29,7 @@ double RunXsock(const Cell& cell) {
     bench::EchoContext clientContext(bufferSize);
     std::promise<xsock::SocketLoop*> clientReady;
     std::thread client([&] {
-        xsock::SocketLoop loop;
+        xsock::SocketLoop loop({backend});
         auto clients = bench::ConnectEchoClients(clientContext, port, cell.connections, cell.block);
         clientReady.set_value(&loop);
         loop.Run();
@@ -41,6 +42,14 @@ double RunXsock(const Cell& cell) {
     serverLoop->Quit();
     server.join();
     return rate;
+}
+
+double RunXsockEpoll(const Cell& cell) {
+    return RunXsock(cell, xsock::SocketLoop::Backend::Epoll);
+}
+
+double RunXsockUring(const Cell& cell) {
+    return RunXsock(cell, xsock::SocketLoop::Backend::Uring);
 }
 
 }  // namespace pingpong

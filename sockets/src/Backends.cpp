@@ -21,6 +21,7 @@ constexpr BackendRow kBackends[] = {
     {SocketLoop::Backend::Select, "select", MakeSelectPoller},
     {SocketLoop::Backend::Poll, "poll", MakePollPoller},
     {SocketLoop::Backend::Epoll, "epoll", MakeEpollPoller},
+    {SocketLoop::Backend::Uring, "uring", MakeUringPoller},
 };
 
 const BackendRow* Find(SocketLoop::Backend backend) noexcept {

@@ -18,13 +18,13 @@ class Poller;
 // where the kernel refuses it.
 std::unique_ptr<Poller> MakePoller(SocketLoop::Backend backend);
 
-// "select", "poll", "epoll"; "unknown" for a value outside the table.
+// "select", "poll", "epoll", "uring"; "unknown" for a value outside the table.
 const char* BackendName(SocketLoop::Backend backend) noexcept;
 
 // The backend called `name`, or nothing.
 std::optional<SocketLoop::Backend> ParseBackend(std::string_view name) noexcept;
 
-// Every name ParseBackend accepts, as "select, poll or epoll".
+// Every name ParseBackend accepts, as "select, poll, epoll or uring".
 std::string BackendNames();
 
 // XSOCK_BACKEND if it names a backend (with one warning on stderr if it names

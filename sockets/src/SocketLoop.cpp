@@ -178,6 +178,16 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
         explicit Nesting(std::size_t& d) : depth(d) { ++depth; }
         ~Nesting() { --depth; }
     } nesting(depth_);
+    // A host loop sleeps on NativeHandle() once this returns: the backend
+    // must be watching what this iteration asked for by then.
+    struct Flush {
+        SocketLoop& loop;
+        ~Flush() {
+            if (loop.watched_) {
+                loop.poller_->Flush();
+            }
+        }
+    } flush{*this};
 
     std::size_t ran = blocking_ == 0 && !heldBack_->Empty() ? DeliverHeldBack() : 0;
     ran += Dispatch(ready);

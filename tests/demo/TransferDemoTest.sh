@@ -166,8 +166,10 @@ large)
         fail "the resumed send exited $?"
     grep -q "^sent again.bin (209715200 bytes, resumed at [1-9]" "$work/resume.log" ||
         fail "the second send did not resume: $(cat "$work/resume.log")"
-    grep -q "received again.bin (209715200 bytes, resumed at [1-9]" "$work/server.log" ||
-        fail "the server did not log the resume"
+    # The server logs once it has closed the file, which may be after the
+    # sender has exited.
+    wait_for "the server to log the resume" \
+        grep -q "received again.bin (209715200 bytes, resumed at [1-9]" "$work/server.log"
     cmp "$work/big.bin" "$work/dst/again.bin" || fail "the resumed file differs"
     [ ! -e "$part" ] || fail "the part file was left behind"
     echo "large: killed after $held bytes, no final file; resumed: $(grep '^sent' "$work/resume.log")"

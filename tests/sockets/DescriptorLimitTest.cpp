@@ -99,8 +99,8 @@ int LowestFreeDescriptor() {
 // Descriptors the tests below need beyond FD_SETSIZE, with room to spare.
 constexpr rlim_t kPastFdSetSize = FD_SETSIZE + 256;
 
-const std::array<SocketLoop::Backend, 2> kBackendsWithoutFdSetLimit = {SocketLoop::Backend::Poll,
-                                                                       SocketLoop::Backend::Epoll};
+const std::vector<SocketLoop::Backend> kBackendsWithoutFdSetLimit =
+    WithUring({SocketLoop::Backend::Poll, SocketLoop::Backend::Epoll});
 
 }  // namespace
 

@@ -34,8 +34,8 @@ constexpr std::size_t kPayloadSize = 16384;
 // and so do many of the server's echoes.
 constexpr int kKernelBuffer = 2048;
 
-const std::array<SocketLoop::Backend, 2> kScalableBackends = {SocketLoop::Backend::Poll,
-                                                              SocketLoop::Backend::Epoll};
+const std::vector<SocketLoop::Backend> kScalableBackends =
+    WithUring({SocketLoop::Backend::Poll, SocketLoop::Backend::Epoll});
 
 // Byte `offset` of connection `id`'s payload, mixed from both (splitmix64), so
 // a byte delivered to the wrong connection or at the wrong offset shows.

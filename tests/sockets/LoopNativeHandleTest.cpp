@@ -1,6 +1,6 @@
-// SocketLoop::NativeHandle (SPEC section 2): on epoll, a descriptor a host
-// loop can poll that is readable exactly when the loop has work; on select
-// and poll, -1.
+// SocketLoop::NativeHandle (SPEC section 2): on epoll and uring, a descriptor
+// a host loop can poll that is readable exactly when the loop has work; on
+// select and poll, -1.
 #include "Fixtures.h"
 #include "TestSupport.h"
 #include "TimerSupport.h"
@@ -24,8 +24,9 @@ const std::array<SocketLoop::Backend, 2> kBackendsWithoutHandle = {SocketLoop::B
 BOOST_AUTO_TEST_SUITE(LoopNativeHandle)
 
 #ifdef __linux__
-BOOST_AUTO_TEST_CASE(NativeHandlePollsReadableExactlyWhenTheLoopHasWork) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(NativeHandlePollsReadableExactlyWhenTheLoopHasWork,
+                     data::make(WithUring({SocketLoop::Backend::Epoll})), backend) {
+    SocketLoop loop({backend});
     int handle = loop.NativeHandle();
     BOOST_REQUIRE(handle >= 0);
     BOOST_CHECK_EQUAL(loop.NativeHandle(), handle);

@@ -21,7 +21,9 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <exception>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -37,8 +39,32 @@ inline std::ostream& operator<<(std::ostream& out, SocketLoop::Backend backend) 
 
 namespace xsock::test {
 
-inline const std::array<SocketLoop::Backend, 3> kAllBackends = {
-    SocketLoop::Backend::Select, SocketLoop::Backend::Poll, SocketLoop::Backend::Epoll};
+// Whether a uring loop can start here: built with liburing, and a kernel that
+// allows io_uring. Where it cannot, says so once, in one line, and the tests
+// run on the other backends.
+inline bool UringUsable() {
+    static const bool usable = [] {
+        try {
+            SocketLoop probe({SocketLoop::Backend::Uring});
+            return true;
+        } catch (const std::exception& refused) {
+            std::cout << "io_uring backend not tested: " << refused.what() << std::endl;
+            return false;
+        }
+    }();
+    return usable;
+}
+
+// `backends`, plus uring where it can run.
+inline std::vector<SocketLoop::Backend> WithUring(std::vector<SocketLoop::Backend> backends) {
+    if (UringUsable()) {
+        backends.push_back(SocketLoop::Backend::Uring);
+    }
+    return backends;
+}
+
+inline const std::vector<SocketLoop::Backend> kAllBackends =
+    WithUring({SocketLoop::Backend::Select, SocketLoop::Backend::Poll, SocketLoop::Backend::Epoll});
 
 // Long enough for a loaded CI machine under sanitizers; a passing test never waits it out.
 inline constexpr std::chrono::milliseconds kDeadline{20000};

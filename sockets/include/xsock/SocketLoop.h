@@ -5,8 +5,11 @@
 // thread, created the first time the thread creates or attaches a socket (or
 // explicitly, to choose a backend). Timers and posted tasks play the part of
 // window messages. Each loop waits with one backend, chosen at run time:
-// select, poll or epoll (the Linux default). XSOCK_BACKEND=select|poll|epoll
-// sets the default for loops created without explicit Options.
+// select, poll, epoll (the Linux default) or uring (io_uring, Linux, where the
+// library was built with liburing and the kernel allows it; never chosen
+// unless asked for). XSOCK_BACKEND=select|poll|epoll|uring sets the default
+// for loops created without explicit Options; a value naming none of them is
+// reported on stderr, with the valid names, and the platform default is used.
 //
 // One iteration (RunOnce) runs these phases, in this order:
 //   1. Wait for I/O: at most the caller's timeout, less if a timer falls due
@@ -86,7 +89,7 @@ using TimerId = std::uint64_t;
 
 class XSOCK_SOCKETS_EXPORT SocketLoop {
   public:
-    enum class Backend { Select, Poll, Epoll };
+    enum class Backend { Select, Poll, Epoll, Uring };
 
     struct Options {
         // Empty: XSOCK_BACKEND if set, otherwise the platform default.
@@ -98,7 +101,9 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     using ExceptionHandler = std::function<void(std::exception_ptr)>;
 
     // Makes this loop the calling thread's loop. Throws std::logic_error if the
-    // thread has one already, std::system_error if the backend cannot start.
+    // thread has one already, std::invalid_argument if the backend does not
+    // exist in this build, std::system_error if the backend cannot start (uring
+    // where the kernel refuses io_uring: the message says why).
     SocketLoop();
     explicit SocketLoop(Options options);
     // Must run on the loop's thread. Sockets still attached lose their loop:
@@ -147,8 +152,10 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
 
     // A descriptor that polls readable whenever this loop has work (ready
     // sockets, posted tasks, due timers), for a host loop (GLib, Qt) to watch;
-    // the host then calls RunOnce(0ms). Only the epoll backend has one: select
-    // and poll return -1.
+    // the host then calls RunOnce(0ms). The epoll backend returns its epoll
+    // descriptor, uring an eventfd registered with its ring (which may also
+    // wake the host once for data on a socket whose OnReceive waits for a
+    // Receive; RunOnce then runs nothing); select and poll return -1.
     int NativeHandle();
 
     // What Socket::OnMessagePending (the default) runs while a blocking call

@@ -83,7 +83,7 @@ class EpollPoller final : public Poller {
     }
 
     bool ReportsHangup() const override { return true; }
-    int NativeHandle() const override { return epfd_.Get(); }
+    int NativeHandle() override { return epfd_.Get(); }
 
   private:
     Descriptor epfd_;

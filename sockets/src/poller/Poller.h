@@ -32,12 +32,19 @@ class Poller {
     virtual bool ReportsHangup() const = 0;
 
     // A descriptor that is readable when Wait would return at once, or -1.
-    virtual int NativeHandle() const { return -1; }
+    // Throws std::system_error if the backend cannot make one.
+    virtual int NativeHandle() { return -1; }
+
+    // Once NativeHandle() was asked for: the loop is about to return to a
+    // host loop that sleeps on that handle, so queued changes must take
+    // effect now, not at the next Wait.
+    virtual void Flush() noexcept {}
 };
 
 // One factory per backend file; Backends.cpp lists them.
 std::unique_ptr<Poller> MakeSelectPoller();
 std::unique_ptr<Poller> MakePollPoller();
 std::unique_ptr<Poller> MakeEpollPoller();  // nullptr where epoll does not exist
+std::unique_ptr<Poller> MakeUringPoller();  // nullptr where built without liburing
 
 }  // namespace xsock::detail
