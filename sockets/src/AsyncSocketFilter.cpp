@@ -360,20 +360,26 @@ bool AsyncSocket::FilteredShutDown(int how) {
 }
 
 // Close ends the filter's stream as it ends the descriptor's: an orderly end
-// (close_notify), as far as the descriptor takes it at once, unless a zero
-// linger asks for an abortive close.
-void AsyncSocket::FilteredClose() noexcept {
+// (close_notify) unless a zero linger asks for an abortive close. Output the
+// filter still holds (records Send took, then close_notify) is handed back,
+// to leave after Close as the kernel's buffer does.
+std::unique_ptr<StreamFilter> AsyncSocket::FilteredClose() noexcept {
     Filtered& filtered = *filtered_;
     linger value{};
     socklen_t size = sizeof value;
     bool abortive = ::getsockopt(fd_, SOL_SOCKET, SO_LINGER, &value, &size) == 0 &&
                     value.l_onoff != 0 && value.l_linger == 0;
-    if (abortive || filtered.handshaking || filtered.failed || filtered.sendShut ||
-        state_ != State::Connected) {
-        return;
+    if (abortive || filtered.handshaking || filtered.failed || state_ != State::Connected) {
+        return nullptr;
     }
-    std::error_code error;
-    filtered.filter->Shutdown(fd_, error);
+    if (!filtered.sendShut) {
+        std::error_code error;
+        filtered.filter->Shutdown(fd_, error);
+    }
+    if (!filtered.filter->HasPendingOutput() || loop_ == nullptr) {
+        return nullptr;
+    }
+    return std::move(filtered.filter);
 }
 
 }  // namespace xsock

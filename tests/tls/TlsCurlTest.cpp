@@ -7,6 +7,7 @@
 #include "ExternalPeer.h"
 #include "TlsSupport.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,15 @@ class HttpsServer {
         listener_.onAccept = [this](Probe& listener) { Take(listener); };
     }
 
+    static std::string Response(const std::string& status, const std::string& body) {
+        return "HTTP/1.1 " + status +
+               "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\nConnection: close\r\n\r\n" + body;
+    }
+
+    // Each Send gets at most `piece` bytes.
+    void SetPiece(std::size_t piece) noexcept { piece_ = piece; }
+
     unsigned Port() const noexcept { return port_; }
     const std::vector<std::unique_ptr<Exchange>>& Exchanges() const noexcept { return exchanges_; }
 
@@ -66,7 +76,7 @@ class HttpsServer {
                          std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
             Push(e);
         };
-        e.socket.onSend = [&e](Probe&) {
+        e.socket.onSend = [this, &e](Probe&) {
             if (!e.response.empty() && !e.answered) {
                 Push(e);
             }
@@ -79,10 +89,10 @@ class HttpsServer {
     }
 
     // Sends what Send takes; OnSend brings the rest.
-    static void Push(Exchange& e) {
+    void Push(Exchange& e) const {
         while (e.sent < e.response.size()) {
-            int n = e.socket.Send(e.response.data() + e.sent,
-                                  static_cast<int>(e.response.size() - e.sent));
+            std::size_t piece = std::min(e.response.size() - e.sent, piece_);
+            int n = e.socket.Send(e.response.data() + e.sent, static_cast<int>(piece));
             if (n < 0) {
                 BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
                 return;
@@ -96,6 +106,7 @@ class HttpsServer {
     TlsContext& context_;
     std::string body_;
     int sendBuffer_;
+    std::size_t piece_ = 1 << 20;
     Probe listener_;
     unsigned port_ = 0;
     std::vector<std::unique_ptr<Exchange>> exchanges_;
@@ -175,6 +186,37 @@ BOOST_DATA_TEST_CASE(CurlRefusesTheServerWithoutTheTestCa, data::make(kAllBacken
     }));
     BOOST_CHECK_EQUAL(server.Exchanges().front()->closeError, EPROTO);
     BOOST_CHECK(server.Exchanges().front()->requestLine.empty());
+}
+
+// A page far larger than the socket buffers, read by a curl that takes its
+// time (--limit-rate): Send keeps running into EWOULDBLOCK and OnSend brings
+// the rest, and the server closes right after the last Send took its bytes,
+// as a server may in clear text, where the kernel delivers what Send took.
+// The page is a whole number of 32 KiB pieces, so that last Send is one
+// that the full connection cannot take at once. Every byte must arrive,
+// then close_notify.
+BOOST_DATA_TEST_CASE(CurlFetchesALargePageClosedRightAfterTheLastSend, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    TlsContext context = TestServerContext();
+    constexpr std::size_t kPiece = 32 * 1024;
+    std::string body;
+    for (int line = 0; body.size() < 2 * 1024 * 1024; ++line) {
+        body += "line " + std::to_string(line) + " of a large page\n";
+    }
+    body.resize(body.size() - HttpsServer::Response("200 OK", body).size() % kPiece);
+    BOOST_REQUIRE_EQUAL(HttpsServer::Response("200 OK", body).size() % kPiece, 0u);
+    HttpsServer server(context, body, 4096);
+    server.SetPiece(kPiece);
+    ExternalPeer curl(Curl(Url("127.0.0.1", server.Port(), "/large"),
+                           {"--cacert", Pki().caCertificate, "--limit-rate", "4M"}),
+                      "curl");
+    int code = curl.WaitExit(loop);
+    BOOST_CHECK_MESSAGE(code == 0, "curl exit " << code << ": " << curl.Errors());
+    BOOST_CHECK_EQUAL(curl.Output().size(), body.size());
+    BOOST_CHECK(curl.Output() == body);
+    BOOST_REQUIRE_EQUAL(server.Exchanges().size(), 1u);
+    BOOST_CHECK(server.Exchanges().front()->answered);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

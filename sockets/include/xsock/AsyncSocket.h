@@ -265,7 +265,8 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     int FilteredSend(const void* buffer, int length, int flags);
     int FilteredReceive(void* buffer, int length, int flags);
     bool FilteredShutDown(int how);
-    void FilteredClose() noexcept;
+    // The filter, if output it holds must still leave after Close.
+    std::unique_ptr<StreamFilter> FilteredClose() noexcept;
     bool FlushFilter() noexcept;
     std::chrono::steady_clock::time_point HandshakeDeadline() const noexcept;
 
