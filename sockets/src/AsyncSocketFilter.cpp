@@ -59,8 +59,8 @@ bool AsyncSocket::SetFilter(std::unique_ptr<StreamFilter> filter) {
     filtered_->filter = std::move(filter);
     if (state_ == State::Connected) {
         BeginHandshake(false);
-        if (int error = StepHandshake(); error > 0) {
-            return false;
+        if (StepHandshake() > 0) {
+            ReportHandshakeFailure(detail::LastError());
         }
     }
     return UpdateInterest();
