@@ -263,10 +263,13 @@ void AsyncSocket::Close() {
     if (!CheckThread() || fd_ == INVALID_SOCKET) {
         return;
     }
-    if (filtered_) {
-        FilteredClose();
+    std::unique_ptr<StreamFilter> unsent = filtered_ ? FilteredClose() : nullptr;
+    SOCKET fd = Release();
+    if (unsent) {
+        detail::FlushThenClose(fd, std::move(unsent));
+        return;
     }
-    ::close(Release());  // never retried: on Linux the descriptor is gone even after EINTR
+    ::close(fd);  // never retried: on Linux the descriptor is gone even after EINTR
 }
 
 SOCKET AsyncSocket::Detach() {

@@ -59,8 +59,8 @@ bool AsyncSocket::SetFilter(std::unique_ptr<StreamFilter> filter) {
     filtered_->filter = std::move(filter);
     if (state_ == State::Connected) {
         BeginHandshake(false);
-        if (int error = StepHandshake(); error > 0) {
-            return false;
+        if (StepHandshake() > 0) {
+            ReportHandshakeFailure(detail::LastError());
         }
     }
     return UpdateInterest();
@@ -360,21 +360,28 @@ bool AsyncSocket::FilteredShutDown(int how) {
 }
 
 // Close ends the filter's stream as it ends the descriptor's: an orderly end
-// (close_notify), as far as the descriptor takes it at once, unless a zero
-// linger asks for an abortive close.
-void AsyncSocket::FilteredClose() noexcept {
+// (close_notify) unless a zero linger asks for an abortive close. Output the
+// filter still holds (records Send took, then close_notify) is handed back,
+// to leave after Close as the kernel's buffer does.
+std::unique_ptr<StreamFilter> AsyncSocket::FilteredClose() noexcept {
     Filtered& filtered = *filtered_;
     linger value{};
     socklen_t size = sizeof value;
     bool abortive = ::getsockopt(fd_, SOL_SOCKET, SO_LINGER, &value, &size) == 0 &&
                     value.l_onoff != 0 && value.l_linger == 0;
     // Nor after a reset or a failure: nothing could read it.
-    if (abortive || filtered.handshaking || filtered.failed || filtered.sendShut ||
-        state_ != State::Connected || closeError_ != 0) {
-        return;
+    if (abortive || filtered.handshaking || filtered.failed || state_ != State::Connected ||
+        closeError_ != 0) {
+        return nullptr;
     }
-    std::error_code error;
-    filtered.filter->Shutdown(fd_, error);
+    if (!filtered.sendShut) {
+        std::error_code error;
+        filtered.filter->Shutdown(fd_, error);
+    }
+    if (!filtered.filter->HasPendingOutput() || loop_ == nullptr) {
+        return nullptr;
+    }
+    return std::move(filtered.filter);
 }
 
 }  // namespace xsock

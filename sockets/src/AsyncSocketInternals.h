@@ -57,4 +57,12 @@ struct AsyncSocket::Filtered {
     std::chrono::steady_clock::time_point deadline{};
 };
 
+namespace detail {
+
+// Close of a socket whose filter still holds output: the thread's loop keeps
+// the descriptor until that output has left (FlushOnClose.cpp).
+void FlushThenClose(SOCKET fd, std::unique_ptr<StreamFilter> filter) noexcept;
+
+}  // namespace detail
+
 }  // namespace xsock

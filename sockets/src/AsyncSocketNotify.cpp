@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 
 namespace xsock {
 
@@ -176,6 +177,27 @@ void AsyncSocket::HandleReady(unsigned events) {
         writeArmed_ = false;
         OnSend(0);
     }
+}
+
+// A handshake that failed inside SetFilter (the peer's first flight was
+// already there, and wrong) fails as one that fails later does: OnClose(err)
+// from the loop, never inside the call. The timer goes with the socket.
+void AsyncSocket::ReportHandshakeFailure(std::error_code error) {
+    if (loop_ == nullptr) {
+        return;
+    }
+    filtered_->handshakeTimer = loop_->SetTimer(
+        std::chrono::milliseconds(0),
+        [this, error] {
+            filtered_->handshakeTimer = 0;
+            detail::SetLastError(error);
+            DispatchFrame frame;
+            DispatchScope scope(*this, frame);
+            if (events_ & FD_CLOSE) {
+                OnClose(GetLastError());
+            }
+        },
+        false);
 }
 
 // Returns true if the socket is now connected and still open, so the caller

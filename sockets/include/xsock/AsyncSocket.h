@@ -187,9 +187,10 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
 
     // Puts `filter` between the descriptor and Send/Receive (StreamFilter.h;
     // TLS's StartTls is built on it). On an open, unconnected stream socket
-    // its handshake follows the connect; on a connected one it starts now.
-    // Fails with ENOTSOCK (not open), EOPNOTSUPP (not a stream socket),
-    // EINVAL (listening) or EALREADY (a filter is there).
+    // its handshake follows the connect; on a connected one it starts now,
+    // and a failure, even one found at once, comes as OnClose(err). Fails
+    // with ENOTSOCK (not open), EOPNOTSUPP (not a stream socket), EINVAL
+    // (listening) or EALREADY (a filter is there).
     bool SetFilter(std::unique_ptr<StreamFilter> filter);
     // Takes the filter off a connected socket (to move it with the descriptor
     // to another thread, where SetFilter puts it back); nullptr if none.
@@ -265,11 +266,14 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     int FilteredSend(const void* buffer, int length, int flags);
     int FilteredReceive(void* buffer, int length, int flags);
     bool FilteredShutDown(int how);
-    void FilteredClose() noexcept;
+    // The filter, if output it holds must still leave after Close.
+    std::unique_ptr<StreamFilter> FilteredClose() noexcept;
     bool FlushFilter() noexcept;
     std::chrono::steady_clock::time_point HandshakeDeadline() const noexcept;
 
     // The notification rules (AsyncSocketNotify.cpp).
+    // OnClose(err) from the loop for a handshake that failed inside SetFilter.
+    void ReportHandshakeFailure(std::error_code error);
     unsigned DesiredInterest() const noexcept;
     bool UpdateInterest() noexcept;
     // UpdateInterest after Send or Receive re-armed an event; inside this

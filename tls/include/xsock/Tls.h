@@ -25,7 +25,8 @@
 // TLS's own records (session tickets, key updates). OnClose(0) follows the
 // peer's close_notify once everything was read; a connection cut without it
 // is OnClose(ECONNABORTED), never a clean end. ShutDown(sends) and Close send
-// close_notify (not after SetLinger(true, 0)). A blocking Socket returns from
+// close_notify (not after SetLinger(true, 0)); as in clear text, what Send
+// took still leaves after Close, before the close_notify. A blocking Socket returns from
 // Connect once the handshake is done; SocketFile and Archive work unchanged.
 //
 // Errors: a handshake or verification failure is EPROTO from
@@ -111,8 +112,8 @@ class XSOCK_TLS_EXPORT TlsContext {
 
 // Makes `socket` a TLS socket (see above). `peerName` is the name (or IP
 // address) a client checks the server's certificate against and sends as SNI;
-// a client needs one unless it has a pin or AcceptAnyCertificate. False with GetLastError() set: EINVAL (no
-// name and no pin, or a listening socket), EALREADY (TLS already), or what
+// a client needs one unless it has a pin or AcceptAnyCertificate. False with GetLastError() set:
+// EINVAL (no name and no pin, or a listening socket), EALREADY (TLS already), or what
 // AsyncSocket::SetFilter reports.
 XSOCK_TLS_EXPORT bool StartTls(AsyncSocket& socket, TlsContext& context,
                                const char* peerName = nullptr);
