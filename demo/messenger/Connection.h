@@ -70,14 +70,15 @@ class Connection : public xsock::AsyncSocket {
     // Closes without reporting anything: a duplicate link, or one to ourselves.
     void Retire();
 
-    // What the Hello said: set by the owner.
-    std::uint64_t peerId = 0;
+    // What the Hello said, once it matched the key TLS proved: set by the owner.
+    std::string peerId;
     std::string name;
     std::string listenAddress;  // empty: the other side accepts no connections
     bool greeted = false;
+    bool heardHello = false;  // one arrived, over TLS, whether greeted or not
     bool saidBye = false;
-    bool reportFailure = false;    // a user asked for this link: say if it fails
-    std::uint64_t expectedId = 0;  // who an introduction said is there
+    bool reportFailure = false;  // a user asked for this link: say if it fails
+    std::string expectedId;      // who an introduction said is there
 
   protected:
     void OnConnect(int error) override;

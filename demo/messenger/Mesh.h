@@ -1,8 +1,13 @@
 // Mesh: one messenger peer. It listens, connects, introduces the peers it
 // knows to newcomers, and floods chat lines so each reaches every peer once.
 //
-// The protocol, per connection: both sides send a Hello (random 64-bit id,
-// name, listening port); each answers a Hello with a PeerList of the other
+// Every link is mutual TLS: each peer presents the certificate of its own key
+// pair (demo/common/Identity.h, profile "messenger-NAME"), and its id is that
+// key's fingerprint. A Hello claiming any other id than the key its TLS
+// session proved is refused, so no one can take over another peer's id.
+//
+// The protocol, per connection: both sides send a Hello (id, name, listening
+// port); each answers a Hello with a PeerList of the other
 // peers it knows, and a newcomer connects to those it is not connected to, so
 // joining through any one peer gives a full mesh with no server. Two links
 // between the same pair (both dialled at once) are cut to one by a rule both
@@ -22,6 +27,9 @@
 #include "Transfers.h"
 #include "Ui.h"
 
+#include <Identity.h>
+#include <xsock/Tls.h>
+
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
@@ -39,7 +47,9 @@ namespace messenger {
 
 class Mesh : public ConnectionListener {
   public:
-    Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads);
+    // Throws std::system_error if the identity's key pair cannot be used.
+    Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
+         demo::Identity identity);
     ~Mesh();
 
     // Starts listening; false with the reason in `why`.
@@ -50,6 +60,7 @@ class Mesh : public ConnectionListener {
     void Connect(const std::string& hostAndPort);
     void Say(const std::string& text);
     void ListPeers();
+    void WhoIs(const std::string& name);
     void Rename(const std::string& name);
     void SendFile(const std::string& peer, const std::string& path);
     // Says goodbye to everyone; Idle() tells when it is all sent.
@@ -59,7 +70,7 @@ class Mesh : public ConnectionListener {
     // A --discover announcement heard from `host`.
     void OnAnnouncement(const Hello& hello, const std::string& host);
 
-    std::uint64_t Id() const noexcept { return id_; }
+    const std::string& Id() const noexcept { return id_; }
     const std::string& Name() const noexcept { return name_; }
     std::uint16_t ListenPort() const noexcept { return listenPort_; }
 
@@ -70,9 +81,11 @@ class Mesh : public ConnectionListener {
     void Adopt(std::unique_ptr<Connection> connection);
     // Dials the first of `candidates` that answers, whatever its family; says
     // why if the connection could not even be started.
-    Connection* Dial(std::vector<xsock::SocketAddress> candidates, std::uint64_t expectedId);
-    Connection* FindPeer(std::uint64_t id, const Connection* except = nullptr);
-    bool IsDialling(std::uint64_t id) const;
+    Connection* Dial(std::vector<xsock::SocketAddress> candidates, std::string expectedId);
+    Connection* FindPeer(const std::string& id, const Connection* except = nullptr);
+    bool IsDialling(const std::string& id) const;
+    // The key the connection's TLS session proved ("" before the handshake).
+    static std::string ProvedKey(const Connection& connection);
     void SendHello(Connection& connection);
     void OnHello(Connection& connection, const Hello& hello);
     void OnPeerList(const PeerList& list);
@@ -91,7 +104,10 @@ class Mesh : public ConnectionListener {
     xsock::SocketLoop& loop_;
     Ui& ui_;
     std::string name_;
-    std::uint64_t id_;
+    demo::Identity identity_;
+    std::string id_;  // identity_.fingerprint
+    xsock::TlsContext clientTls_;
+    xsock::TlsContext serverTls_;
     std::uint16_t listenPort_ = 0;
     std::string listenHost_;  // "" when listening on every address
     std::uint64_t sequence_ = 0;
@@ -106,7 +122,7 @@ class Mesh : public ConnectionListener {
         std::uint64_t upTo = 0;
         std::set<std::uint64_t> ahead;
     };
-    std::map<std::uint64_t, Seen> seen_;
+    std::map<std::string, Seen> seen_;
     Transfers transfers_;
 };
 

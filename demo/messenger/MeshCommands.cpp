@@ -1,5 +1,5 @@
-// The user's commands on a Mesh: /connect, chat lines, /peers, /nick, /send
-// and /quit (see Mesh.h).
+// The user's commands on a Mesh: /connect, chat lines, /peers, /whois, /nick,
+// /send and /quit (see Mesh.h).
 #include "Mesh.h"
 
 #include <system_error>
@@ -16,7 +16,7 @@ void Mesh::Connect(const std::string& hostAndPort) {
                   (error ? error.message() : std::string("no address")));
         return;
     }
-    if (Connection* connection = Dial(std::move(candidates), 0)) {
+    if (Connection* connection = Dial(std::move(candidates), {})) {
         connection->reportFailure = true;
     }
 }
@@ -48,10 +48,25 @@ void Mesh::ListPeers() {
             line += (count++ == 0 ? ": " : ", ") + connection->name + " (" +
                     (connection->listenAddress.empty() ? connection->Address()
                                                        : connection->listenAddress) +
-                    ")";
+                    ", key " + demo::ShortFingerprint(connection->peerId) + ")";
         }
     }
     ui_.print("* " + std::to_string(count) + (count == 1 ? " peer" : " peers") + line);
+}
+
+void Mesh::WhoIs(const std::string& name) {
+    if (name == name_) {
+        ui_.print("* " + name_ + " (you): key " + demo::ShortFingerprint(id_) + ", " + id_);
+        return;
+    }
+    for (const auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone() && connection->name == name) {
+            ui_.print("* " + name + ": key " + demo::ShortFingerprint(connection->peerId) + ", " +
+                      connection->peerId);
+            return;
+        }
+    }
+    ui_.print("* no peer named " + name + " (see /peers)");
 }
 
 void Mesh::Rename(const std::string& name) {

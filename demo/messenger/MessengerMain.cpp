@@ -32,6 +32,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -70,7 +71,7 @@ const char* const kUsage =
     "  --blocking    a minimal client built on Socket + SocketFile + Archive\n";
 
 const char* const kHelp =
-    "commands: /connect HOST:PORT  /peers  /nick NAME  /send PEER PATH  /help  /quit\n"
+    "commands: /connect HOST:PORT  /peers  /whois NAME  /nick NAME  /send PEER PATH  /help  /quit\n"
     "anything else is sent to every peer";
 
 std::optional<Options> Parse(int argc, char** argv, int& status) {
@@ -153,6 +154,8 @@ bool Command(Mesh& mesh, Console& console, const std::string& line) {
         mesh.Connect(first);
     } else if (command == "/peers") {
         mesh.ListPeers();
+    } else if (command == "/whois" && !first.empty()) {
+        mesh.WhoIs(first);
     } else if (command == "/nick" && !first.empty() && Printable(first) == first) {
         mesh.Rename(first);
         console.SetPrompt(first + "> ");
@@ -203,8 +206,24 @@ int main(int argc, char** argv) {
     xsock::SocketLoop loop({xsock::SocketLoop::Backend::Epoll});
     bool quitting = false;
     bool interactive = !options->lineMode && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    // One key pair per name, so that peers started side by side under one
+    // account are different peers.
+    std::string why;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + options->name, why);
+    if (!identity) {
+        std::cerr << "xsock-messenger: " << why << "\n";
+        return 1;
+    }
     Ui ui;
-    Mesh mesh(loop, ui, options->name, options->downloads);
+    std::optional<Mesh> built;
+    try {
+        built.emplace(loop, ui, options->name, options->downloads, *identity);
+    } catch (const std::system_error& error) {
+        std::cerr << "xsock-messenger: cannot use the key pair in " << identity->folder << ": "
+                  << error.what() << "\n";
+        return 1;
+    }
+    Mesh& mesh = *built;
     Console console(
         interactive, options->name + "> ",
         [&](const std::string& line) {
@@ -217,7 +236,6 @@ int main(int argc, char** argv) {
     ui.status = [&](const std::string& text) { console.Status(text); };
     ui.terminal = interactive;
 
-    std::string why;
     if (!mesh.Listen(*listen, why)) {
         std::cerr << "xsock-messenger: cannot listen on " << listen->ToString() << ": " << why
                   << "\n";
@@ -225,6 +243,7 @@ int main(int argc, char** argv) {
     }
     console.Print("* listening on " + mesh.ListenAddress().ToString() + " as " + mesh.Name() +
                   (interactive ? " (/help for commands)" : ""));
+    console.Print("* your key: " + demo::ShortFingerprint(mesh.Id()));
     std::optional<Discovery> discovery;
     if (options->discover) {
         discovery.emplace(

@@ -10,9 +10,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +26,21 @@ namespace {
 const std::string kMessenger = XSOCK_MESSENGER;
 const std::string kTmux = XSOCK_TMUX;
 
+// Where a test's peers keep their keys and the peers they know
+// (XDG_CONFIG_HOME): one profile per name inside.
+std::filesystem::path Config(const TempDir& dir) {
+    return dir.Path() / "config";
+}
+
+// A name's key, as its messenger made it (or will find it).
+std::string KeyOf(const TempDir& dir, const std::string& name) {
+    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+    std::string error;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + name, error);
+    BOOST_TEST_REQUIRE(identity.has_value(), error);
+    return identity->fingerprint;
+}
+
 // One messenger in line mode, listening on a port of its choice.
 struct Peer {
     // `launcher` runs the messenger (its arguments follow), if given.
@@ -31,6 +48,8 @@ struct Peer {
          std::vector<std::string> launcher = {})
         : downloads(dir.Path() / (name + "-downloads")), child([&] {
               std::vector<std::string> args = std::move(launcher);
+              args.push_back("/usr/bin/env");
+              args.push_back("XDG_CONFIG_HOME=" + Config(dir).string());
               for (const std::string& arg :
                    {kMessenger, std::string("--name"), name, std::string("--line-mode"),
                     std::string("--listen"), std::string("127.0.0.1:0"), std::string("--downloads"),
@@ -125,8 +144,10 @@ BOOST_FIXTURE_TEST_CASE(NewcomersMeetEveryPeerThroughOneIntroducer, ThreePeers) 
     // The fixture waited for all six "joined" lines; /peers agrees.
     bob.child.Send("/peers");
     std::string peers = bob.child.WaitFor(R"(^\* 2 peers: )");
-    BOOST_TEST(peers.find("alice (" + alice.address + ")") != std::string::npos);
-    BOOST_TEST(peers.find("carol (" + carol.address + ")") != std::string::npos);
+    BOOST_TEST(peers.find("alice (" + alice.address + ", key " +
+                          demo::ShortFingerprint(KeyOf(dir, "alice")) + ")") != std::string::npos);
+    BOOST_TEST(peers.find("carol (" + carol.address + ", key " +
+                          demo::ShortFingerprint(KeyOf(dir, "carol")) + ")") != std::string::npos);
     // Each pair is linked once: nobody saw anyone join twice.
     for (Peer* peer : {&alice, &bob, &carol}) {
         BOOST_TEST(peer->child.Count(" joined ") == 2u);
@@ -193,10 +214,15 @@ BOOST_FIXTURE_TEST_CASE(PeerThatQuitsSaysGoodbye, ThreePeers) {
 }
 
 BOOST_FIXTURE_TEST_CASE(MalformedStreamIsDroppedAndOthersCarryOn, ThreePeers) {
+    // Clear text where TLS belongs, and garbage inside a TLS session.
     RawClient raw(alice.port);
     raw.Write("GET / HTTP/1.0\r\n\r\n");
-    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(.+\)$)");
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: no TLS session \(.+\)$)");
     BOOST_TEST(raw.WaitClosed());
+    TlsClient garbage(alice.port, Config(dir), "garbage");
+    garbage.Write("GET / HTTP/1.0\r\n\r\n");
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(.+\)$)");
+    BOOST_TEST(garbage.WaitClosed());
     bob.child.Send("after the garbage");
     alice.child.WaitFor("^<bob> after the garbage$");
     carol.child.WaitFor("^<bob> after the garbage$");
@@ -207,26 +233,26 @@ BOOST_FIXTURE_TEST_CASE(MalformedStreamIsDroppedAndOthersCarryOn, ThreePeers) {
 }
 
 BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeers) {
+    TlsClient rude(alice.port, Config(dir), "mallory");
     messenger::Chat chat;
-    chat.origin = 42;
+    chat.origin = rude.fingerprint;
     chat.sequence = 1;
     chat.name = "mallory";
     chat.text = "no hello first";
-    RawClient rude(alice.port);
     rude.Write(Wire({&chat}));
     alice.child.WaitFor(
         R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(no hello first\)$)");
     BOOST_TEST(rude.WaitClosed());
 
     // A file name that climbs out of the downloads folder is refused.
+    TlsClient sly(bob.port, Config(dir), "mallory");
     messenger::Hello hello;
-    hello.id = 43;
+    hello.id = sly.fingerprint;
     hello.name = "mallory";
     messenger::FileOffer offer;
     offer.transfer = 1;
     offer.name = "../escaped.txt";
     offer.size = 1;
-    RawClient sly(bob.port);
     sly.Write(Wire({&hello, &offer}));
     bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
                       R"(name refused: '\.\./escaped\.txt'\)$)");
@@ -236,6 +262,37 @@ BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeer
     BOOST_TEST(alice.child.Count("^<mallory>") == 0u);
     alice.child.Send("all well");
     bob.child.WaitFor("^<alice> all well$");
+}
+
+// The hijack: a stranger with a key of its own connects to bob and claims to
+// be alice (her id is public: it travels in every PeerList and chat). Bob
+// refuses the link and keeps the real alice.
+BOOST_FIXTURE_TEST_CASE(HelloClaimingAnotherPeersIdIsRefused, ThreePeers) {
+    const std::string aliceKey = KeyOf(dir, "alice");
+    TlsClient mallory(bob.port, Config(dir), "mallory");
+    BOOST_TEST(mallory.peerKey == KeyOf(dir, "bob"));
+    messenger::Hello hello;
+    hello.id = aliceKey;
+    hello.name = "alice";
+    hello.listenPort = static_cast<std::uint16_t>(alice.port);
+    messenger::Chat chat;
+    chat.origin = aliceKey;
+    chat.sequence = 1000;
+    chat.name = "alice";
+    chat.text = "bob, what is the password?";
+    mallory.Write(Wire({&hello, &chat}));
+    bob.child.WaitFor("^\\* dropped 127\\.0\\.0\\.1:[0-9]+: refused: it claims the id " +
+                      demo::ShortFingerprint(aliceKey) + " but its key is " +
+                      demo::ShortFingerprint(mallory.fingerprint) + "$");
+    BOOST_TEST(mallory.WaitClosed());
+    // Bob's next line goes to the real alice, and nothing of mallory's is shown.
+    bob.child.Send("the password is swordfish");
+    alice.child.WaitFor("^<bob> the password is swordfish$");
+    carol.child.WaitFor("^<bob> the password is swordfish$");
+    BOOST_TEST(bob.child.Count("what is the password") == 0u);
+    BOOST_TEST(bob.child.Count(" left") == 0u);
+    bob.child.Send("/peers");
+    bob.child.WaitFor(R"(^\* 2 peers: )");
 }
 
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
@@ -390,8 +447,10 @@ BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
     Peer alice("alice", dir);
     Peer bob("bob", dir, {"--connect", alice.address});
     bob.child.WaitFor(Joined("alice", alice));
-    Child client({kMessenger, "--name", "blocky", "--blocking", alice.address});
-    client.WaitFor(R"(^\* connected to alice$)");
+    Child client({"/usr/bin/env", "XDG_CONFIG_HOME=" + Config(dir).string(), kMessenger, "--name",
+                  "blocky", "--blocking", alice.address});
+    client.WaitFor("^\\* connected to alice, key " + demo::ShortFingerprint(KeyOf(dir, "alice")) +
+                   "$");
     alice.child.WaitFor(R"(^\* blocky joined \(127\.0\.0\.1:[0-9]+\)$)");
     client.Send("from the blocking client");
     alice.child.WaitFor("^<blocky> from the blocking client$");
@@ -420,8 +479,9 @@ BOOST_AUTO_TEST_CASE(InteractiveLineSurvivesIncomingChatAndHasHistory) {
     TempDir dir;
     Peer alice("alice", dir);
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
-              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
-                  " --connect " + alice.address);
+              "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
+                  " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
+                  alice.address);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
     auto contains = [](const std::string& text) {
         return [text](const std::string& screen) { return screen.find(text) != std::string::npos; };
@@ -473,9 +533,17 @@ BOOST_AUTO_TEST_CASE(InteractiveSurvivesResizeAndQuitsOnCtrlC) {
     TempDir dir;
     Peer alice("alice", dir);
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
-              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
-                  " --connect " + alice.address);
+              "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
+                  " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
+                  alice.address);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
+    // Tess has alice's Hello a moment after alice has hers (TLS: the server
+    // finishes its handshake last).
+    tmux.WaitForScreen(
+        [&](const std::string& screen) {
+            return screen.find("* alice joined (" + alice.address + ")") != std::string::npos;
+        },
+        "alice joining");
     tmux.Type("before");
     tmux.Resize(60, 20);
     tmux.WaitForDisplay("#{pane_width}", "60\n");
