@@ -73,6 +73,7 @@ Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::p
       id_(identity_.fingerprint),
       clientTls_(MakeTls(false, identity_)),
       serverTls_(MakeTls(true, identity_)),
+      known_(identity_.folder + "/peers.list"),
       transfers_(ui, std::move(downloads)) {}
 
 Mesh::~Mesh() = default;
@@ -155,6 +156,7 @@ void Mesh::SendHello(Connection& connection) {
     hello.name = name_;
     hello.listenPort = listenPort_;
     hello.listenHost = listenHost_;
+    hello.pairing = connection.IsOutgoing() && !connection.code.empty();
     connection.SendMessage(hello);
 }
 
@@ -173,9 +175,15 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
     }
     std::string why;
     if (auto* list = dynamic_cast<PeerList*>(message.get())) {
-        OnPeerList(*list);
+        OnPeerList(connection, *list);
+    } else if (auto* proof = dynamic_cast<PairProof*>(message.get())) {
+        OnPairProof(connection, *proof);
     } else if (auto* chat = dynamic_cast<Chat*>(message.get())) {
-        OnChat(connection, *chat);
+        if (connection.trusted) {
+            OnChat(connection, *chat);
+        }
+    } else if (!connection.trusted && dynamic_cast<Bye*>(message.get()) == nullptr) {
+        connection.Drop("malformed message (a file before it was trusted)", true);
     } else if (auto* offer = dynamic_cast<FileOffer*>(message.get())) {
         if (!transfers_.OnOffer(connection, *offer, why)) {
             connection.Drop("malformed message (" + why + ")", true);
@@ -186,7 +194,8 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
         }
     } else if (dynamic_cast<Bye*>(message.get()) != nullptr) {
         connection.saidBye = true;
-        if (!leaving_ && FindPeer(connection.peerId, &connection) == nullptr) {
+        if (!leaving_ && connection.trusted &&
+            FindPeer(connection.peerId, &connection) == nullptr) {
             ui_.print("* " + connection.name + " left");
         }
     }
@@ -252,7 +261,11 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         // and the other end sees it close with the peer still linked.
         auto dialler = [&](const Connection& link) { return link.IsOutgoing() ? id_ : hello.id; };
         if (dialler(connection) != dialler(*other)) {
-            Retire(dialler(connection) < dialler(*other) ? *other : connection);
+            bool keepNew = dialler(connection) < dialler(*other);
+            if (keepNew) {
+                connection.trusted = other->trusted;  // the same key, already judged
+            }
+            Retire(keepNew ? *other : connection);
         } else if (connection.IsOutgoing()) {
             if (connection.reportFailure) {
                 ui_.print("* already connected to " + other->name);
@@ -261,28 +274,26 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         }
         return;
     }
-    std::string shown =
-        connection.listenAddress.empty() ? connection.Address() : connection.listenAddress;
-    ui_.print("* " + name + " joined (" + shown + ")");
-    PeerList list;
-    for (const auto& known : connections_) {
-        if (known.get() != &connection && !known->IsGone() && known->greeted &&
-            !known->listenAddress.empty()) {
-            xsock::SocketAddress address;
-            std::error_code error;
-            address = xsock::SocketAddress::Parse(known->listenAddress, error);
-            if (!error) {
-                list.peers.push_back(
-                    {known->peerId, address.Host(), static_cast<std::uint16_t>(address.Port())});
-            }
-        }
-    }
-    connection.SendMessage(list);
+    Admit(connection, hello);
 }
 
-void Mesh::OnPeerList(const PeerList& list) {
+void Mesh::OnPeerList(Connection& from, const PeerList& list) {
+    if (!from.trusted) {
+        from.held = std::make_unique<PeerList>(list);  // vouches for nothing until trusted
+        return;
+    }
     for (const PeerList::Entry& entry : list.peers) {
-        if (entry.id == id_ || FindPeer(entry.id) != nullptr || IsDialling(entry.id)) {
+        if (entry.id == id_) {
+            continue;
+        }
+        vouched_.emplace(entry.id, from.name);
+        if (Connection* waiting = FindPeer(entry.id); waiting != nullptr) {
+            if (!waiting->trusted && waiting->code.empty()) {
+                MakeTrusted(*waiting, "vouched for by " + from.name);
+            }
+            continue;
+        }
+        if (!list.dial || IsDialling(entry.id)) {
             continue;
         }
         std::error_code error;
@@ -313,7 +324,7 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
     ui_.print("<" + Printable(chat.name) + "> " + Printable(chat.text));
     Chat copy = chat;
     for (auto& connection : connections_) {
-        if (connection.get() != &from && connection->greeted && !connection->IsGone()) {
+        if (connection.get() != &from && connection->trusted && !connection->IsGone()) {
             connection->SendMessage(copy);
         }
     }
@@ -346,7 +357,7 @@ void Mesh::OnGone(Connection& connection, const std::string& why, bool malformed
         std::string who = connection.greeted ? connection.name + " at " : std::string();
         ui_.print("* dropped " + who + connection.Address() + ": " + why);
     } else if (connection.greeted) {
-        if (!connection.saidBye && FindPeer(connection.peerId) == nullptr) {
+        if (connection.trusted && !connection.saidBye && FindPeer(connection.peerId) == nullptr) {
             ui_.print("* " + connection.name + " left" + reason);
         }
     } else if (!connection.IsOutgoing() && !connection.heardHello) {

@@ -13,6 +13,12 @@
 // between the same pair (both dialled at once) are cut to one by a rule both
 // ends compute alike: keep the link dialled by the smaller id.
 //
+// Trust: links start held (no chats either way) and become trusted by a key
+// pinned in the profile's peers.list, an invite code proven both ways (see
+// PairProof; both sides then pin each other), a key a trusted peer vouched
+// for in its PeerList (so one invite reaches the whole mesh), or /trust NAME.
+// A name whose pinned key changed is refused loudly.
+//
 // Chats carry (origin id, sequence number). They are flooded rather than only
 // sent direct: each peer forwards a chat it has not seen to its other
 // neighbours and ignores repeats. In a full mesh direct sending would do, but
@@ -34,6 +40,7 @@
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <list>
@@ -57,7 +64,11 @@ class Mesh : public ConnectionListener {
     xsock::SocketAddress ListenAddress();
 
     // The commands.
-    void Connect(const std::string& hostAndPort);
+    // `code`: an invite code from that peer ("" for none).
+    void Connect(const std::string& hostAndPort, const std::string& code = {});
+    // Opens a new one-time invite code (valid kInviteLifetime) and returns it.
+    std::string Invite();
+    void Trust(const std::string& name);
     void Say(const std::string& text);
     void ListPeers();
     void WhoIs(const std::string& name);
@@ -74,6 +85,8 @@ class Mesh : public ConnectionListener {
     const std::string& Name() const noexcept { return name_; }
     std::uint16_t ListenPort() const noexcept { return listenPort_; }
 
+    static constexpr std::chrono::minutes kInviteLifetime{10};
+
   private:
     class Listener;
 
@@ -88,7 +101,15 @@ class Mesh : public ConnectionListener {
     static std::string ProvedKey(const Connection& connection);
     void SendHello(Connection& connection);
     void OnHello(Connection& connection, const Hello& hello);
-    void OnPeerList(const PeerList& list);
+    void OnPeerList(Connection& from, const PeerList& list);
+    void OnPairProof(Connection& connection, const PairProof& proof);
+    // Decides what a newly greeted link is: trusted, pairing, held or refused.
+    void Admit(Connection& connection, const Hello& hello);
+    // Pins the link's key (under its name) and lets chats through.
+    void MakeTrusted(Connection& connection, const std::string& how);
+    PeerList KnownList(const Connection* except) const;
+    std::string SessionProof(Connection& connection, const std::string& role,
+                             const std::string& inviter, const std::string& joiner);
     void OnChat(Connection& from, const Chat& chat);
     // Records the chat; false if it was seen before.
     bool FirstTime(const Chat& chat);
@@ -108,6 +129,10 @@ class Mesh : public ConnectionListener {
     std::string id_;  // identity_.fingerprint
     xsock::TlsContext clientTls_;
     xsock::TlsContext serverTls_;
+    demo::KnownPeers known_;  // keys pinned by name: peers.list in the profile
+    std::string invite_;      // the open invite code, normalized ("" when none)
+    std::chrono::steady_clock::time_point inviteUntil_;
+    std::map<std::string, std::string> vouched_;  // id -> who vouched for it
     std::uint16_t listenPort_ = 0;
     std::string listenHost_;  // "" when listening on every address
     std::uint64_t sequence_ = 0;

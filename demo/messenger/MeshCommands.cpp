@@ -7,7 +7,7 @@
 
 namespace messenger {
 
-void Mesh::Connect(const std::string& hostAndPort) {
+void Mesh::Connect(const std::string& hostAndPort, const std::string& code) {
     std::error_code error;
     std::vector<xsock::SocketAddress> candidates =
         xsock::SocketAddress::Lookup(hostAndPort, SOCK_STREAM, error);
@@ -18,6 +18,7 @@ void Mesh::Connect(const std::string& hostAndPort) {
     }
     if (Connection* connection = Dial(std::move(candidates), {})) {
         connection->reportFailure = true;
+        connection->code = code;
     }
 }
 
@@ -30,7 +31,7 @@ void Mesh::Say(const std::string& text) {
     FirstTime(chat);
     int sent = 0;
     for (auto& connection : connections_) {
-        if (connection->greeted && !connection->IsGone()) {
+        if (connection->trusted && !connection->IsGone()) {
             connection->SendMessage(chat);
             ++sent;
         }
@@ -48,7 +49,8 @@ void Mesh::ListPeers() {
             line += (count++ == 0 ? ": " : ", ") + connection->name + " (" +
                     (connection->listenAddress.empty() ? connection->Address()
                                                        : connection->listenAddress) +
-                    ", key " + demo::ShortFingerprint(connection->peerId) + ")";
+                    ", key " + demo::ShortFingerprint(connection->peerId) +
+                    (connection->trusted ? ")" : ", not trusted)");
         }
     }
     ui_.print("* " + std::to_string(count) + (count == 1 ? " peer" : " peers") + line);
@@ -81,7 +83,7 @@ void Mesh::Rename(const std::string& name) {
 
 void Mesh::SendFile(const std::string& peer, const std::string& path) {
     for (auto& connection : connections_) {
-        if (connection->greeted && !connection->IsGone() && connection->name == peer) {
+        if (connection->trusted && !connection->IsGone() && connection->name == peer) {
             transfers_.Offer(*connection, path);
             return;
         }

@@ -7,6 +7,7 @@
 namespace messenger {
 
 XSOCK_IMPLEMENT_SERIAL(Hello, xsock::Object, 1)
+XSOCK_IMPLEMENT_SERIAL(PairProof, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(PeerList, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(Chat, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(FileOffer, xsock::Object, 1)
@@ -39,7 +40,11 @@ void ExchangeId(xsock::Archive& ar, std::string& id) {
 
 void Hello::Serialize(xsock::Archive& ar) {
     ExchangeId(ar, id);
-    ar.Exchange(name, listenPort, listenHost);
+    ar.Exchange(name, listenPort, listenHost, pairing);
+}
+
+void PairProof::Serialize(xsock::Archive& ar) {
+    ar.Exchange(proof);
 }
 
 void PeerList::Serialize(xsock::Archive& ar) {
@@ -50,6 +55,7 @@ void PeerList::Serialize(xsock::Archive& ar) {
             ExchangeId(ar, id);
             ar << entry.host << entry.port;
         }
+        ar << dial;
         return;
     }
     peers.clear();
@@ -59,6 +65,7 @@ void PeerList::Serialize(xsock::Archive& ar) {
         ar >> entry.host >> entry.port;
         peers.push_back(std::move(entry));
     }
+    ar >> dial;
 }
 
 void Chat::Serialize(xsock::Archive& ar) {

@@ -51,6 +51,19 @@ class Hello : public xsock::Object {
     std::string name;
     std::uint16_t listenPort = 0;
     std::string listenHost;
+    // The sender holds an invite code for this link and waits for a PairProof.
+    bool pairing = false;
+};
+
+// Pairing through an invite code (demo/common/Pairing.h): the inviter, which
+// took its code out of use, proves the code first; the joiner checks that
+// proof before it sends its own. `proof` is PairingProof's 32 bytes, bound to
+// this TLS session and both keys.
+class PairProof : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(PairProof)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::string proof;
 };
 
 // The answer to a Hello: every other peer the sender knows, by id and
@@ -66,6 +79,8 @@ class PeerList : public xsock::Object {
     };
     void Serialize(xsock::Archive& ar) override;
     std::vector<Entry> peers;
+    // false: only a vouch for a newcomer, which dials in itself.
+    bool dial = true;
 };
 
 // A line of chat. (origin, sequence) names it across the mesh: receivers

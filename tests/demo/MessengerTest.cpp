@@ -63,6 +63,8 @@ struct Peer {
         std::size_t start = line.find("127.0.0.1:");
         address = line.substr(start, line.find(' ', start) - start);
         port = static_cast<unsigned>(std::stoul(address.substr(address.find(':') + 1)));
+        line = child.WaitFor(R"(^\* invite code: [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4} )");
+        code = line.substr(line.find("code: ") + 6, 14);
     }
 
     // A peer still running ends with /quit, so that a sanitizer build also
@@ -82,24 +84,30 @@ struct Peer {
     Child child;
     std::string address;
     unsigned port = 0;
+    std::string code;  // the invite it printed on start
 };
 
 std::string Joined(const std::string& name, const Peer& peer) {
     return "^\\* " + name + " joined \\(" + Escape(peer.address) + "\\)$";
 }
 
-// Three peers; bob and carol know only alice, who introduces them.
+// Three peers: bob joins through alice's invite code, then carol through
+// bob's, and meets alice because bob vouches for each to the other.
 struct ThreePeers {
     ThreePeers()
         : alice("alice", dir),
-          bob("bob", dir, {"--connect", alice.address}),
-          carol("carol", dir, {"--connect", alice.address}) {
-        alice.child.WaitFor(Joined("bob", bob));
+          bob("bob", dir, {"--connect", alice.address, "--code", alice.code}),
+          carol("carol", dir, BobJoined()) {
         alice.child.WaitFor(Joined("carol", carol));
-        bob.child.WaitFor(Joined("alice", alice));
         bob.child.WaitFor(Joined("carol", carol));
         carol.child.WaitFor(Joined("alice", alice));
         carol.child.WaitFor(Joined("bob", bob));
+    }
+
+    std::vector<std::string> BobJoined() {
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        return {"--connect", bob.address, "--code", bob.code};
     }
 
     TempDir dir;
@@ -253,7 +261,11 @@ BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeer
     offer.transfer = 1;
     offer.name = "../escaped.txt";
     offer.size = 1;
-    sly.Write(Wire({&hello, &offer}));
+    sly.Write(Wire({&hello}));
+    bob.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    bob.child.Send("/trust mallory");
+    bob.child.WaitFor(R"(^\* mallory joined )");
+    sly.Write(Wire({&offer}));
     bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
                       R"(name refused: '\.\./escaped\.txt'\)$)");
     BOOST_TEST(sly.WaitClosed());
@@ -293,6 +305,84 @@ BOOST_FIXTURE_TEST_CASE(HelloClaimingAnotherPeersIdIsRefused, ThreePeers) {
     BOOST_TEST(bob.child.Count(" left") == 0u);
     bob.child.Send("/peers");
     bob.child.WaitFor(R"(^\* 2 peers: )");
+}
+
+// Without a code a first contact is held: no chat goes either way until each
+// side's user types /trust, and the key is pinned from then on.
+BOOST_AUTO_TEST_CASE(FirstContactWithoutCodeIsHeldUntilTrust) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Peer bob("bob", dir, {"--connect", alice.address});
+    alice.child.WaitFor("^\\* bob \\(127\\.0\\.0\\.1:[0-9]+\\) is not trusted yet, key " +
+                        demo::ShortFingerprint(KeyOf(dir, "bob")) + ": /trust bob to chat$");
+    bob.child.WaitFor("^\\* alice \\(127\\.0\\.0\\.1:[0-9]+\\) is not trusted yet, key " +
+                      demo::ShortFingerprint(KeyOf(dir, "alice")) + ": /trust alice to chat$");
+    bob.child.Send("held line");
+    bob.child.WaitFor(R"(^\* nobody to tell yet)");
+    alice.child.Send("/peers");
+    alice.child.WaitFor(R"(^\* 1 peer: bob \(.*, not trusted\)$)");
+
+    // Trusted one way only: alice's lines reach bob's link, which drops them.
+    alice.child.Send("/trust bob");
+    alice.child.WaitFor(Joined("bob", bob));
+    alice.child.Send("one way");
+    // The new name follows the line on the same link: once bob shows it, the
+    // line has arrived (and was dropped).
+    alice.child.Send("/nick alicia");
+    bob.child.WaitFor(R"(^\* alice is now known as alicia$)");
+    bob.child.Send("/trust alicia");
+    bob.child.WaitFor(Joined("alicia", alice));
+    bob.child.Send("both ways now");
+    alice.child.WaitFor("^<bob> both ways now$");
+    alice.child.Send("hello bob");
+    bob.child.WaitFor("^<alicia> hello bob$");
+    BOOST_TEST(alice.child.Count("held line") == 0u);
+    BOOST_TEST(bob.child.Count("one way") == 0u);
+    std::string pinned = ReadAll(Config(dir) / "xsock" / "messenger-alice" / "peers.list");
+    BOOST_TEST(pinned.find(KeyOf(dir, "bob")) != std::string::npos, pinned);
+}
+
+// A key pinned under a name that shows up with another key is refused loudly
+// (bob's profile removed: a new key, as an impostor would have).
+BOOST_AUTO_TEST_CASE(ChangedPinnedKeyIsRefused) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    std::string oldKey;
+    {
+        Peer bob("bob", dir, {"--connect", alice.address, "--code", alice.code});
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        oldKey = KeyOf(dir, "bob");
+    }
+    alice.child.WaitFor(R"(^\* bob left$)");
+    std::filesystem::remove_all(Config(dir) / "xsock" / "messenger-bob");
+    std::string newKey = KeyOf(dir, "bob");
+    BOOST_TEST_REQUIRE(newKey != oldKey);
+    Peer impostor("bob", dir, {"--connect", alice.address});
+    alice.child.WaitFor("^\\* REFUSED bob at 127\\.0\\.0\\.1:[0-9]+: ITS KEY CHANGED \\(pinned " +
+                        demo::ShortFingerprint(oldKey) + ", now " + demo::ShortFingerprint(newKey) +
+                        "\\)\\. ");
+    impostor.child.Send("/trust alice");
+    impostor.child.Send("I am bob");
+    alice.child.Send("/trust bob");
+    alice.child.WaitFor(R"(^\* no peer named bob is waiting to be trusted )");
+    BOOST_TEST(alice.child.Count("I am bob") == 0u);
+    BOOST_TEST(alice.child.Count(" joined ") == 1u);
+}
+
+// A wrong code is refused by the inviter, which proves first: the joiner
+// never sends a proof, and the code is used up.
+BOOST_AUTO_TEST_CASE(WrongInviteCodeIsRefusedAndUsedUp) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    std::string wrong = alice.code == "AAAA-AAAA-AAAA" ? "BBBB-BBBB-BBBB" : "AAAA-AAAA-AAAA";
+    Peer bob("bob", dir, {"--connect", alice.address, "--code", wrong});
+    bob.child.WaitFor(R"(^\* pairing with alice at 127\.0\.0\.1:[0-9]+ failed: the code is wrong)");
+    // The right code no longer works either: the guess used it up.
+    Peer carol("carol", dir, {"--connect", alice.address, "--code", alice.code});
+    alice.child.WaitFor(
+        R"(^\* carol \(127\.0\.0\.1:[0-9]+\) came with an invite code, but none is open)");
+    BOOST_TEST(alice.child.Count(" joined ") == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
@@ -413,7 +503,7 @@ BOOST_AUTO_TEST_CASE(ConnectTriesEveryAddressOfAName) {
     Peer alice("alice", dir);
     Peer bob("bob", dir, {}, launcher);
     const std::string where = "xsock-peer.test:" + std::to_string(alice.port);
-    bob.child.Send("/connect " + where);
+    bob.child.Send("/connect " + where + " " + alice.code);
     bob.child.WaitFor(Joined("alice", alice));
     alice.child.WaitFor(Joined("bob", bob));
     BOOST_TEST(bob.child.Count("could not reach") == 0u);
@@ -436,6 +526,11 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
     Peer one("one", dir, discover);
     Peer two("two", dir, discover);
     one.child.WaitFor(R"(^\* discovering peers by multicast 239\.255\.74\.74:)");
+    // Discovery only offers a stranger: each side decides to trust the other.
+    one.child.WaitFor(R"(^\* two \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    two.child.WaitFor(R"(^\* one \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.Send("/trust two");
+    two.child.Send("/trust one");
     one.child.WaitFor(Joined("two", two));
     two.child.WaitFor(Joined("one", one));
     one.child.Send("found you");
@@ -445,12 +540,14 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
 BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
     TempDir dir;
     Peer alice("alice", dir);
-    Peer bob("bob", dir, {"--connect", alice.address});
+    Peer bob("bob", dir, {"--connect", alice.address, "--code", alice.code});
     bob.child.WaitFor(Joined("alice", alice));
     Child client({"/usr/bin/env", "XDG_CONFIG_HOME=" + Config(dir).string(), kMessenger, "--name",
                   "blocky", "--blocking", alice.address});
     client.WaitFor("^\\* connected to alice, key " + demo::ShortFingerprint(KeyOf(dir, "alice")) +
                    "$");
+    alice.child.WaitFor(R"(^\* blocky \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    alice.child.Send("/trust blocky");
     alice.child.WaitFor(R"(^\* blocky joined \(127\.0\.0\.1:[0-9]+\)$)");
     client.Send("from the blocking client");
     alice.child.WaitFor("^<blocky> from the blocking client$");
@@ -481,7 +578,7 @@ BOOST_AUTO_TEST_CASE(InteractiveLineSurvivesIncomingChatAndHasHistory) {
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
               "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
                   " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
-                  alice.address);
+                  alice.address + " --code " + alice.code);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
     auto contains = [](const std::string& text) {
         return [text](const std::string& screen) { return screen.find(text) != std::string::npos; };
@@ -535,7 +632,7 @@ BOOST_AUTO_TEST_CASE(InteractiveSurvivesResizeAndQuitsOnCtrlC) {
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
               "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
                   " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
-                  alice.address);
+                  alice.address + " --code " + alice.code);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
     // Tess has alice's Hello a moment after alice has hers (TLS: the server
     // finishes its handshake last).
