@@ -277,33 +277,6 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
     Admit(connection, hello);
 }
 
-void Mesh::OnPeerList(Connection& from, const PeerList& list) {
-    if (!from.trusted) {
-        from.held = std::make_unique<PeerList>(list);  // vouches for nothing until trusted
-        return;
-    }
-    for (const PeerList::Entry& entry : list.peers) {
-        if (entry.id == id_) {
-            continue;
-        }
-        vouched_.emplace(entry.id, from.name);
-        if (Connection* waiting = FindPeer(entry.id); waiting != nullptr) {
-            if (!waiting->trusted && waiting->code.empty()) {
-                MakeTrusted(*waiting, "vouched for by " + from.name);
-            }
-            continue;
-        }
-        if (!list.dial || IsDialling(entry.id)) {
-            continue;
-        }
-        std::error_code error;
-        auto address = xsock::SocketAddress::FromHostAndPort(entry.host, entry.port, error);
-        if (!error) {
-            Dial({address}, entry.id);
-        }
-    }
-}
-
 void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
     // Both ends hear each other: only the smaller id dials, so one link forms.
     if (hello.id == id_ || hello.listenPort == 0 || id_ > hello.id || FindPeer(hello.id) ||
@@ -332,7 +305,14 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
 
 bool Mesh::FirstTime(const Chat& chat) {
     Seen& seen = seen_[chat.origin];
-    if (chat.sequence <= seen.upTo || !seen.ahead.insert(chat.sequence).second) {
+    if (chat.sequence <= seen.upTo) {
+        return false;
+    }
+    if (chat.sequence - seen.upTo > kSeenWindow) {
+        seen.upTo = chat.sequence - kSeenWindow;
+        seen.ahead.erase(seen.ahead.begin(), seen.ahead.upper_bound(seen.upTo));
+    }
+    if (!seen.ahead.insert(chat.sequence).second) {
         return false;
     }
     while (!seen.ahead.empty() && *seen.ahead.begin() == seen.upTo + 1) {

@@ -41,6 +41,7 @@
 #include <xsock/SocketLoop.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <list>
@@ -86,6 +87,12 @@ class Mesh : public ConnectionListener {
     std::uint16_t ListenPort() const noexcept { return listenPort_; }
 
     static constexpr std::chrono::minutes kInviteLifetime{10};
+    // Peers dialled because of one PeerList, however many it names.
+    static constexpr std::size_t kMaxDialsPerList = 16;
+    // Sequence numbers remembered per origin beyond the last in-order one: a
+    // chat further ahead moves the window, and what falls behind it counts as
+    // seen.
+    static constexpr std::uint64_t kSeenWindow = 1024;
 
   private:
     class Listener;
@@ -141,8 +148,9 @@ class Mesh : public ConnectionListener {
     std::unique_ptr<Listener> listener_;
     std::list<std::unique_ptr<Connection>> connections_;
     // The chats seen from each origin: every sequence number up to `upTo`,
-    // and the few that arrived ahead of a gap (they come round different
-    // ways), so memory stays small however long the chat runs.
+    // and those that arrived ahead of a gap (they come round different ways),
+    // at most kSeenWindow of them, so memory stays small however long the
+    // chat runs and whatever sequence numbers a peer sends.
     struct Seen {
         std::uint64_t upTo = 0;
         std::set<std::uint64_t> ahead;

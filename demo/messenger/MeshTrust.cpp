@@ -98,6 +98,40 @@ void Mesh::OnPairProof(Connection& connection, const PairProof& proof) {
     MakeTrusted(connection, "paired with the invite code");
 }
 
+void Mesh::OnPeerList(Connection& from, const PeerList& list) {
+    if (!from.trusted) {
+        from.held = std::make_unique<PeerList>(list);  // vouches for nothing until trusted
+        return;
+    }
+    std::size_t dialled = 0;
+    for (const PeerList::Entry& entry : list.peers) {
+        if (entry.id == id_) {
+            continue;
+        }
+        vouched_.emplace(entry.id, from.name);
+        if (Connection* waiting = FindPeer(entry.id); waiting != nullptr) {
+            if (!waiting->trusted && waiting->code.empty()) {
+                MakeTrusted(*waiting, "vouched for by " + from.name);
+            }
+            continue;
+        }
+        if (!list.dial || IsDialling(entry.id)) {
+            continue;
+        }
+        if (dialled == kMaxDialsPerList) {
+            ui_.print("* " + from.name + "'s peer list names " + std::to_string(list.peers.size()) +
+                      " peers: dialled only " + std::to_string(kMaxDialsPerList));
+            break;
+        }
+        std::error_code error;
+        auto address = xsock::SocketAddress::FromHostAndPort(entry.host, entry.port, error);
+        if (!error) {
+            ++dialled;
+            Dial({address}, entry.id);
+        }
+    }
+}
+
 void Mesh::Trust(const std::string& name) {
     for (auto& connection : connections_) {
         if (connection->greeted && !connection->IsGone() && !connection->trusted &&

@@ -385,6 +385,76 @@ BOOST_AUTO_TEST_CASE(WrongInviteCodeIsRefusedAndUsedUp) {
     BOOST_TEST(alice.child.Count(" joined ") == 0u);
 }
 
+// A raw TLS client that alice trusts (/trust), for messages no messenger
+// would send from a trusted peer.
+struct TrustedStranger {
+    TrustedStranger(Peer& peer, const TempDir& dir) : client(peer.port, Config(dir), "mallory") {
+        messenger::Hello hello;
+        hello.id = client.fingerprint;
+        hello.name = "mallory";
+        client.Write(Wire({&hello}));
+        peer.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
+        peer.child.Send("/trust mallory");
+        peer.child.WaitFor(R"(^\* mallory joined )");
+    }
+    void Say(std::uint64_t sequence, const std::string& text) {
+        messenger::Chat chat;
+        chat.origin = client.fingerprint;
+        chat.sequence = sequence;
+        chat.name = "mallory";
+        chat.text = text;
+        client.Write(Wire({&chat}));
+    }
+    TlsClient client;
+};
+
+// One PeerList naming 100 peers makes a peer dial only kMaxDialsPerList (16).
+BOOST_AUTO_TEST_CASE(PeerListDialsAreCapped) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    ClosedPort closed;
+    messenger::PeerList list;
+    for (int i = 1; i <= 100; ++i) {
+        std::string id = std::to_string(i);
+        list.peers.push_back({std::string(64 - id.size(), '0') + id, "127.0.0.1",
+                              static_cast<std::uint16_t>(closed.Port())});
+    }
+    mallory.client.Write(Wire({&list}));
+    alice.child.WaitFor(R"(^\* mallory's peer list names 100 peers: dialled only 16$)");
+    const std::string refused =
+        "^\\* could not reach 127\\.0\\.0\\.1:" + std::to_string(closed.Port()) +
+        ": Connection refused$";
+    while (alice.child.Count(refused) < 16) {
+        alice.child.WaitFor("", alice.child.LineCount());  // one more line, whatever it is
+    }
+    // Every refusal is immediate on loopback; a chat after them marks the end.
+    mallory.Say(1, "after the list");
+    alice.child.WaitFor("^<mallory> after the list$");
+    BOOST_TEST(alice.child.Count(refused) == 16u);
+}
+
+// Sequence numbers far ahead move the de-duplication window instead of
+// growing it: what falls behind the window counts as seen.
+BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    mallory.Say(1, "first");
+    mallory.Say(3, "ahead of a gap");
+    mallory.Say(2, "the gap filled");
+    mallory.Say(1'000'000, "far ahead");
+    mallory.Say(5, "behind the window");
+    mallory.Say(1'000'000 - 10, "inside the window");
+    mallory.Say(1'000'001, "next");
+    alice.child.WaitFor("^<mallory> next$");
+    for (const char* shown :
+         {"first", "ahead of a gap", "the gap filled", "far ahead", "inside the window"}) {
+        BOOST_TEST(alice.child.Count(std::string("^<mallory> ") + shown + "$") == 1u, shown);
+    }
+    BOOST_TEST(alice.child.Count("behind the window") == 0u);
+}
+
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
     std::string payload(1'500'000, '\0');
     std::mt19937 random(7);
