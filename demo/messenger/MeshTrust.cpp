@@ -40,6 +40,20 @@ void Mesh::Admit(Connection& connection, const Hello& hello) {
         Retire(connection);
         return;
     }
+    const bool inviteOpen = !invite_.empty() && std::chrono::steady_clock::now() < inviteUntil_;
+    if (!connection.IsOutgoing() && hello.pairing && inviteOpen) {
+        // Paired even if its key is known here: the joiner waits for the proof.
+        // The code is out of use before anything is proved: a wrong guess
+        // costs the guesser the code.
+        connection.code = std::exchange(invite_, std::string());
+        PairProof proof;
+        proof.proof = SessionProof(connection, "inviter", id_, hello.id);
+        if (!proof.proof.empty()) {
+            connection.SendMessage(proof);
+            return;
+        }
+        connection.code.clear();
+    }
     if (known_.Contains(hello.id)) {
         MakeTrusted(connection, "");
         return;
@@ -52,16 +66,6 @@ void Mesh::Admit(Connection& connection, const Hello& hello) {
         return;  // the inviter proves the code first (OnPairProof)
     }
     if (!connection.IsOutgoing() && hello.pairing) {
-        if (!invite_.empty() && std::chrono::steady_clock::now() < inviteUntil_) {
-            // Out of use before anything is proved: a wrong guess costs the code.
-            connection.code = std::exchange(invite_, std::string());
-            PairProof proof;
-            proof.proof = SessionProof(connection, "inviter", id_, hello.id);
-            if (!proof.proof.empty()) {
-                connection.SendMessage(proof);
-                return;
-            }
-        }
         invite_.clear();
         ui_.print("* " + name + " (" + connection.Address() +
                   ") came with an invite code, but none is open (/invite opens one)");

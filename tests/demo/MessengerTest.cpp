@@ -434,6 +434,25 @@ BOOST_AUTO_TEST_CASE(PeerListDialsAreCapped) {
     BOOST_TEST(alice.child.Count(refused) == 16u);
 }
 
+// A trusted peer's list says some key listens at bob's address: alice dials
+// it expecting that key, and refuses bob's, which is not the one vouched for.
+BOOST_AUTO_TEST_CASE(PeerListEntryWithAnotherKeyIsRefused) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Peer bob("bob", dir);
+    TrustedStranger mallory(alice, dir);
+    const std::string claimed(64, 'e');
+    messenger::PeerList list;
+    list.peers.push_back({claimed, "127.0.0.1", static_cast<std::uint16_t>(bob.port)});
+    mallory.client.Write(Wire({&list}));
+    alice.child.WaitFor("^\\* dropped " + Escape(bob.address) + ": refused: its key " +
+                        demo::ShortFingerprint(KeyOf(dir, "bob")) + " is not the " +
+                        demo::ShortFingerprint(claimed) + " it was introduced as$");
+    alice.child.Send("/peers");
+    alice.child.WaitFor(R"(^\* 1 peer: mallory )");
+    BOOST_TEST(alice.child.Count(" bob joined") == 0u);
+}
+
 // Sequence numbers far ahead move the de-duplication window instead of
 // growing it: what falls behind the window counts as seen.
 BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
