@@ -14,6 +14,8 @@
 // Thread safety: the loop thread's only, like every AsyncSocket.
 #pragma once
 
+#include "Messages.h"
+
 #include <xsock/Archive.h>
 #include <xsock/AsyncSocket.h>
 #include <xsock/File.h>
@@ -70,14 +72,20 @@ class Connection : public xsock::AsyncSocket {
     // Closes without reporting anything: a duplicate link, or one to ourselves.
     void Retire();
 
-    // What the Hello said: set by the owner.
-    std::uint64_t peerId = 0;
+    // What the Hello said, once it matched the key TLS proved: set by the owner.
+    std::string peerId;
     std::string name;
     std::string listenAddress;  // empty: the other side accepts no connections
     bool greeted = false;
+    bool heardHello = false;  // one arrived, over TLS, whether greeted or not
+    // Chats go to and come from trusted links only: a pinned key, a code
+    // proven, a key vouched for by a trusted peer, or /trust.
+    bool trusted = false;
+    std::string code;                // the invite code this link is being paired with
+    std::unique_ptr<PeerList> held;  // a peer list that came before trust
     bool saidBye = false;
-    bool reportFailure = false;    // a user asked for this link: say if it fails
-    std::uint64_t expectedId = 0;  // who an introduction said is there
+    bool reportFailure = false;  // a user asked for this link: say if it fails
+    std::string expectedId;      // who an introduction said is there
 
   protected:
     void OnConnect(int error) override;

@@ -3,8 +3,8 @@
 #include "Mesh.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
-#include <random>
 #include <system_error>
 #include <vector>
 
@@ -12,13 +12,22 @@ namespace messenger {
 
 namespace {
 
-std::uint64_t RandomId() {
-    std::random_device device;
-    std::uint64_t id = 0;
-    while (id == 0) {
-        id = (std::uint64_t{device()} << 32) | device();
+// A connection that has not finished its TLS handshake by then is dropped.
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+
+// Both ends present their own key and accept any: a peer is known by its key
+// (the id it must claim), not by a certificate authority.
+xsock::TlsContext MakeTls(bool server, const demo::Identity& identity) {
+    xsock::TlsContext context =
+        server ? xsock::TlsContext::Server(identity.certificate.c_str(), identity.key.c_str())
+               : xsock::TlsContext::Client();
+    if (!server && !context.UseCertificate(identity.certificate.c_str(), identity.key.c_str())) {
+        throw std::system_error(xsock::AsyncSocket::GetLastErrorCode(),
+                                "cannot use " + identity.certificate);
     }
-    return id;
+    context.AcceptAnyCertificate();
+    context.SetHandshakeTimeout(kHandshakeTimeout);
+    return context;
 }
 
 std::string Describe(const xsock::SocketAddress& address) {
@@ -39,6 +48,13 @@ class Mesh::Listener : public xsock::AsyncSocket {
             return;
         }
         connection->SetAddress(Describe(peer));
+        if (!xsock::StartTls(*connection, mesh_.serverTls_)) {
+            // What had arrived already was no TLS handshake; the connection
+            // closes as it goes out of scope.
+            mesh_.ui_.print("* dropped " + connection->Address() + ": no TLS session (" +
+                            xsock::AsyncSocket::GetLastErrorCode().message() + ")");
+            return;
+        }
         Connection& adopted = *connection;
         mesh_.Adopt(std::move(connection));
         mesh_.SendHello(adopted);
@@ -48,11 +64,16 @@ class Mesh::Listener : public xsock::AsyncSocket {
     Mesh& mesh_;
 };
 
-Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads)
+Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
+           demo::Identity identity)
     : loop_(loop),
       ui_(ui),
       name_(std::move(name)),
-      id_(RandomId()),
+      identity_(std::move(identity)),
+      id_(identity_.fingerprint),
+      clientTls_(MakeTls(false, identity_)),
+      serverTls_(MakeTls(true, identity_)),
+      known_(identity_.folder + "/peers.list"),
       transfers_(ui, std::move(downloads)) {}
 
 Mesh::~Mesh() = default;
@@ -86,10 +107,11 @@ xsock::SocketAddress Mesh::ListenAddress() {
 
 // Until it connects, the link is known by the last candidate: the library
 // tries each in turn and reports only the last failure.
-Connection* Mesh::Dial(std::vector<xsock::SocketAddress> candidates, std::uint64_t expectedId) {
+Connection* Mesh::Dial(std::vector<xsock::SocketAddress> candidates, std::string expectedId) {
     auto connection = std::make_unique<Connection>(*this, true, Describe(candidates.back()));
-    connection->expectedId = expectedId;
+    connection->expectedId = std::move(expectedId);
     if (!connection->Socket(SOCK_STREAM, xsock::FD_ALL, 0, candidates.front().Family()) ||
+        !xsock::StartTls(*connection, clientTls_) ||
         (!connection->Connect(candidates) && xsock::AsyncSocket::GetLastError() != EWOULDBLOCK)) {
         ui_.print("* could not reach " + connection->Address() + ": " +
                   xsock::AsyncSocket::GetLastErrorCode().message());
@@ -104,7 +126,7 @@ void Mesh::Adopt(std::unique_ptr<Connection> connection) {
     connections_.push_back(std::move(connection));
 }
 
-Connection* Mesh::FindPeer(std::uint64_t id, const Connection* except) {
+Connection* Mesh::FindPeer(const std::string& id, const Connection* except) {
     for (auto& connection : connections_) {
         if (connection.get() != except && !connection->IsGone() && connection->greeted &&
             connection->peerId == id) {
@@ -114,7 +136,7 @@ Connection* Mesh::FindPeer(std::uint64_t id, const Connection* except) {
     return nullptr;
 }
 
-bool Mesh::IsDialling(std::uint64_t id) const {
+bool Mesh::IsDialling(const std::string& id) const {
     for (const auto& connection : connections_) {
         if (!connection->IsGone() && !connection->greeted && connection->expectedId == id) {
             return true;
@@ -123,12 +145,18 @@ bool Mesh::IsDialling(std::uint64_t id) const {
     return false;
 }
 
+std::string Mesh::ProvedKey(const Connection& connection) {
+    std::optional<xsock::TlsInfo> info = xsock::GetTlsInfo(connection);
+    return info && info->established ? info->peerFingerprint : std::string();
+}
+
 void Mesh::SendHello(Connection& connection) {
     Hello hello;
     hello.id = id_;
     hello.name = name_;
     hello.listenPort = listenPort_;
     hello.listenHost = listenHost_;
+    hello.pairing = connection.IsOutgoing() && !connection.code.empty();
     connection.SendMessage(hello);
 }
 
@@ -147,9 +175,15 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
     }
     std::string why;
     if (auto* list = dynamic_cast<PeerList*>(message.get())) {
-        OnPeerList(*list);
+        OnPeerList(connection, *list);
+    } else if (auto* proof = dynamic_cast<PairProof*>(message.get())) {
+        OnPairProof(connection, *proof);
     } else if (auto* chat = dynamic_cast<Chat*>(message.get())) {
-        OnChat(connection, *chat);
+        if (connection.trusted) {
+            OnChat(connection, *chat);
+        }
+    } else if (!connection.trusted && dynamic_cast<Bye*>(message.get()) == nullptr) {
+        connection.Drop("malformed message (a file before it was trusted)", true);
     } else if (auto* offer = dynamic_cast<FileOffer*>(message.get())) {
         if (!transfers_.OnOffer(connection, *offer, why)) {
             connection.Drop("malformed message (" + why + ")", true);
@@ -160,7 +194,8 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
         }
     } else if (dynamic_cast<Bye*>(message.get()) != nullptr) {
         connection.saidBye = true;
-        if (!leaving_ && FindPeer(connection.peerId, &connection) == nullptr) {
+        if (!leaving_ && connection.trusted &&
+            FindPeer(connection.peerId, &connection) == nullptr) {
             ui_.print("* " + connection.name + " left");
         }
     }
@@ -177,11 +212,34 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         }
         return;
     }
+    if (std::string proved = ProvedKey(connection); proved.empty() || proved != hello.id) {
+        // Someone claiming another peer's id (or a peer's key that is not the
+        // one it says): refused whatever else it says.
+        connection.Drop(
+            "refused: it claims the id " + demo::ShortFingerprint(hello.id) + " but its key is " +
+                (proved.empty() ? std::string("unproved") : demo::ShortFingerprint(proved)),
+            true);
+        return;
+    }
+    if (!connection.expectedId.empty() && hello.id != connection.expectedId) {
+        connection.Drop("refused: its key " + demo::ShortFingerprint(hello.id) + " is not the " +
+                            demo::ShortFingerprint(connection.expectedId) + " it was introduced as",
+                        true);
+        return;
+    }
+    connection.heardHello = true;
     if (hello.id == id_) {
+        // Dialled ourselves (a /connect, discovery or a peer list): the dialler
+        // retires the link once it has this end's Hello, which this end sends
+        // before it shuts its side.
+        if (!connection.IsOutgoing()) {
+            connection.FinishAndShutDown();
+            return;
+        }
         if (connection.reportFailure) {
             ui_.print("* " + connection.Address() + " is this messenger");
         }
-        Retire(connection);  // dialled ourselves, through discovery or a peer list
+        Retire(connection);
         return;
     }
     connection.greeted = true;
@@ -203,7 +261,11 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         // and the other end sees it close with the peer still linked.
         auto dialler = [&](const Connection& link) { return link.IsOutgoing() ? id_ : hello.id; };
         if (dialler(connection) != dialler(*other)) {
-            Retire(dialler(connection) < dialler(*other) ? *other : connection);
+            bool keepNew = dialler(connection) < dialler(*other);
+            if (keepNew) {
+                connection.trusted = other->trusted;  // the same key, already judged
+            }
+            Retire(keepNew ? *other : connection);
         } else if (connection.IsOutgoing()) {
             if (connection.reportFailure) {
                 ui_.print("* already connected to " + other->name);
@@ -212,36 +274,7 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         }
         return;
     }
-    std::string shown =
-        connection.listenAddress.empty() ? connection.Address() : connection.listenAddress;
-    ui_.print("* " + name + " joined (" + shown + ")");
-    PeerList list;
-    for (const auto& known : connections_) {
-        if (known.get() != &connection && !known->IsGone() && known->greeted &&
-            !known->listenAddress.empty()) {
-            xsock::SocketAddress address;
-            std::error_code error;
-            address = xsock::SocketAddress::Parse(known->listenAddress, error);
-            if (!error) {
-                list.peers.push_back(
-                    {known->peerId, address.Host(), static_cast<std::uint16_t>(address.Port())});
-            }
-        }
-    }
-    connection.SendMessage(list);
-}
-
-void Mesh::OnPeerList(const PeerList& list) {
-    for (const PeerList::Entry& entry : list.peers) {
-        if (entry.id == id_ || FindPeer(entry.id) != nullptr || IsDialling(entry.id)) {
-            continue;
-        }
-        std::error_code error;
-        auto address = xsock::SocketAddress::FromHostAndPort(entry.host, entry.port, error);
-        if (!error) {
-            Dial({address}, entry.id);
-        }
-    }
+    Admit(connection, hello);
 }
 
 void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
@@ -264,7 +297,7 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
     ui_.print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
     Chat copy = chat;
     for (auto& connection : connections_) {
-        if (connection.get() != &from && connection->greeted && !connection->IsGone()) {
+        if (connection.get() != &from && connection->trusted && !connection->IsGone()) {
             connection->SendMessage(copy);
         }
     }
@@ -272,7 +305,14 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
 
 bool Mesh::FirstTime(const Chat& chat) {
     Seen& seen = seen_[chat.origin];
-    if (chat.sequence <= seen.upTo || !seen.ahead.insert(chat.sequence).second) {
+    if (chat.sequence <= seen.upTo) {
+        return false;
+    }
+    if (chat.sequence - seen.upTo > kSeenWindow) {
+        seen.upTo = chat.sequence - kSeenWindow;
+        seen.ahead.erase(seen.ahead.begin(), seen.ahead.upper_bound(seen.upTo));
+    }
+    if (!seen.ahead.insert(chat.sequence).second) {
         return false;
     }
     while (!seen.ahead.empty() && *seen.ahead.begin() == seen.upTo + 1) {
@@ -299,12 +339,15 @@ void Mesh::OnGone(Connection& connection, const std::string& reported, bool malf
         std::string who = connection.greeted ? connection.name + " at " : std::string();
         ui_.print("* dropped " + who + connection.Address() + ": " + why);
     } else if (connection.greeted) {
-        if (!connection.saidBye && FindPeer(connection.peerId) == nullptr) {
+        if (connection.trusted && !connection.saidBye && FindPeer(connection.peerId) == nullptr) {
             ui_.print("* " + connection.name + " left" + reason);
         }
+    } else if (!connection.IsOutgoing() && !connection.heardHello) {
+        // Never greeted: the TLS handshake failed or did not finish in time.
+        ui_.print("* dropped " + connection.Address() + ": no TLS session" + reason);
     } else if (connection.IsOutgoing() &&
                (connection.reportFailure ||
-                (connection.expectedId != 0 && FindPeer(connection.expectedId) == nullptr))) {
+                (!connection.expectedId.empty() && FindPeer(connection.expectedId) == nullptr))) {
         ui_.print("* could not reach " + connection.Address() + ": " +
                   (why.empty() ? std::string("closed before saying hello") : why));
     }

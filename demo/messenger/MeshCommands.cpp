@@ -1,5 +1,5 @@
-// The user's commands on a Mesh: /connect, chat lines, /peers, /nick, /send
-// and /quit (see Mesh.h).
+// The user's commands on a Mesh: /connect, chat lines, /peers, /whois, /nick,
+// /send and /quit (see Mesh.h).
 #include "Mesh.h"
 
 #include <system_error>
@@ -7,7 +7,7 @@
 
 namespace messenger {
 
-void Mesh::Connect(const std::string& hostAndPort) {
+void Mesh::Connect(const std::string& hostAndPort, const std::string& code) {
     std::error_code error;
     std::vector<xsock::SocketAddress> candidates =
         xsock::SocketAddress::Lookup(hostAndPort, SOCK_STREAM, error);
@@ -16,8 +16,9 @@ void Mesh::Connect(const std::string& hostAndPort) {
                   (error ? error.message() : std::string("no address")));
         return;
     }
-    if (Connection* connection = Dial(std::move(candidates), 0)) {
+    if (Connection* connection = Dial(std::move(candidates), {})) {
         connection->reportFailure = true;
+        connection->code = code;
     }
 }
 
@@ -30,7 +31,7 @@ void Mesh::Say(const std::string& text) {
     FirstTime(chat);
     int sent = 0;
     for (auto& connection : connections_) {
-        if (connection->greeted && !connection->IsGone()) {
+        if (connection->trusted && !connection->IsGone()) {
             connection->SendMessage(chat);
             ++sent;
         }
@@ -48,10 +49,26 @@ void Mesh::ListPeers() {
             line += (count++ == 0 ? ": " : ", ") + connection->name + " (" +
                     (connection->listenAddress.empty() ? connection->Address()
                                                        : connection->listenAddress) +
-                    ")";
+                    ", key " + demo::ShortFingerprint(connection->peerId) +
+                    (connection->trusted ? ")" : ", not trusted)");
         }
     }
     ui_.print("* " + std::to_string(count) + (count == 1 ? " peer" : " peers") + line);
+}
+
+void Mesh::WhoIs(const std::string& name) {
+    if (name == name_) {
+        ui_.print("* " + name_ + " (you): key " + demo::ShortFingerprint(id_) + ", " + id_);
+        return;
+    }
+    for (const auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone() && connection->name == name) {
+            ui_.print("* " + name + ": key " + demo::ShortFingerprint(connection->peerId) + ", " +
+                      connection->peerId);
+            return;
+        }
+    }
+    ui_.print("* no peer named " + name + " (see /peers)");
 }
 
 void Mesh::Rename(const std::string& name) {
@@ -66,7 +83,7 @@ void Mesh::Rename(const std::string& name) {
 
 void Mesh::SendFile(const std::string& peer, const std::string& path) {
     for (auto& connection : connections_) {
-        if (connection->greeted && !connection->IsGone() && connection->name == peer) {
+        if (connection->trusted && !connection->IsGone() && connection->name == peer) {
             transfers_.Offer(*connection, path);
             return;
         }

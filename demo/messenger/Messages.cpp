@@ -7,34 +7,70 @@
 namespace messenger {
 
 XSOCK_IMPLEMENT_SERIAL(Hello, xsock::Object, 1)
+XSOCK_IMPLEMENT_SERIAL(PairProof, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(PeerList, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(Chat, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(FileOffer, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(FileChunk, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(Bye, xsock::Object, 1)
 
+void ExchangeId(xsock::Archive& ar, std::string& id) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string raw;
+    if (ar.IsStoring()) {
+        for (std::size_t i = 0; i + 1 < id.size(); i += 2) {
+            auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+            raw.push_back(static_cast<char>(nibble(id[i]) << 4 | nibble(id[i + 1])));
+        }
+        ar << raw;
+        return;
+    }
+    ar >> raw;
+    if (raw.size() != kIdBytes) {
+        throw xsock::ArchiveException(xsock::ArchiveException::badIndex,
+                                      "an id of " + std::to_string(raw.size()) + " bytes");
+    }
+    id.clear();
+    for (char byte : raw) {
+        auto value = static_cast<unsigned char>(byte);
+        id.push_back(kHex[value >> 4]);
+        id.push_back(kHex[value & 15]);
+    }
+}
+
 void Hello::Serialize(xsock::Archive& ar) {
-    ar.Exchange(id, name, listenPort, listenHost);
+    ExchangeId(ar, id);
+    ar.Exchange(name, listenPort, listenHost, pairing);
+}
+
+void PairProof::Serialize(xsock::Archive& ar) {
+    ar.Exchange(proof);
 }
 
 void PeerList::Serialize(xsock::Archive& ar) {
     if (ar.IsStoring()) {
         ar.WriteCount(peers.size());
         for (const Entry& entry : peers) {
-            ar << entry.id << entry.host << entry.port;
+            std::string id = entry.id;
+            ExchangeId(ar, id);
+            ar << entry.host << entry.port;
         }
+        ar << dial;
         return;
     }
     peers.clear();
     for (std::uint64_t count = ar.ReadCount(); count > 0; --count) {
         Entry entry;
-        ar >> entry.id >> entry.host >> entry.port;
+        ExchangeId(ar, entry.id);
+        ar >> entry.host >> entry.port;
         peers.push_back(std::move(entry));
     }
+    ar >> dial;
 }
 
 void Chat::Serialize(xsock::Archive& ar) {
-    ar.Exchange(origin, sequence, name, text);
+    ExchangeId(ar, origin);
+    ar.Exchange(sequence, name, text);
 }
 
 void FileOffer::Serialize(xsock::Archive& ar) {

@@ -7,19 +7,28 @@
 //
 // A Hello also travels alone in a UDP datagram as the --discover announcement.
 //
+// Ids: a peer's id is its key's fingerprint (the SHA-256 of its public key,
+// which its TLS certificate carries). In memory it is the lowercase hex that
+// GetTlsInfo reports; on the wire it is the 32 bytes themselves.
+//
 // Errors: ReadMessage throws ArchiveException for anything that is not one of
-// these classes, or that breaks the archive's Limits (kWireLimits).
+// these classes, that breaks the archive's Limits (kWireLimits), or whose id
+// is not 32 bytes.
 #pragma once
 
 #include <xsock/Archive.h>
 #include <xsock/Object.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace messenger {
+
+// A SHA-256 fingerprint.
+inline constexpr std::size_t kIdBytes = 32;
 
 // Small enough that one malformed or hostile peer costs little memory.
 inline constexpr xsock::Archive::Limits kWireLimits{
@@ -29,7 +38,8 @@ inline constexpr xsock::Archive::Limits kWireLimits{
     .maxDepth = 4,
 };
 
-// First message on every connection. listenPort 0: the sender accepts no
+// First message on every connection. `id` must be the key the sender's TLS
+// session proved, or the link is refused. listenPort 0: the sender accepts no
 // connections (a --blocking client), so it is never introduced to others.
 // listenHost: the address it listens on, or "" when that is every address
 // (then peers use the address its connection comes from).
@@ -37,24 +47,40 @@ class Hello : public xsock::Object {
     XSOCK_DECLARE_SERIAL(Hello)
   public:
     void Serialize(xsock::Archive& ar) override;
-    std::uint64_t id = 0;
+    std::string id;
     std::string name;
     std::uint16_t listenPort = 0;
     std::string listenHost;
+    // The sender holds an invite code for this link and waits for a PairProof.
+    bool pairing = false;
 };
 
-// The answer to a Hello: every other peer the sender knows, by listening
-// address, so a newcomer connects to the whole mesh.
+// Pairing through an invite code (demo/common/Pairing.h): the inviter, which
+// took its code out of use, proves the code first; the joiner checks that
+// proof before it sends its own. `proof` is PairingProof's 32 bytes, bound to
+// this TLS session and both keys.
+class PairProof : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(PairProof)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::string proof;
+};
+
+// The answer to a Hello: every other peer the sender knows, by id and
+// listening address, so a newcomer connects to the whole mesh. It vouches for
+// those peers: a receiver that trusts the sender trusts the ids it lists.
 class PeerList : public xsock::Object {
     XSOCK_DECLARE_SERIAL(PeerList)
   public:
     struct Entry {
-        std::uint64_t id = 0;
+        std::string id;
         std::string host;
         std::uint16_t port = 0;
     };
     void Serialize(xsock::Archive& ar) override;
     std::vector<Entry> peers;
+    // false: only a vouch for a newcomer, which dials in itself.
+    bool dial = true;
 };
 
 // A line of chat. (origin, sequence) names it across the mesh: receivers
@@ -65,7 +91,7 @@ class Chat : public xsock::Object {
     XSOCK_DECLARE_SERIAL(Chat)
   public:
     void Serialize(xsock::Archive& ar) override;
-    std::uint64_t origin = 0;
+    std::string origin;
     std::uint64_t sequence = 0;
     std::string name;
     std::string text;
@@ -97,6 +123,9 @@ class Bye : public xsock::Object {
   public:
     void Serialize(xsock::Archive& ar) override;
 };
+
+// Ids between their hex form and the wire's 32 bytes.
+void ExchangeId(xsock::Archive& ar, std::string& id);
 
 // Serialize is not const (one body loads and stores), hence the plain reference.
 void WriteMessage(xsock::Archive& ar, xsock::Object& message);

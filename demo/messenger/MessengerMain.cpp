@@ -2,7 +2,7 @@
 // server. Each peer listens and connects; joining through any one peer
 // connects a newcomer to all of them. See Mesh.h for the protocol.
 //
-//   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT ...]
+//   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT [--code CODE] ...]
 //                   [--discover] [--downloads DIR] [--line-mode]
 //   xsock-messenger --name NAME --blocking HOST:PORT
 //
@@ -18,6 +18,8 @@
 #include "Discovery.h"
 #include "Mesh.h"
 
+#include <Pairing.h>
+
 #include <xsock/SocketLoop.h>
 
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -46,6 +49,7 @@ struct Options {
     std::string name;
     std::string listen;
     std::vector<std::string> connect;
+    std::string code;
     bool discover = false;
     unsigned discoverPort = Discovery::kDefaultPort;
     std::string discoverGroup = Discovery::kDefaultGroup;
@@ -56,21 +60,25 @@ struct Options {
 };
 
 const char* const kUsage =
-    "usage: xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT ...]\n"
+    "usage: xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT\n"
+    "                       [--code CODE] ...]\n"
     "                       [--discover [--discover-port PORT] [--discover-group ADDR]\n"
     "                        [--discover-interface ADDR]] [--downloads DIR] [--line-mode]\n"
     "       xsock-messenger --name NAME --blocking HOST:PORT\n"
     "\n"
     "  --listen      where to accept peers (default 127.0.0.1, any free port;\n"
     "                0.0.0.0 with --discover); PORT alone means 127.0.0.1:PORT\n"
+    "  --listen      also prints a one-time invite code for one newcomer\n"
     "  --connect     join the mesh through this peer (repeatable)\n"
+    "  --code        the invite code that peer printed (first contact)\n"
     "  --discover    find peers on this host or LAN by multicast (or broadcast)\n"
     "  --downloads   where received files go (default ./downloads)\n"
     "  --line-mode   plain lines even on a terminal (the default on a pipe)\n"
     "  --blocking    a minimal client built on Socket + SocketFile + Archive\n";
 
 const char* const kHelp =
-    "commands: /connect HOST:PORT  /peers  /nick NAME  /send PEER PATH  /help  /quit\n"
+    "commands: /connect HOST:PORT [CODE]  /invite  /trust NAME  /peers  /whois NAME\n"
+    "          /nick NAME  /send PEER PATH  /help  /quit\n"
     "anything else is sent to every peer";
 
 std::optional<Options> Parse(int argc, char** argv, int& status) {
@@ -88,6 +96,13 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
             options.listen = argv[++i];
         } else if (arg == "--connect" && hasValue) {
             options.connect.emplace_back(argv[++i]);
+        } else if (arg == "--code" && hasValue) {
+            options.code = demo::NormalizeCode(argv[++i]);
+            if (options.code.empty()) {
+                std::cerr << "xsock-messenger: '" << argv[i] << "' is not an invite code\n";
+                status = 2;
+                return std::nullopt;
+            }
         } else if (arg == "--discover") {
             options.discover = true;
         } else if (arg == "--discover-port" && hasValue) {
@@ -151,9 +166,20 @@ bool Command(Mesh& mesh, Console& console, const std::string& line) {
     if (command == "/quit") {
         return false;
     } else if (command == "/connect" && !first.empty()) {
-        mesh.Connect(first);
+        std::string code = demo::NormalizeCode(rest);
+        if (!rest.empty() && code.empty()) {
+            console.Print("* '" + rest + "' is not an invite code");
+        } else {
+            mesh.Connect(first, code);
+        }
+    } else if (command == "/invite") {
+        console.Print("* invite code: " + mesh.Invite() + " (one peer, within 10 minutes)");
+    } else if (command == "/trust" && !first.empty()) {
+        mesh.Trust(first);
     } else if (command == "/peers") {
         mesh.ListPeers();
+    } else if (command == "/whois" && !first.empty()) {
+        mesh.WhoIs(first);
     } else if (command == "/nick" && IsPlainName(first)) {
         mesh.Rename(first);
         console.SetPrompt(first + "> ");
@@ -204,8 +230,24 @@ int main(int argc, char** argv) {
     xsock::SocketLoop loop({xsock::SocketLoop::Backend::Epoll});
     bool quitting = false;
     bool interactive = !options->lineMode && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    // One key pair per name, so that peers started side by side under one
+    // account are different peers.
+    std::string why;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + options->name, why);
+    if (!identity) {
+        std::cerr << "xsock-messenger: " << why << "\n";
+        return 1;
+    }
     Ui ui;
-    Mesh mesh(loop, ui, options->name, options->downloads);
+    std::optional<Mesh> built;
+    try {
+        built.emplace(loop, ui, options->name, options->downloads, *identity);
+    } catch (const std::system_error& error) {
+        std::cerr << "xsock-messenger: cannot use the key pair in " << identity->folder << ": "
+                  << error.what() << "\n";
+        return 1;
+    }
+    Mesh& mesh = *built;
     Console console(
         interactive, options->name + "> ",
         [&](const std::string& line) {
@@ -218,7 +260,6 @@ int main(int argc, char** argv) {
     ui.status = [&](const std::string& text) { console.Status(text); };
     ui.terminal = interactive;
 
-    std::string why;
     if (!mesh.Listen(*listen, why)) {
         std::cerr << "xsock-messenger: cannot listen on " << listen->ToString() << ": " << why
                   << "\n";
@@ -226,6 +267,7 @@ int main(int argc, char** argv) {
     }
     console.Print("* listening on " + mesh.ListenAddress().ToString() + " as " + mesh.Name() +
                   (interactive ? " (/help for commands)" : ""));
+    console.Print("* your key: " + demo::ShortFingerprint(mesh.Id()));
     std::optional<Discovery> discovery;
     if (options->discover) {
         discovery.emplace(
@@ -245,8 +287,12 @@ int main(int argc, char** argv) {
         }
         console.Print("* discovering peers by " + discovery->Describe());
     }
+    if (!options->listen.empty()) {
+        console.Print("* invite code: " + mesh.Invite() + " (one peer, within 10 minutes: " +
+                      "--connect " + mesh.ListenAddress().ToString() + " --code CODE)");
+    }
     for (const std::string& peer : options->connect) {
-        mesh.Connect(peer);
+        mesh.Connect(peer, options->code);
     }
 
     std::optional<std::chrono::steady_clock::time_point> goodbyeBy;

@@ -1,9 +1,14 @@
 // What the messenger tests drive besides child processes (ChildProcess.h): a
-// tmux server on a private socket for the interactive UI, a raw TCP client
-// for bytes no messenger would send, and free or refused loopback ports.
+// tmux server on a private socket for the interactive UI, raw TCP and TLS
+// clients for bytes no messenger would send, and free or refused loopback
+// ports.
 #pragma once
 
 #include "ChildProcess.h"
+
+#include <Identity.h>
+#include <xsock/Socket.h>
+#include <xsock/Tls.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -146,6 +151,48 @@ class RawClient {
 
   private:
     xsock::Descriptor fd_;
+};
+
+// A TLS connection to 127.0.0.1:port with the key of `profile` in `config`
+// (an XDG_CONFIG_HOME), as a messenger's would be, writing whatever it is told.
+class TlsClient {
+  public:
+    TlsClient(unsigned port, const std::filesystem::path& config, const std::string& profile)
+        : tls_(xsock::TlsContext::Client()) {
+        ::setenv("XDG_CONFIG_HOME", config.c_str(), 1);
+        std::string error;
+        std::optional<demo::Identity> identity = demo::LoadIdentity(profile, error);
+        BOOST_TEST_REQUIRE(identity.has_value(), error);
+        fingerprint = identity->fingerprint;
+        BOOST_TEST_REQUIRE(
+            tls_.UseCertificate(identity->certificate.c_str(), identity->key.c_str()));
+        tls_.AcceptAnyCertificate();
+        socket_.SetTimeout(kDeadline);
+        BOOST_TEST_REQUIRE(socket_.Create());
+        BOOST_TEST_REQUIRE(xsock::StartTls(socket_, tls_));
+        BOOST_TEST_REQUIRE(socket_.Connect("127.0.0.1", port),
+                           xsock::AsyncSocket::GetLastErrorCode().message());
+        peerKey = xsock::GetTlsInfo(socket_)->peerFingerprint;
+    }
+    void Write(const std::string& bytes) {
+        BOOST_TEST_REQUIRE(socket_.Send(bytes.data(), static_cast<int>(bytes.size())) ==
+                           static_cast<int>(bytes.size()));
+    }
+    // Reads (and discards) until the other side closes; false at the deadline.
+    bool WaitClosed() {
+        char buffer[4096];
+        int n;
+        while ((n = socket_.Receive(buffer, sizeof buffer)) > 0) {
+        }
+        return n == 0 || xsock::AsyncSocket::GetLastError() != ETIMEDOUT;
+    }
+
+    std::string fingerprint;  // this client's key
+    std::string peerKey;      // the key the messenger proved
+
+  private:
+    xsock::TlsContext tls_;
+    xsock::Socket socket_;
 };
 
 // A UDP port that was free a moment ago, for --discover-port.

@@ -10,9 +10,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +26,21 @@ namespace {
 const std::string kMessenger = XSOCK_MESSENGER;
 const std::string kTmux = XSOCK_TMUX;
 
+// Where a test's peers keep their keys and the peers they know
+// (XDG_CONFIG_HOME): one profile per name inside.
+std::filesystem::path Config(const TempDir& dir) {
+    return dir.Path() / "config";
+}
+
+// A name's key, as its messenger made it (or will find it).
+std::string KeyOf(const TempDir& dir, const std::string& name) {
+    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+    std::string error;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + name, error);
+    BOOST_TEST_REQUIRE(identity.has_value(), error);
+    return identity->fingerprint;
+}
+
 // One messenger in line mode, listening on a port of its choice.
 struct Peer {
     // `launcher` runs the messenger (its arguments follow), if given.
@@ -31,6 +48,8 @@ struct Peer {
          std::vector<std::string> launcher = {})
         : downloads(dir.Path() / (name + "-downloads")), child([&] {
               std::vector<std::string> args = std::move(launcher);
+              args.push_back("/usr/bin/env");
+              args.push_back("XDG_CONFIG_HOME=" + Config(dir).string());
               for (const std::string& arg :
                    {kMessenger, std::string("--name"), name, std::string("--line-mode"),
                     std::string("--listen"), std::string("127.0.0.1:0"), std::string("--downloads"),
@@ -44,6 +63,8 @@ struct Peer {
         std::size_t start = line.find("127.0.0.1:");
         address = line.substr(start, line.find(' ', start) - start);
         port = static_cast<unsigned>(std::stoul(address.substr(address.find(':') + 1)));
+        line = child.WaitFor(R"(^\* invite code: [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4} )");
+        code = line.substr(line.find("code: ") + 6, 14);
     }
 
     // A peer still running ends with /quit, so that a sanitizer build also
@@ -63,24 +84,30 @@ struct Peer {
     Child child;
     std::string address;
     unsigned port = 0;
+    std::string code;  // the invite it printed on start
 };
 
 std::string Joined(const std::string& name, const Peer& peer) {
     return "^\\* " + name + " joined \\(" + Escape(peer.address) + "\\)$";
 }
 
-// Three peers; bob and carol know only alice, who introduces them.
+// Three peers: bob joins through alice's invite code, then carol through
+// bob's, and meets alice because bob vouches for each to the other.
 struct ThreePeers {
     ThreePeers()
         : alice("alice", dir),
-          bob("bob", dir, {"--connect", alice.address}),
-          carol("carol", dir, {"--connect", alice.address}) {
-        alice.child.WaitFor(Joined("bob", bob));
+          bob("bob", dir, {"--connect", alice.address, "--code", alice.code}),
+          carol("carol", dir, BobJoined()) {
         alice.child.WaitFor(Joined("carol", carol));
-        bob.child.WaitFor(Joined("alice", alice));
         bob.child.WaitFor(Joined("carol", carol));
         carol.child.WaitFor(Joined("alice", alice));
         carol.child.WaitFor(Joined("bob", bob));
+    }
+
+    std::vector<std::string> BobJoined() {
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        return {"--connect", bob.address, "--code", bob.code};
     }
 
     TempDir dir;
@@ -125,8 +152,10 @@ BOOST_FIXTURE_TEST_CASE(NewcomersMeetEveryPeerThroughOneIntroducer, ThreePeers) 
     // The fixture waited for all six "joined" lines; /peers agrees.
     bob.child.Send("/peers");
     std::string peers = bob.child.WaitFor(R"(^\* 2 peers: )");
-    BOOST_TEST(peers.find("alice (" + alice.address + ")") != std::string::npos);
-    BOOST_TEST(peers.find("carol (" + carol.address + ")") != std::string::npos);
+    BOOST_TEST(peers.find("alice (" + alice.address + ", key " +
+                          demo::ShortFingerprint(KeyOf(dir, "alice")) + ")") != std::string::npos);
+    BOOST_TEST(peers.find("carol (" + carol.address + ", key " +
+                          demo::ShortFingerprint(KeyOf(dir, "carol")) + ")") != std::string::npos);
     // Each pair is linked once: nobody saw anyone join twice.
     for (Peer* peer : {&alice, &bob, &carol}) {
         BOOST_TEST(peer->child.Count(" joined ") == 2u);
@@ -193,10 +222,15 @@ BOOST_FIXTURE_TEST_CASE(PeerThatQuitsSaysGoodbye, ThreePeers) {
 }
 
 BOOST_FIXTURE_TEST_CASE(MalformedStreamIsDroppedAndOthersCarryOn, ThreePeers) {
+    // Clear text where TLS belongs, and garbage inside a TLS session.
     RawClient raw(alice.port);
     raw.Write("GET / HTTP/1.0\r\n\r\n");
-    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(.+\)$)");
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: no TLS session \(.+\)$)");
     BOOST_TEST(raw.WaitClosed());
+    TlsClient garbage(alice.port, Config(dir), "garbage");
+    garbage.Write("GET / HTTP/1.0\r\n\r\n");
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(.+\)$)");
+    BOOST_TEST(garbage.WaitClosed());
     bob.child.Send("after the garbage");
     alice.child.WaitFor("^<bob> after the garbage$");
     carol.child.WaitFor("^<bob> after the garbage$");
@@ -207,27 +241,31 @@ BOOST_FIXTURE_TEST_CASE(MalformedStreamIsDroppedAndOthersCarryOn, ThreePeers) {
 }
 
 BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeers) {
+    TlsClient rude(alice.port, Config(dir), "mallory");
     messenger::Chat chat;
-    chat.origin = 42;
+    chat.origin = rude.fingerprint;
     chat.sequence = 1;
     chat.name = "mallory";
     chat.text = "no hello first";
-    RawClient rude(alice.port);
     rude.Write(Wire({&chat}));
     alice.child.WaitFor(
         R"(^\* dropped 127\.0\.0\.1:[0-9]+: malformed message \(no hello first\)$)");
     BOOST_TEST(rude.WaitClosed());
 
     // A file name that climbs out of the downloads folder is refused.
+    TlsClient sly(bob.port, Config(dir), "mallory");
     messenger::Hello hello;
-    hello.id = 43;
+    hello.id = sly.fingerprint;
     hello.name = "mallory";
     messenger::FileOffer offer;
     offer.transfer = 1;
     offer.name = "../escaped.txt";
     offer.size = 1;
-    RawClient sly(bob.port);
-    sly.Write(Wire({&hello, &offer}));
+    sly.Write(Wire({&hello}));
+    bob.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    bob.child.Send("/trust mallory");
+    bob.child.WaitFor(R"(^\* mallory joined )");
+    sly.Write(Wire({&offer}));
     bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
                       R"(name refused: '\.\./escaped\.txt'\)$)");
     BOOST_TEST(sly.WaitClosed());
@@ -236,6 +274,204 @@ BOOST_FIXTURE_TEST_CASE(ValidMessagesBreakingTheProtocolAreDroppedToo, ThreePeer
     BOOST_TEST(alice.child.Count("^<mallory>") == 0u);
     alice.child.Send("all well");
     bob.child.WaitFor("^<alice> all well$");
+}
+
+// The hijack: a stranger with a key of its own connects to bob and claims to
+// be alice (her id is public: it travels in every PeerList and chat). Bob
+// refuses the link and keeps the real alice.
+BOOST_FIXTURE_TEST_CASE(HelloClaimingAnotherPeersIdIsRefused, ThreePeers) {
+    const std::string aliceKey = KeyOf(dir, "alice");
+    TlsClient mallory(bob.port, Config(dir), "mallory");
+    BOOST_TEST(mallory.peerKey == KeyOf(dir, "bob"));
+    messenger::Hello hello;
+    hello.id = aliceKey;
+    hello.name = "alice";
+    hello.listenPort = static_cast<std::uint16_t>(alice.port);
+    messenger::Chat chat;
+    chat.origin = aliceKey;
+    chat.sequence = 1000;
+    chat.name = "alice";
+    chat.text = "bob, what is the password?";
+    mallory.Write(Wire({&hello, &chat}));
+    bob.child.WaitFor("^\\* dropped 127\\.0\\.0\\.1:[0-9]+: refused: it claims the id " +
+                      demo::ShortFingerprint(aliceKey) + " but its key is " +
+                      demo::ShortFingerprint(mallory.fingerprint) + "$");
+    BOOST_TEST(mallory.WaitClosed());
+    // Bob's next line goes to the real alice, and nothing of mallory's is shown.
+    bob.child.Send("the password is swordfish");
+    alice.child.WaitFor("^<bob> the password is swordfish$");
+    carol.child.WaitFor("^<bob> the password is swordfish$");
+    BOOST_TEST(bob.child.Count("what is the password") == 0u);
+    BOOST_TEST(bob.child.Count(" left") == 0u);
+    bob.child.Send("/peers");
+    bob.child.WaitFor(R"(^\* 2 peers: )");
+}
+
+// Without a code a first contact is held: no chat goes either way until each
+// side's user types /trust, and the key is pinned from then on.
+BOOST_AUTO_TEST_CASE(FirstContactWithoutCodeIsHeldUntilTrust) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Peer bob("bob", dir, {"--connect", alice.address});
+    alice.child.WaitFor("^\\* bob \\(127\\.0\\.0\\.1:[0-9]+\\) is not trusted yet, key " +
+                        demo::ShortFingerprint(KeyOf(dir, "bob")) + ": /trust bob to chat$");
+    bob.child.WaitFor("^\\* alice \\(127\\.0\\.0\\.1:[0-9]+\\) is not trusted yet, key " +
+                      demo::ShortFingerprint(KeyOf(dir, "alice")) + ": /trust alice to chat$");
+    bob.child.Send("held line");
+    bob.child.WaitFor(R"(^\* nobody to tell yet)");
+    alice.child.Send("/peers");
+    alice.child.WaitFor(R"(^\* 1 peer: bob \(.*, not trusted\)$)");
+
+    // Trusted one way only: alice's lines reach bob's link, which drops them.
+    alice.child.Send("/trust bob");
+    alice.child.WaitFor(Joined("bob", bob));
+    alice.child.Send("one way");
+    // The new name follows the line on the same link: once bob shows it, the
+    // line has arrived (and was dropped).
+    alice.child.Send("/nick alicia");
+    bob.child.WaitFor(R"(^\* alice is now known as alicia$)");
+    bob.child.Send("/trust alicia");
+    bob.child.WaitFor(Joined("alicia", alice));
+    bob.child.Send("both ways now");
+    alice.child.WaitFor("^<bob> both ways now$");
+    alice.child.Send("hello bob");
+    bob.child.WaitFor("^<alicia> hello bob$");
+    BOOST_TEST(alice.child.Count("held line") == 0u);
+    BOOST_TEST(bob.child.Count("one way") == 0u);
+    std::string pinned = ReadAll(Config(dir) / "xsock" / "messenger-alice" / "peers.list");
+    BOOST_TEST(pinned.find(KeyOf(dir, "bob")) != std::string::npos, pinned);
+}
+
+// A key pinned under a name that shows up with another key is refused loudly
+// (bob's profile removed: a new key, as an impostor would have).
+BOOST_AUTO_TEST_CASE(ChangedPinnedKeyIsRefused) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    std::string oldKey;
+    {
+        Peer bob("bob", dir, {"--connect", alice.address, "--code", alice.code});
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        oldKey = KeyOf(dir, "bob");
+    }
+    alice.child.WaitFor(R"(^\* bob left$)");
+    std::filesystem::remove_all(Config(dir) / "xsock" / "messenger-bob");
+    std::string newKey = KeyOf(dir, "bob");
+    BOOST_TEST_REQUIRE(newKey != oldKey);
+    Peer impostor("bob", dir, {"--connect", alice.address});
+    alice.child.WaitFor("^\\* REFUSED bob at 127\\.0\\.0\\.1:[0-9]+: ITS KEY CHANGED \\(pinned " +
+                        demo::ShortFingerprint(oldKey) + ", now " + demo::ShortFingerprint(newKey) +
+                        "\\)\\. ");
+    impostor.child.Send("/trust alice");
+    impostor.child.Send("I am bob");
+    alice.child.Send("/trust bob");
+    alice.child.WaitFor(R"(^\* no peer named bob is waiting to be trusted )");
+    BOOST_TEST(alice.child.Count("I am bob") == 0u);
+    BOOST_TEST(alice.child.Count(" joined ") == 1u);
+}
+
+// A wrong code is refused by the inviter, which proves first: the joiner
+// never sends a proof, and the code is used up.
+BOOST_AUTO_TEST_CASE(WrongInviteCodeIsRefusedAndUsedUp) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    std::string wrong = alice.code == "AAAA-AAAA-AAAA" ? "BBBB-BBBB-BBBB" : "AAAA-AAAA-AAAA";
+    Peer bob("bob", dir, {"--connect", alice.address, "--code", wrong});
+    bob.child.WaitFor(R"(^\* pairing with alice at 127\.0\.0\.1:[0-9]+ failed: the code is wrong)");
+    // The right code no longer works either: the guess used it up.
+    Peer carol("carol", dir, {"--connect", alice.address, "--code", alice.code});
+    alice.child.WaitFor(
+        R"(^\* carol \(127\.0\.0\.1:[0-9]+\) came with an invite code, but none is open)");
+    BOOST_TEST(alice.child.Count(" joined ") == 0u);
+}
+
+// A raw TLS client that alice trusts (/trust), for messages no messenger
+// would send from a trusted peer.
+struct TrustedStranger {
+    TrustedStranger(Peer& peer, const TempDir& dir) : client(peer.port, Config(dir), "mallory") {
+        messenger::Hello hello;
+        hello.id = client.fingerprint;
+        hello.name = "mallory";
+        client.Write(Wire({&hello}));
+        peer.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
+        peer.child.Send("/trust mallory");
+        peer.child.WaitFor(R"(^\* mallory joined )");
+    }
+    void Say(std::uint64_t sequence, const std::string& text) {
+        messenger::Chat chat;
+        chat.origin = client.fingerprint;
+        chat.sequence = sequence;
+        chat.name = "mallory";
+        chat.text = text;
+        client.Write(Wire({&chat}));
+    }
+    TlsClient client;
+};
+
+// One PeerList naming 100 peers makes a peer dial only kMaxDialsPerList (16).
+BOOST_AUTO_TEST_CASE(PeerListDialsAreCapped) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    ClosedPort closed;
+    messenger::PeerList list;
+    for (int i = 1; i <= 100; ++i) {
+        std::string id = std::to_string(i);
+        list.peers.push_back({std::string(64 - id.size(), '0') + id, "127.0.0.1",
+                              static_cast<std::uint16_t>(closed.Port())});
+    }
+    mallory.client.Write(Wire({&list}));
+    alice.child.WaitFor(R"(^\* mallory's peer list names 100 peers: dialled only 16$)");
+    const std::string refused =
+        "^\\* could not reach 127\\.0\\.0\\.1:" + std::to_string(closed.Port()) +
+        ": Connection refused$";
+    while (alice.child.Count(refused) < 16) {
+        alice.child.WaitFor("", alice.child.LineCount());  // one more line, whatever it is
+    }
+    // Every refusal is immediate on loopback; a chat after them marks the end.
+    mallory.Say(1, "after the list");
+    alice.child.WaitFor("^<mallory> after the list$");
+    BOOST_TEST(alice.child.Count(refused) == 16u);
+}
+
+// A trusted peer's list says some key listens at bob's address: alice dials
+// it expecting that key, and refuses bob's, which is not the one vouched for.
+BOOST_AUTO_TEST_CASE(PeerListEntryWithAnotherKeyIsRefused) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    Peer bob("bob", dir);
+    TrustedStranger mallory(alice, dir);
+    const std::string claimed(64, 'e');
+    messenger::PeerList list;
+    list.peers.push_back({claimed, "127.0.0.1", static_cast<std::uint16_t>(bob.port)});
+    mallory.client.Write(Wire({&list}));
+    alice.child.WaitFor("^\\* dropped " + Escape(bob.address) + ": refused: its key " +
+                        demo::ShortFingerprint(KeyOf(dir, "bob")) + " is not the " +
+                        demo::ShortFingerprint(claimed) + " it was introduced as$");
+    alice.child.Send("/peers");
+    alice.child.WaitFor(R"(^\* 1 peer: mallory )");
+    BOOST_TEST(alice.child.Count(" bob joined") == 0u);
+}
+
+// Sequence numbers far ahead move the de-duplication window instead of
+// growing it: what falls behind the window counts as seen.
+BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    mallory.Say(1, "first");
+    mallory.Say(3, "ahead of a gap");
+    mallory.Say(2, "the gap filled");
+    mallory.Say(1'000'000, "far ahead");
+    mallory.Say(5, "behind the window");
+    mallory.Say(1'000'000 - 10, "inside the window");
+    mallory.Say(1'000'001, "next");
+    alice.child.WaitFor("^<mallory> next$");
+    for (const char* shown :
+         {"first", "ahead of a gap", "the gap filled", "far ahead", "inside the window"}) {
+        BOOST_TEST(alice.child.Count(std::string("^<mallory> ") + shown + "$") == 1u, shown);
+    }
+    BOOST_TEST(alice.child.Count("behind the window") == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
@@ -323,36 +559,45 @@ BOOST_FIXTURE_TEST_CASE(SecondLinkToAPeerOrToItselfIsDropped, ThreePeers) {
 // UTF-8), bidi override or newline gets through, forwarded lines included, and
 // a name cannot make a line look like the program's own.
 BOOST_FIXTURE_TEST_CASE(PeerTextIsShownEscaped, ThreePeers) {
+    TlsClient mallory(alice.port, Config(dir), "mallory");
     messenger::Hello hello;
-    hello.id = 44;
+    hello.id = mallory.fingerprint;
     hello.name = "* bob left\x1b]0;pwned\x07";
+    mallory.Write(Wire({&hello}));
+    // The name is escaped where it is shown, and is what /trust takes.
+    const std::string name = R"(\x2a\x20bob\x20left\x1b\x5d0\x3bpwned\x07)";
+    alice.child.WaitFor("^\\* " + Escape(name) +
+                        R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    alice.child.Send("/trust " + name);
+    alice.child.WaitFor("^\\* " + Escape(name) + R"( joined \()");
     messenger::Chat chat;
-    chat.origin = 44;
+    chat.origin = mallory.fingerprint;
     chat.sequence = 1;
     chat.name = "<alice>";
     chat.text =
         "hi\x1b[2J\n* bob left \xc2\x9b"
         "31m \x9b"
         "1m \u202egnp.exe \xc0\xaf\x7f";
-    RawClient mallory(alice.port);
-    mallory.Write(Wire({&hello, &chat}));
-    const std::string name = R"(\x2a\x20bob\x20left\x1b\x5d0\x3bpwned\x07)";
-    alice.child.WaitFor("^\\* " + Escape(name) + R"( joined \(127\.0\.0\.1:[0-9]+\)$)");
+    mallory.Write(Wire({&chat}));
     const std::string line = R"(<\x3calice\x3e> hi\x1b[2J\x0a* bob left \u009b31m \x9b1m )"
                              R"(\u202egnp.exe \xc0\xaf\x7f)";
     for (Peer* peer : {&alice, &bob, &carol}) {
         peer->child.WaitFor("^" + Escape(line) + "$");
     }
 
-    messenger::Hello sly;
-    sly.id = 45;
-    sly.name = "mallory";
+    TlsClient sly(bob.port, Config(dir), "sly");
+    messenger::Hello slyHello;
+    slyHello.id = sly.fingerprint;
+    slyHello.name = "mallory";
+    sly.Write(Wire({&slyHello}));
+    bob.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
+    bob.child.Send("/trust mallory");
+    bob.child.WaitFor(R"(^\* mallory joined )");
     messenger::FileOffer offer;
     offer.transfer = 1;
     offer.name = "report\u202etxt.exe";
     offer.size = 1;
-    RawClient sender(bob.port);
-    sender.Write(Wire({&sly, &offer}));
+    sly.Write(Wire({&offer}));
     bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: malformed message \(file )"
                       R"(name refused: 'report\\u202etxt\.exe'\)$)");
     BOOST_TEST(
@@ -411,7 +656,7 @@ BOOST_AUTO_TEST_CASE(ConnectTriesEveryAddressOfAName) {
     Peer alice("alice", dir);
     Peer bob("bob", dir, {}, launcher);
     const std::string where = "xsock-peer.test:" + std::to_string(alice.port);
-    bob.child.Send("/connect " + where);
+    bob.child.Send("/connect " + where + " " + alice.code);
     bob.child.WaitFor(Joined("alice", alice));
     alice.child.WaitFor(Joined("bob", bob));
     BOOST_TEST(bob.child.Count("could not reach") == 0u);
@@ -434,6 +679,11 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
     Peer one("one", dir, discover);
     Peer two("two", dir, discover);
     one.child.WaitFor(R"(^\* discovering peers by multicast 239\.255\.74\.74:)");
+    // Discovery only offers a stranger: each side decides to trust the other.
+    one.child.WaitFor(R"(^\* two \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    two.child.WaitFor(R"(^\* one \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.Send("/trust two");
+    two.child.Send("/trust one");
     one.child.WaitFor(Joined("two", two));
     two.child.WaitFor(Joined("one", one));
     one.child.Send("found you");
@@ -443,10 +693,14 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
 BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
     TempDir dir;
     Peer alice("alice", dir);
-    Peer bob("bob", dir, {"--connect", alice.address});
+    Peer bob("bob", dir, {"--connect", alice.address, "--code", alice.code});
     bob.child.WaitFor(Joined("alice", alice));
-    Child client({kMessenger, "--name", "blocky", "--blocking", alice.address});
-    client.WaitFor(R"(^\* connected to alice$)");
+    Child client({"/usr/bin/env", "XDG_CONFIG_HOME=" + Config(dir).string(), kMessenger, "--name",
+                  "blocky", "--blocking", alice.address});
+    client.WaitFor("^\\* connected to alice, key " + demo::ShortFingerprint(KeyOf(dir, "alice")) +
+                   "$");
+    alice.child.WaitFor(R"(^\* blocky \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    alice.child.Send("/trust blocky");
     alice.child.WaitFor(R"(^\* blocky joined \(127\.0\.0\.1:[0-9]+\)$)");
     client.Send("from the blocking client");
     alice.child.WaitFor("^<blocky> from the blocking client$");
@@ -480,8 +734,9 @@ BOOST_AUTO_TEST_CASE(InteractiveLineSurvivesIncomingChatAndHasHistory) {
     TempDir dir;
     Peer alice("alice", dir);
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
-              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
-                  " --connect " + alice.address);
+              "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
+                  " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
+                  alice.address + " --code " + alice.code);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
     auto contains = [](const std::string& text) {
         return [text](const std::string& screen) { return screen.find(text) != std::string::npos; };
@@ -533,9 +788,17 @@ BOOST_AUTO_TEST_CASE(InteractiveSurvivesResizeAndQuitsOnCtrlC) {
     TempDir dir;
     Peer alice("alice", dir);
     Tmux tmux(kTmux, dir.Path() / "tmux.sock",
-              kMessenger + " --name tess --downloads " + (dir.Path() / "tess").string() +
-                  " --connect " + alice.address);
+              "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
+                  " --name tess --downloads " + (dir.Path() / "tess").string() + " --connect " +
+                  alice.address + " --code " + alice.code);
     alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
+    // Tess has alice's Hello a moment after alice has hers (TLS: the server
+    // finishes its handshake last).
+    tmux.WaitForScreen(
+        [&](const std::string& screen) {
+            return screen.find("* alice joined (" + alice.address + ")") != std::string::npos;
+        },
+        "alice joining");
     tmux.Type("before");
     tmux.Resize(60, 20);
     tmux.WaitForDisplay("#{pane_width}", "60\n");
