@@ -3,7 +3,7 @@
 // CString as an MFC string, a CObject* as a TN002 object) byte for byte.
 #include <afxtempl.h>
 
-#include "ArchiveTestSupport.h"
+#include "MfcCollectionSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,6 +14,8 @@ namespace {
 
 using xsock::test::Bytes;
 using xsock::test::Hex;
+using xsock::test::LoadCollection;
+using xsock::test::StoredCollection;
 using xsock::test::ToHex;
 
 class CItem : public CObject {
@@ -37,34 +39,17 @@ struct Sample {
 };
 static_assert(sizeof(Sample) == 8);
 
-Bytes Stored(CObject& collection) {
-    CMemFile file;
-    {
-        CArchive ar(&file, CArchive::store);
-        collection.Serialize(ar);
-        ar.Close();
-    }
-    return Bytes(file.GetData(), file.GetData() + file.GetLength());
-}
-
-void Load(const Bytes& bytes, CObject& collection) {
-    Bytes copy = bytes;
-    CMemFile file(copy.data(), static_cast<UINT>(copy.size()));
-    CArchive ar(&file, CArchive::load);
-    collection.Serialize(ar);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(CArrayOfNumbersIsACountThenRawValues) {
     CArray<LONG, LONG> numbers;
     numbers.Add(1);
     numbers.Add(-1);
-    const Bytes bytes = Stored(numbers);
+    const Bytes bytes = StoredCollection(numbers);
     BOOST_CHECK_EQUAL(ToHex(bytes), ToHex(Hex("02 00  01 00 00 00  FF FF FF FF")));
     CArray<LONG, LONG> loaded;
     loaded.Add(99);
-    Load(bytes, loaded);
+    LoadCollection(bytes, loaded);
     BOOST_REQUIRE_EQUAL(loaded.GetSize(), 2);
     BOOST_CHECK_EQUAL(loaded[0], 1);
     BOOST_CHECK_EQUAL(loaded[1], -1);
@@ -76,10 +61,10 @@ BOOST_AUTO_TEST_CASE(CArrayOfAStructIsItsRawBytesPaddingIncluded) {
     std::memset(samples.GetData(), 0xEE, sizeof(Sample));  // marks the padding
     samples[0].tag = 7;
     samples[0].value = 42;
-    const Bytes bytes = Stored(samples);
+    const Bytes bytes = StoredCollection(samples);
     BOOST_CHECK_EQUAL(ToHex(bytes), ToHex(Hex("01 00  07 EE EE EE  2A 00 00 00")));
     CArray<Sample, const Sample&> loaded;
-    Load(bytes, loaded);
+    LoadCollection(bytes, loaded);
     BOOST_REQUIRE_EQUAL(loaded.GetSize(), 1);
     BOOST_CHECK_EQUAL(loaded[0].tag, 7);
     BOOST_CHECK_EQUAL(loaded[0].value, 42);
@@ -93,12 +78,12 @@ BOOST_AUTO_TEST_CASE(StringCollectionsAreACountThenMfcStrings) {
     list.AddTail("a");
     list.AddTail("bc");
     const Bytes expected = Hex("02 00  01 61  02 62 63");
-    BOOST_CHECK_EQUAL(ToHex(Stored(array)), ToHex(expected));
-    BOOST_CHECK_EQUAL(ToHex(Stored(list)), ToHex(expected));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(array)), ToHex(expected));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(list)), ToHex(expected));
     CStringArray loadedArray;
     CStringList loadedList;
-    Load(expected, loadedArray);
-    Load(expected, loadedList);
+    LoadCollection(expected, loadedArray);
+    LoadCollection(expected, loadedList);
     BOOST_REQUIRE_EQUAL(loadedArray.GetSize(), 2);
     BOOST_CHECK(loadedArray[1] == "bc");
     BOOST_REQUIRE_EQUAL(loadedList.GetCount(), 2);
@@ -113,9 +98,9 @@ BOOST_AUTO_TEST_CASE(ValueArraysOfAfxcollAreRawLittleEndian) {
     words.Add(0x1234);
     CDWordArray dwords;
     dwords.Add(0x12345678u);
-    BOOST_CHECK_EQUAL(ToHex(Stored(bytes)), "02 00 01 02");
-    BOOST_CHECK_EQUAL(ToHex(Stored(words)), "01 00 34 12");
-    BOOST_CHECK_EQUAL(ToHex(Stored(dwords)), "01 00 78 56 34 12");
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(bytes)), "02 00 01 02");
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(words)), "01 00 34 12");
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(dwords)), "01 00 78 56 34 12");
 }
 
 BOOST_AUTO_TEST_CASE(ObjectCollectionsWriteEachPointerAsAnObject) {
@@ -131,11 +116,11 @@ BOOST_AUTO_TEST_CASE(ObjectCollectionsWriteEachPointerAsAnObject) {
     list.AddTail(&item);
     const Bytes expected =
         Hex("03 00  FF FF 01 00 05 00 43 49 74 65 6D  05 00 00 00  00 00  02 00");
-    BOOST_CHECK_EQUAL(ToHex(Stored(array)), ToHex(expected));
-    BOOST_CHECK_EQUAL(ToHex(Stored(list)), ToHex(expected));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(array)), ToHex(expected));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(list)), ToHex(expected));
 
     CObArray loaded;
-    Load(expected, loaded);
+    LoadCollection(expected, loaded);
     BOOST_REQUIRE_EQUAL(loaded.GetSize(), 3);
     std::unique_ptr<CObject> owned(loaded[0]);
     BOOST_CHECK(loaded[1] == nullptr);
@@ -171,7 +156,7 @@ BOOST_AUTO_TEST_CASE(CollectionsAreSerializableUnderMfcNames) {
 BOOST_AUTO_TEST_CASE(AHostileCountFailsAsTheDataRunsOut) {
     CArray<LONG, LONG> numbers;
     try {
-        Load(Hex("FF FF  FF FF FF 00  01 00 00 00"), numbers);
+        LoadCollection(Hex("FF FF  FF FF FF 00  01 00 00 00"), numbers);
         BOOST_FAIL("a truncated array loaded");
     } catch (CArchiveException* e) {
         BOOST_CHECK_EQUAL(e->m_cause, CArchiveException::endOfFile);

@@ -11,7 +11,7 @@
 //   CMapWordToOb: key >> 4: 0x10 -> 1, 0x20 -> 2.
 #include <afxtempl.h>
 
-#include "ArchiveTestSupport.h"
+#include "MfcCollectionSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -22,6 +22,8 @@ namespace {
 
 using xsock::test::Bytes;
 using xsock::test::Hex;
+using xsock::test::LoadCollection;
+using xsock::test::StoredCollection;
 using xsock::test::ToHex;
 
 class CNote : public CObject {
@@ -37,23 +39,6 @@ class CNote : public CObject {
     LONG m_value = 0;
 };
 IMPLEMENT_SERIAL(CNote, CObject, 1)
-
-Bytes Stored(CObject& collection) {
-    CMemFile file;
-    {
-        CArchive ar(&file, CArchive::store);
-        collection.Serialize(ar);
-        ar.Close();
-    }
-    return Bytes(file.GetData(), file.GetData() + file.GetLength());
-}
-
-void Load(const Bytes& bytes, CObject& collection) {
-    Bytes copy = bytes;
-    CMemFile file(copy.data(), static_cast<UINT>(copy.size()));
-    CArchive ar(&file, CArchive::load);
-    collection.Serialize(ar);
-}
 
 template <class Map, class Key, class Value>
 std::vector<Key> KeysInOrder(const Map& map) {
@@ -88,16 +73,16 @@ BOOST_AUTO_TEST_CASE(PairsGoOutBucketByBucketNewestFirst) {
     BOOST_CHECK_EQUAL(map.GetCount(), 6);
     const std::vector<int> expected = {-5, 2, 127773, 18, 1, 3};
     BOOST_CHECK((KeysInOrder<decltype(map), int, WORD>(map) == expected));
-    BOOST_CHECK_EQUAL(ToHex(Stored(map)), ToHex(Hex("06 00"
-                                                    "  FB FF FF FF 05 05"
-                                                    "  02 00 00 00 22 02"
-                                                    "  1D F3 01 00 77 77"
-                                                    "  12 00 00 00 18 18"
-                                                    "  01 00 00 00 11 01"
-                                                    "  03 00 00 00 33 03")));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(map)), ToHex(Hex("06 00"
+                                                              "  FB FF FF FF 05 05"
+                                                              "  02 00 00 00 22 02"
+                                                              "  1D F3 01 00 77 77"
+                                                              "  12 00 00 00 18 18"
+                                                              "  01 00 00 00 11 01"
+                                                              "  03 00 00 00 33 03")));
     // Loading adds the pairs in that order, so storing again gives the same bytes.
     CMap<int, int, WORD, WORD> loaded;
-    Load(Stored(map), loaded);
+    LoadCollection(StoredCollection(map), loaded);
     WORD value = 0;
     BOOST_CHECK(loaded.Lookup(127773, value));
     BOOST_CHECK_EQUAL(value, 0x7777);
@@ -134,9 +119,10 @@ BOOST_AUTO_TEST_CASE(StringMapsHashTheText) {
     CMapStringToString map;
     map.SetAt("ba", "y");  // bucket 16
     map.SetAt("ab", "x");  // bucket 1
-    BOOST_CHECK_EQUAL(ToHex(Stored(map)), ToHex(Hex("02 00  02 61 62  01 78  02 62 61  01 79")));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(map)),
+                      ToHex(Hex("02 00  02 61 62  01 78  02 62 61  01 79")));
     CMapStringToString loaded;
-    Load(Stored(map), loaded);
+    LoadCollection(StoredCollection(map), loaded);
     CString value;
     BOOST_REQUIRE(loaded.Lookup("ba", value));
     BOOST_CHECK(value == "y");
@@ -158,12 +144,13 @@ BOOST_AUTO_TEST_CASE(ObjectMapsWriteEachValueAsAnObject) {
     map.SetAt(0x10, &first);   // bucket 1
     // The first value is a new class (FFFF, schema, name) and object; the
     // second one a new object of a known class (0x8001).
-    BOOST_CHECK_EQUAL(ToHex(Stored(map)), ToHex(Hex("02 00"
-                                                    "  10 00  FF FF 01 00 05 00 43 4E 6F 74 65"
-                                                    "  01 00 00 00"
-                                                    "  20 00  01 80  02 00 00 00")));
+    BOOST_CHECK_EQUAL(ToHex(StoredCollection(map)),
+                      ToHex(Hex("02 00"
+                                "  10 00  FF FF 01 00 05 00 43 4E 6F 74 65"
+                                "  01 00 00 00"
+                                "  20 00  01 80  02 00 00 00")));
     CMapWordToOb loaded;
-    Load(Stored(map), loaded);
+    LoadCollection(StoredCollection(map), loaded);
     CObject* object = nullptr;
     BOOST_REQUIRE(loaded.Lookup(0x20, object));
     std::unique_ptr<CObject> owned20(object);
@@ -177,7 +164,7 @@ BOOST_AUTO_TEST_CASE(ObjectMapsWriteEachValueAsAnObject) {
 BOOST_AUTO_TEST_CASE(AHostileCountFailsAsTheDataRunsOut) {
     CMap<int, int, int, int> map;
     try {
-        Load(Hex("FF FF  FF FF FF 00  01 00 00 00 02 00 00 00"), map);
+        LoadCollection(Hex("FF FF  FF FF FF 00  01 00 00 00 02 00 00 00"), map);
         BOOST_FAIL("a truncated map loaded");
     } catch (CArchiveException* e) {
         BOOST_CHECK_EQUAL(e->m_cause, CArchiveException::endOfFile);
