@@ -4,7 +4,10 @@
 // object of the thread's loop keeps the descriptor until the filter's output
 // has left, then closes it. A peer that resets, or takes nothing more for
 // kFlushTimeout, ends it early, as does the loop's end (the descriptor then
-// closes when the thread exits).
+// closes when the thread exits). At most AsyncSocket::kMaxClosingFlushes wait
+// per thread: peers that never read cannot pile up descriptors on a server
+// that closes its connections; past that, Close closes at once and the
+// output is lost, as with a reset.
 #include "AsyncSocketInternals.h"
 
 #include <unistd.h>
@@ -82,6 +85,10 @@ class ClosingFlush final : public AsyncSocket {
 }  // namespace
 
 void FlushThenClose(SOCKET fd, std::unique_ptr<StreamFilter> filter) noexcept {
+    if (flushes.size() >= AsyncSocket::kMaxClosingFlushes) {
+        ::close(fd);
+        return;
+    }
     ClosingFlush* flush = nullptr;
     try {
         flushes.push_back(std::make_unique<ClosingFlush>());

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 using namespace xsock;
 using namespace xsock::test;
@@ -48,6 +49,56 @@ inline void ExpectEverythingThenCloseNotify(SocketLoop& loop, Probe& client,
 using namespace interop;
 
 BOOST_AUTO_TEST_SUITE(TlsCloseAfterSend)
+
+// A server that closes connections whose peers never read: each close that
+// still holds TLS output keeps its descriptor while it drains, but no more
+// than kMaxClosingFlushes of them at once, or such peers could exhaust the
+// server's descriptors.
+BOOST_DATA_TEST_CASE(ClosesThatWaitForSilentPeersAreBounded, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    TlsContext clientContext = TestClientContext();
+    TlsContext serverContext = TestServerContext();
+    const std::size_t kPairs = AsyncSocket::kMaxClosingFlushes + 16;
+    Probe listener;
+    std::vector<std::unique_ptr<Probe>> clients, servers;
+    for (std::size_t i = 0; i < kPairs; ++i) {
+        clients.push_back(std::make_unique<Probe>());
+        servers.push_back(std::make_unique<Probe>());
+        TlsPair(loop, listener, *clients.back(), *servers.back(), clientContext, serverContext);
+        listener.Close();
+        BOOST_REQUIRE(clients.back()->SetReceiveBufferSize(4096));
+        BOOST_REQUIRE(servers.back()->SetSendBufferSize(4096));
+    }
+    // The clients never read, and no loop runs until the closes: output
+    // stays behind in every server.
+    for (const auto& server : servers) {
+        Fill(*server);
+        BOOST_REQUIRE(server->Filter()->HasPendingOutput());
+    }
+    const int before = OpenDescriptorCount();
+    servers.clear();  // every one still holds output
+    const int after = OpenDescriptorCount();
+    BOOST_CHECK_GE(before - after, static_cast<int>(kPairs - AsyncSocket::kMaxClosingFlushes));
+    // The ones that wait still deliver once their peers read.
+    std::vector<std::string> got(kPairs);
+    for (std::size_t i = 0; i < kPairs; ++i) {
+        clients[i]->onReceive = [&got, i](Probe& self) { Drain(self, got[i]); };
+        Drain(*clients[i], got[i]);
+    }
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        for (const auto& client : clients) {
+            if (client->counts.close == 0) {
+                return false;
+            }
+        }
+        return true;
+    }));
+    int clean = 0;
+    for (const auto& client : clients) {
+        clean += client->closeError == 0 ? 1 : 0;
+    }
+    BOOST_CHECK_GE(clean, static_cast<int>(AsyncSocket::kMaxClosingFlushes));
+}
 
 BOOST_DATA_TEST_CASE(CloseDeliversWhatSendTook, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});

@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,6 +81,9 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
 
     // How long OnAccept is held back after Accept ran out of descriptors.
     static constexpr std::chrono::milliseconds kAcceptRetry{100};
+    // How many closed sockets per thread may still drain a filter's (TLS)
+    // output in the background; a Close beyond that closes at once.
+    static constexpr std::size_t kMaxClosingFlushes = 64;
 
     AsyncSocket() noexcept;
     virtual ~AsyncSocket();

@@ -26,7 +26,9 @@
 // peer's close_notify once everything was read; a connection cut without it
 // is OnClose(ECONNABORTED), never a clean end. ShutDown(sends) and Close send
 // close_notify (not after SetLinger(true, 0)); as in clear text, what Send
-// took still leaves after Close, before the close_notify. A blocking Socket returns from
+// took still leaves after Close, before the close_notify (for at most 30 s,
+// and for AsyncSocket::kMaxClosingFlushes closed sockets per thread at once;
+// beyond them Close closes at once). A blocking Socket returns from
 // Connect once the handshake is done; SocketFile and Archive work unchanged.
 //
 // Errors: a handshake or verification failure is EPROTO from
