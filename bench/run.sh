@@ -9,9 +9,9 @@
 #   bench/run.sh --runs N   repetitions per cell (default 3)
 #
 # Installs what is missing (cmake, g++, pkgconf, libboost-dev, libcereal-dev,
-# libssl-dev, openssl, liburing-dev) with apt-get, as root or through sudo.
-# XSOCK_BENCH_BUILD_DIR
-# overrides the build folder (default build-bench).
+# libssl-dev, openssl, liburing-dev, libasio-dev) with apt-get, as root or
+# through sudo. XSOCK_BENCH_BUILD_DIR overrides the build folder (default
+# build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +29,8 @@ while [ $# -gt 0 ]; do
 done
 build=${XSOCK_BENCH_BUILD_DIR:-build-bench}
 
-packages=(cmake g++ make pkgconf libboost-dev libcereal-dev libssl-dev openssl liburing-dev)
+packages=(cmake g++ make pkgconf libboost-dev libcereal-dev libssl-dev openssl liburing-dev
+    libasio-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

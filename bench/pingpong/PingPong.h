@@ -4,8 +4,12 @@
 // server, each on one thread, so the figure measures the library on both ends.
 //
 // Each runner returns the bytes per second the clients received (every one of
-// them went client -> server -> client once).
+// them went client -> server -> client once), with the system calls both
+// sides made per second and the client threads' CPU share (Measure.h); client
+// threads are named bench::kClientThread.
 #pragma once
+
+#include "Measure.h"
 
 #include <cstddef>
 
@@ -19,10 +23,14 @@ struct Cell {
 
 // xsock on the epoll backend, and on the io_uring one (which throws
 // std::system_error where the kernel refuses io_uring).
-double RunXsockEpoll(const Cell& cell);
-double RunXsockUring(const Cell& cell);
-double RunAsio(const Cell& cell);
+bench::Window RunXsockEpoll(const Cell& cell);
+bench::Window RunXsockUring(const Cell& cell);
+// Boost.Asio on epoll, and standalone Asio built for io_uring.
+bench::Window RunAsio(const Cell& cell);
+bench::Window RunAsioUring(const Cell& cell);
+// A hand-written epoll loop on each side.
+bench::Window RunEpoll(const Cell& cell);
 // One blocking thread per connection on each side.
-double RunRaw(const Cell& cell);
+bench::Window RunRaw(const Cell& cell);
 
 }  // namespace pingpong

@@ -4,6 +4,8 @@
 #include "Measure.h"
 #include "PingPong.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdint>
 #include <thread>
@@ -39,7 +41,7 @@ void Echo(int fd, std::size_t block, std::atomic<std::uint64_t>* received,
 
 }  // namespace
 
-double RunRaw(const Cell& cell) {
+bench::Window RunRaw(const Cell& cell) {
     unsigned port = 0;
     xsock::Descriptor listener = bench::RawListen(port);
     std::atomic<bool> stop{false};
@@ -55,17 +57,18 @@ double RunRaw(const Cell& cell) {
     for (int i = 0; i < cell.connections; ++i) {
         threads.emplace_back(Echo, serverFds[i].Get(), cell.block, nullptr, std::cref(stop));
         threads.emplace_back([&, fd = clientFds[i].Get()] {
+            ::pthread_setname_np(::pthread_self(), bench::kClientThread);
             if (bench::SendAll(fd, first.data(), first.size())) {
                 Echo(fd, cell.block, &received, stop);
             }
         });
     }
-    const double rate = bench::MeasureRate(received, cell.seconds);
+    const bench::Window window = bench::MeasureWindow(received, cell.seconds);
     stop = true;
     for (std::thread& thread : threads) {
         thread.join();
     }
-    return rate;
+    return window;
 }
 
 }  // namespace pingpong

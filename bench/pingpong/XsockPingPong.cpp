@@ -8,12 +8,14 @@
 
 #include <xsock/SocketLoop.h>
 
+#include <pthread.h>
+
 #include <future>
 #include <thread>
 
 namespace pingpong {
 
-double RunXsock(const Cell& cell, xsock::SocketLoop::Backend backend) {
+bench::Window RunXsock(const Cell& cell, xsock::SocketLoop::Backend backend) {
     const std::size_t bufferSize = 64 * 1024;
     std::promise<std::pair<xsock::SocketLoop*, unsigned>> serverReady;
     std::thread server([&] {
@@ -29,6 +31,7 @@ double RunXsock(const Cell& cell, xsock::SocketLoop::Backend backend) {
     bench::EchoContext clientContext(bufferSize);
     std::promise<xsock::SocketLoop*> clientReady;
     std::thread client([&] {
+        ::pthread_setname_np(::pthread_self(), bench::kClientThread);
         xsock::SocketLoop loop({backend});
         auto clients = bench::ConnectEchoClients(clientContext, port, cell.connections, cell.block);
         clientReady.set_value(&loop);
@@ -36,19 +39,19 @@ double RunXsock(const Cell& cell, xsock::SocketLoop::Backend backend) {
     });
     xsock::SocketLoop* clientLoop = clientReady.get_future().get();
 
-    const double rate = bench::MeasureRate(clientContext.received, cell.seconds);
+    const bench::Window window = bench::MeasureWindow(clientContext.received, cell.seconds);
     clientLoop->Quit();
     client.join();
     serverLoop->Quit();
     server.join();
-    return rate;
+    return window;
 }
 
-double RunXsockEpoll(const Cell& cell) {
+bench::Window RunXsockEpoll(const Cell& cell) {
     return RunXsock(cell, xsock::SocketLoop::Backend::Epoll);
 }
 
-double RunXsockUring(const Cell& cell) {
+bench::Window RunXsockUring(const Cell& cell) {
     return RunXsock(cell, xsock::SocketLoop::Backend::Uring);
 }
 
