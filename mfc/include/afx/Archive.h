@@ -9,8 +9,15 @@
 // genericException instead of being cut). BOOL is 4 bytes, bool one, as in
 // MFC. ReadObject/WriteObject, ReadClass/WriteClass/SerializeClass, MapObject,
 // GetObjectSchema, IsLoading/IsStoring, IsBufferEmpty, Read/Write, Flush,
-// Close, Abort and ReadString/WriteString (narrow text lines) keep MFC's
-// meaning.
+// Close, Abort and ReadString/WriteString keep MFC's meaning.
+//
+// Narrow text (a CStringA, a char pointer, a narrow text line) is in the
+// archive's code page on the wire, as an ANSI MFC build writes it, and UTF-8
+// in memory: SetCodePage/GetCodePage choose it, Windows-1252 by default
+// (afx/CodePage.h has the rules). SetCodePage is the layer's: MFC has no such
+// member and always uses the system's ANSI code page. Wide text lines
+// (ReadString(CStringW&), WriteString(LPCWSTR)) are UTF-16LE as a Unicode MFC
+// build reads and writes them, with no terminator and no line end added.
 //
 // Errors: every failure is thrown as MFC does, a CArchiveException* (format,
 // end of data, limits) or a CFileException* (the file), allocated with new and
@@ -18,6 +25,7 @@
 // belong to one thread at a time.
 #pragma once
 
+#include "CodePage.h"
 #include "File.h"
 
 #include <xsock/Archive.h>
@@ -30,15 +38,12 @@
 
 namespace xsock::mfc {
 
-// CStrings travel as the core's narrow or wide strings.
+// CStrings in MFC's string forms, narrow ones in the CArchive's code page
+// (UTF-8 under an archive of the core that is no CArchive); defined below.
 template <class C>
-xsock::Archive& operator<<(xsock::Archive& ar, const CStringT<C>& text) {
-    return ar << text.Str();
-}
+xsock::Archive& operator<<(xsock::Archive& ar, const CStringT<C>& text);
 template <class C>
-xsock::Archive& operator>>(xsock::Archive& ar, CStringT<C>& text) {
-    return ar >> text.Str();
-}
+xsock::Archive& operator>>(xsock::Archive& ar, CStringT<C>& text);
 
 // The CArchives alive in the process, so the core's Serialize(Archive&) can
 // find the CArchive a CObject's Serialize(CArchive&) needs.
@@ -99,6 +104,17 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
 
     CFile* GetFile() const noexcept { return m_pFile; }
 
+    // The code page of narrow text (afx/CodePage.h): CP_ACP (Windows-1252 in
+    // the layer, the default), 1252, or CP_UTF8; others are
+    // CInvalidArgException.
+    void SetCodePage(UINT codePage) {
+        if (!xsock::mfc::IsKnownCodePage(codePage)) {
+            AfxThrowInvalidArgException();
+        }
+        codePage_ = codePage;
+    }
+    UINT GetCodePage() const noexcept { return codePage_; }
+
     template <class T>
     CArchive& operator<<(const T& value) {
         Guard([&] { Core() << value; });
@@ -109,6 +125,19 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
         Guard([&] { Core() >> value; });
         return *this;
     }
+    template <class C>
+    CArchive& operator<<(const xsock::mfc::CStringT<C>& text) {
+        Guard([&] { xsock::mfc::StoreText(Core(), text, codePage_); });
+        return *this;
+    }
+    template <class C>
+    CArchive& operator>>(xsock::mfc::CStringT<C>& text) {
+        Guard([&] { xsock::mfc::LoadText(Core(), text, codePage_); });
+        return *this;
+    }
+    // Text given as a pointer goes out as the CString it would make.
+    CArchive& operator<<(const char* text) { return *this << CStringA(text); }
+    CArchive& operator<<(const wchar_t* text) { return *this << CStringW(text); }
     // MFC's long is LONG: 4 bytes on the wire.
     CArchive& operator<<(long value) {
         if (value < std::numeric_limits<LONG>::min() || value > std::numeric_limits<LONG>::max()) {
@@ -174,21 +203,38 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
         Guard([&] { Core().WriteCount(count); });
     }
 
-    // A line without its "\n" (and a "\r" before it); FALSE at the end.
+    // A line without its "\n" (and a "\r" before it); FALSE at the end. The
+    // narrow forms read and write the archive's code page; the buffer form
+    // hands over the bytes as they are.
     BOOL ReadString(CStringA& line) {
-        return Guard([&] { return Core().ReadString(line.Str()); });
+        return Guard([&] {
+            std::string bytes;
+            const bool any = Core().ReadString(bytes);
+            line.Str() = xsock::mfc::FromCodePage(bytes, codePage_);
+            return any;
+        });
     }
     LPSTR ReadString(LPSTR buffer, UINT max) {
         return Guard([&] { return Core().ReadString(buffer, max); });
     }
     void WriteString(LPCSTR text) {
-        Guard([&] { Core().WriteString(text != nullptr ? text : ""); });
+        Guard([&] {
+            Core().WriteString(xsock::mfc::ToCodePage(xsock::mfc::Narrow(text), codePage_));
+        });
     }
+    // As a Unicode MFC build: UTF-16LE units. A line ends at "\n" or "\r";
+    // after "\r" one more unit is read, and kept unless it is "\n" (MFC's
+    // rule, so "\r\n" and "\n" both end a line).
+    BOOL ReadString(CStringW& line);
+    void WriteString(LPCWSTR text);
 
     CFile* m_pFile;
 
   private:
     xsock::Archive& Core() noexcept { return *this; }
+    bool ReadUnit(char16_t& unit);
+
+    UINT codePage_ = CP_ACP;
 
     template <class Call>
     auto Guard(Call&& call) -> decltype(call()) {
@@ -205,4 +251,69 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
 
 inline void CObject::Serialize(xsock::Archive& ar) {
     Serialize(CArchive::From(ar));
+}
+
+namespace xsock::mfc {
+
+// The code page of the CArchive behind a core archive; UTF-8 for any other.
+inline UINT CodePageOf(const xsock::Archive& ar) {
+    return LiveArchives::Contains(&ar) ? static_cast<const CArchive&>(ar).GetCodePage() : CP_UTF8;
+}
+
+template <class C>
+xsock::Archive& operator<<(xsock::Archive& ar, const CStringT<C>& text) {
+    StoreText(ar, text, CodePageOf(ar));
+    return ar;
+}
+template <class C>
+xsock::Archive& operator>>(xsock::Archive& ar, CStringT<C>& text) {
+    LoadText(ar, text, CodePageOf(ar));
+    return ar;
+}
+
+}  // namespace xsock::mfc
+
+inline bool CArchive::ReadUnit(char16_t& unit) {
+    BYTE bytes[2];
+    if (Core().Read(bytes, 2) != 2) {
+        return false;  // an odd last byte is lost, as MFC's 2-byte read loses it
+    }
+    unit = static_cast<char16_t>(bytes[0] | (bytes[1] << 8));
+    return true;
+}
+
+inline BOOL CArchive::ReadString(CStringW& line) {
+    return Guard([&] {
+        std::u16string units;
+        bool any = false;
+        for (char16_t unit = 0; ReadUnit(unit);) {
+            any = true;
+            if (unit == u'\r' || unit == u'\n') {
+                if (unit == u'\r' && ReadUnit(unit) && unit != u'\n') {
+                    units += unit;
+                }
+                break;
+            }
+            if (units.size() >= GetLimits().maxStringLength) {
+                throw xsock::ArchiveException(xsock::ArchiveException::limitExceeded,
+                                              "a text line is longer than maxStringLength");
+            }
+            units += unit;
+        }
+        line.Str() = xsock::detail::Utf16ToWide(units);
+        return any;
+    });
+}
+
+inline void CArchive::WriteString(LPCWSTR text) {
+    Guard([&] {
+        const std::u16string units = xsock::detail::Utf8ToUtf16(xsock::mfc::Narrow(text));
+        std::string bytes;
+        bytes.reserve(units.size() * 2);
+        for (const char16_t unit : units) {
+            bytes += static_cast<char>(unit & 0xFF);
+            bytes += static_cast<char>(unit >> 8);
+        }
+        Core().Write(bytes.data(), bytes.size());
+    });
 }
