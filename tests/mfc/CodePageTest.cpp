@@ -129,19 +129,26 @@ BOOST_AUTO_TEST_CASE(EveryNarrowPathUsesTheCodePage) {
     CMapStringToString map;
     map.SetAt("k", "\xE2\x82\xAC");
     const std::vector<CStringA> strings = {CStringA("\xC2\xA3")};
+    char buffer[] = "\xC3\xA9";
     const Bytes bytes = Stored([&](CArchive& ar) {
-        ar << "\xC3\xA9";
+        ar << "\xC3\xA9" << buffer << static_cast<char*>(buffer) << 'x';
         ar.WriteString("\xC3\xA9\r\n");
         array.Serialize(ar);
         map.Serialize(ar);
         ar << strings;
     });
-    BOOST_CHECK_EQUAL(ToHex(bytes), ToHex(Hex("01 E9  E9 0D 0A  01 00 01 E9  01 00 01 6B 01 80"
-                                              "01 00 01 A3")));
+    BOOST_CHECK_EQUAL(ToHex(bytes),
+                      ToHex(Hex("01 E9  01 E9  01 E9  78  E9 0D 0A  01 00 01 E9  01 00 01 6B 01 80"
+                                "01 00 01 A3")));
     Loaded(bytes, [](CArchive& ar) {
         CStringA text, line;
-        ar >> text;
-        BOOST_CHECK(text == "\xC3\xA9");
+        for (int i = 0; i < 3; ++i) {
+            ar >> text;
+            BOOST_CHECK(text == "\xC3\xA9");
+        }
+        char x = 0;
+        ar >> x;
+        BOOST_CHECK_EQUAL(x, 'x');
         BOOST_CHECK(ar.ReadString(line));
         BOOST_CHECK(line == "\xC3\xA9");
         CStringArray array;

@@ -34,9 +34,16 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 
 namespace xsock::mfc {
+
+// char and wchar_t pointers and arrays, which CArchive stores as CStrings.
+template <class T, class Element = std::remove_cv_t<std::remove_pointer_t<std::decay_t<T>>>>
+inline constexpr bool kIsCharText = std::is_pointer_v<std::decay_t<T>> &&
+                                    (std::is_same_v<Element, char> ||
+                                     std::is_same_v<Element, wchar_t>);
 
 // CStrings in MFC's string forms, narrow ones in the CArchive's code page
 // (UTF-8 under an archive of the core that is no CArchive); defined below.
@@ -115,8 +122,9 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
     }
     UINT GetCodePage() const noexcept { return codePage_; }
 
+    // Character pointers and arrays are text: they take the overloads below.
     template <class T>
-    CArchive& operator<<(const T& value) {
+    requires(!xsock::mfc::kIsCharText<T>) CArchive& operator<<(const T& value) {
         Guard([&] { Core() << value; });
         return *this;
     }
