@@ -62,6 +62,23 @@ BOOST_AUTO_TEST_CASE(ReadStringFollowsMfcsLineEnds) {
     BOOST_CHECK(!in.ar.ReadString(line));
 }
 
+// The buffer form keeps at most max - 1 characters and leaves the rest of
+// the line; a surrogate pair is never split (it is one wchar_t here).
+BOOST_AUTO_TEST_CASE(TheBufferFormReadsAtMostMaxMinusOne) {
+    Loader in(Hex("61 00 62 00 63 00 0D 00 0A 00 64 00 3D D8 00 DE 0A 00"));
+    wchar_t buffer[3] = {L'?', L'?', L'?'};
+    BOOST_REQUIRE(in.ar.ReadString(buffer, 3) == buffer);
+    BOOST_CHECK(CStringW(buffer) == L"ab");
+    BOOST_REQUIRE(in.ar.ReadString(buffer, 3) == buffer);
+    BOOST_CHECK(CStringW(buffer) == L"c");
+    BOOST_REQUIRE(in.ar.ReadString(buffer, 3) == buffer);
+    BOOST_CHECK(CStringW(buffer) == L"d\U0001F600");
+    // The line end that did not fit comes as an empty line, as in MFC.
+    BOOST_REQUIRE(in.ar.ReadString(buffer, 3) == buffer);
+    BOOST_CHECK(buffer[0] == L'\0');
+    BOOST_CHECK(in.ar.ReadString(buffer, 3) == nullptr);
+}
+
 // An odd last byte is half a unit: MFC's 2-byte read fails on it, so does ours.
 BOOST_AUTO_TEST_CASE(AnOddLastByteEndsTheText) {
     Loader in(Hex("61 00 62"));

@@ -30,6 +30,7 @@
 
 #include <xsock/Archive.h>
 
+#include <algorithm>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -234,6 +235,9 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
     // after "\r" one more unit is read, and kept unless it is "\n" (MFC's
     // rule, so "\r\n" and "\n" both end a line).
     BOOL ReadString(CStringW& line);
+    // At most max - 1 characters and a terminator, as MFC documents; NULL at
+    // the end of the data. The rest of a longer line is left for the next call.
+    LPWSTR ReadString(LPWSTR buffer, UINT max);
     void WriteString(LPCWSTR text);
 
     CFile* m_pFile;
@@ -241,6 +245,7 @@ class CArchive : private xsock::mfc::ArchiveFileHolder, public xsock::Archive {
   private:
     xsock::Archive& Core() noexcept { return *this; }
     bool ReadUnit(char16_t& unit);
+    bool ReadLineUnits(std::u16string& units, std::size_t room);
 
     UINT codePage_ = CP_ACP;
 
@@ -290,26 +295,53 @@ inline bool CArchive::ReadUnit(char16_t& unit) {
     return true;
 }
 
+// One line's units by MFC's rule; false when nothing was left. It stops once
+// `room` units are kept (finishing a surrogate pair), leaving the rest.
+inline bool CArchive::ReadLineUnits(std::u16string& units, std::size_t room) {
+    bool any = false;
+    for (char16_t unit = 0; units.size() < room && ReadUnit(unit);) {
+        any = true;
+        if (unit == u'\r' || unit == u'\n') {
+            if (unit == u'\r' && ReadUnit(unit) && unit != u'\n') {
+                units += unit;
+            }
+            break;
+        }
+        units += unit;
+        if (unit >= 0xD800 && unit < 0xDC00 && units.size() == room && ReadUnit(unit)) {
+            units += unit;
+        }
+    }
+    return any;
+}
+
 inline BOOL CArchive::ReadString(CStringW& line) {
     return Guard([&] {
         std::u16string units;
-        bool any = false;
-        for (char16_t unit = 0; ReadUnit(unit);) {
-            any = true;
-            if (unit == u'\r' || unit == u'\n') {
-                if (unit == u'\r' && ReadUnit(unit) && unit != u'\n') {
-                    units += unit;
-                }
-                break;
-            }
-            if (units.size() >= GetLimits().maxStringLength) {
-                throw xsock::ArchiveException(xsock::ArchiveException::limitExceeded,
-                                              "a text line is longer than maxStringLength");
-            }
-            units += unit;
+        const auto limit = static_cast<std::size_t>(
+            std::min<std::uint64_t>(GetLimits().maxStringLength, SIZE_MAX - 1));
+        const bool any = ReadLineUnits(units, limit + 1);
+        if (units.size() > limit) {
+            throw xsock::ArchiveException(xsock::ArchiveException::limitExceeded,
+                                          "a text line is longer than maxStringLength");
         }
         line.Str() = xsock::detail::Utf16ToWide(units);
         return any;
+    });
+}
+
+inline LPWSTR CArchive::ReadString(LPWSTR buffer, UINT max) {
+    return Guard([&]() -> LPWSTR {
+        std::u16string units;
+        if (buffer == nullptr || max == 0 || !ReadLineUnits(units, max - 1)) {
+            return nullptr;
+        }
+        // A malformed pair can make one unit more than fits; it is dropped.
+        const std::wstring wide = xsock::detail::Utf16ToWide(units);
+        const std::size_t length = std::min<std::size_t>(wide.size(), max - 1);
+        std::char_traits<wchar_t>::copy(buffer, wide.data(), length);
+        buffer[length] = L'\0';
+        return buffer;
     });
 }
 
