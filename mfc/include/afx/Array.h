@@ -16,6 +16,10 @@
 template <class TYPE, class ARG_TYPE = const TYPE&>
 class CArray : public CObject {
   public:
+    // MFC's names for the element types, which CTypedPtrArray casts through.
+    using BASE_TYPE = TYPE;
+    using BASE_ARG_TYPE = ARG_TYPE;
+
     CArray() = default;
 
     INT_PTR GetSize() const noexcept { return static_cast<INT_PTR>(data_.size()); }

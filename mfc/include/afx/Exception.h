@@ -1,4 +1,4 @@
-// CException, CArchiveException and CFileException, thrown as pointers the
+// CException, CArchiveException, CFileException and CInvalidArgException, thrown as pointers the
 // catcher deletes with Delete(), and MFC's TRY/CATCH macros.
 //
 // The core throws xsock::ArchiveException and xsock::FileException by value;
@@ -83,6 +83,15 @@ class CArchiveException : public CException {
     }
 };
 AFX_IMPLEMENT_DYNAMIC_INLINE(CArchiveException, CException)
+
+// MFC's CInvalidArgException: a member refused its argument (CTime of a
+// date it cannot hold, a CTimeSpan too long for its archive form).
+class CInvalidArgException : public CException {
+    DECLARE_DYNAMIC(CInvalidArgException)
+  protected:
+    CString Describe() const override { return _T("an invalid argument was given"); }
+};
+AFX_IMPLEMENT_DYNAMIC_INLINE(CInvalidArgException, CException)
 
 class CFileException : public CException {
     DECLARE_DYNAMIC(CFileException)
@@ -179,6 +188,10 @@ inline void CException::Delete() {
 [[noreturn]] inline void AfxThrowFileException(int cause, LONG osError = -1,
                                                LPCTSTR fileName = nullptr) {
     throw std::make_unique<CFileException>(cause, osError, fileName).release();
+}
+
+[[noreturn]] inline void AfxThrowInvalidArgException() {
+    throw std::make_unique<CInvalidArgException>().release();
 }
 
 #define TRY                                            \

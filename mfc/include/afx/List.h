@@ -21,6 +21,10 @@ class CList : public CObject {
     };
 
   public:
+    // MFC's names for the element types, which CTypedPtrList casts through.
+    using BASE_TYPE = TYPE;
+    using BASE_ARG_TYPE = ARG_TYPE;
+
     CList() = default;
     ~CList() override { RemoveAll(); }
     CList(const CList&) = delete;
@@ -47,6 +51,12 @@ class CList : public CObject {
         Node* node = At(position);
         position = Pos(node->prev);
         return node->data;
+    }
+    const TYPE& GetNext(POSITION& position) const {
+        return const_cast<CList*>(this)->GetNext(position);
+    }
+    const TYPE& GetPrev(POSITION& position) const {
+        return const_cast<CList*>(this)->GetPrev(position);
     }
     TYPE& GetAt(POSITION position) { return At(position)->data; }
     const TYPE& GetAt(POSITION position) const { return At(position)->data; }

@@ -109,6 +109,12 @@ class HashMap : public CObject {
     };
 
   public:
+    // MFC's names for the key and value types, which CTypedPtrMap casts through.
+    using BASE_KEY = KEY;
+    using BASE_ARG_KEY = ARG_KEY;
+    using BASE_VALUE = VALUE;
+    using BASE_ARG_VALUE = ARG_VALUE;
+
     HashMap() = default;
     explicit HashMap(INT_PTR /*blockSize*/) {}
     ~HashMap() override { RemoveAll(); }
