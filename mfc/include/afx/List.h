@@ -48,6 +48,12 @@ class CList : public CObject {
         position = Pos(node->prev);
         return node->data;
     }
+    const TYPE& GetNext(POSITION& position) const {
+        return const_cast<CList*>(this)->GetNext(position);
+    }
+    const TYPE& GetPrev(POSITION& position) const {
+        return const_cast<CList*>(this)->GetPrev(position);
+    }
     TYPE& GetAt(POSITION position) { return At(position)->data; }
     const TYPE& GetAt(POSITION position) const { return At(position)->data; }
     void SetAt(POSITION position, ARG_TYPE element) { At(position)->data = element; }
