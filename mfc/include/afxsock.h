@@ -188,6 +188,26 @@ class CAsyncSocket : public CObject, public xsock::Socket {
     }
     static int GetLastError() noexcept { return xsock::AsyncSocket::GetLastError(); }
 
+    // The Ex forms MFC added for IPv6; the plain ones here already handle it.
+    BOOL CreateEx(ADDRINFOT* info, long events = FD_ALL) {
+        return info != nullptr &&
+               xsock::AsyncSocket::Create(FromInfo(info), info->ai_socktype, events);
+    }
+    BOOL BindEx(ADDRINFOT* info) {
+        return info != nullptr && xsock::AsyncSocket::Bind(FromInfo(info));
+    }
+    BOOL ConnectEx(ADDRINFOT* info) {
+        return info != nullptr && xsock::AsyncSocket::Connect(FromInfo(info));
+    }
+    BOOL GetPeerNameEx(CString& address, UINT& port) { return GetPeerName(address, port); }
+    BOOL GetSockNameEx(CString& address, UINT& port) { return GetSockName(address, port); }
+    int ReceiveFromEx(void* buffer, int length, CString& address, UINT& port, int flags = 0) {
+        return ReceiveFrom(buffer, length, address, port, flags);
+    }
+    int SendToEx(const void* buffer, int length, UINT port, LPCTSTR host, int flags = 0) {
+        return SendTo(buffer, length, port, host, flags);
+    }
+
   protected:
     bool ConnectHelper(std::vector<xsock::SocketAddress> candidates) override {
         return xsock::AsyncSocket::ConnectHelper(std::move(candidates));
@@ -200,6 +220,10 @@ class CAsyncSocket : public CObject, public xsock::Socket {
     using xsock::Socket::SetTimeout;
 
   private:
+    static xsock::SocketAddress FromInfo(const ADDRINFOT* info) noexcept {
+        return xsock::SocketAddress::FromNative(info->ai_addr,
+                                                static_cast<socklen_t>(info->ai_addrlen));
+    }
     static bool CopyOut(const xsock::SocketAddress& from, SOCKADDR* to, int* length) {
         const auto size = static_cast<int>(from.NativeLength());
         if (to == nullptr || length == nullptr || *length < size) {

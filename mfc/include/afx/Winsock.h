@@ -40,6 +40,9 @@ using IN_ADDR = in_addr;
 using HOSTENT = hostent;
 using PHOSTENT = hostent*;
 using LPHOSTENT = hostent*;
+using ADDRINFOA = addrinfo;
+using ADDRINFOT = addrinfo;
+using PADDRINFOA = addrinfo*;
 
 inline constexpr int WSAEINTR = EINTR;
 inline constexpr int WSAEBADF = EBADF;
