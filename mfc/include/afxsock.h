@@ -189,22 +189,28 @@ class CAsyncSocket : public CObject, public xsock::Socket {
     static int GetLastError() noexcept { return xsock::AsyncSocket::GetLastError(); }
 
     // The Ex forms MFC added for IPv6; the plain ones here already handle it.
+    // CreateEx only creates, in the family and type of `info`, as MFC's does.
     BOOL CreateEx(ADDRINFOT* info, long events = FD_ALL) {
-        return info != nullptr &&
-               xsock::AsyncSocket::Create(FromInfo(info), info->ai_socktype, events);
+        return Refuse(info) ? FALSE
+                            : Socket(info->ai_socktype, events, info->ai_protocol, info->ai_family);
     }
     BOOL BindEx(ADDRINFOT* info) {
-        return info != nullptr && xsock::AsyncSocket::Bind(FromInfo(info));
+        return Refuse(info) ? FALSE : xsock::AsyncSocket::Bind(FromInfo(info));
     }
     BOOL ConnectEx(ADDRINFOT* info) {
-        return info != nullptr && xsock::AsyncSocket::Connect(FromInfo(info));
+        return Refuse(info) ? FALSE : xsock::AsyncSocket::Connect(FromInfo(info));
     }
     BOOL GetPeerNameEx(CString& address, UINT& port) { return GetPeerName(address, port); }
     BOOL GetSockNameEx(CString& address, UINT& port) { return GetSockName(address, port); }
     int ReceiveFromEx(void* buffer, int length, CString& address, UINT& port, int flags = 0) {
         return ReceiveFrom(buffer, length, address, port, flags);
     }
+    // Unlike SendTo, no host is WSAEINVAL rather than a broadcast, as in MFC.
     int SendToEx(const void* buffer, int length, UINT port, LPCTSTR host, int flags = 0) {
+        if (host == nullptr) {
+            xsock::AsyncSocket::SetLastError(std::make_error_code(std::errc::invalid_argument));
+            return SOCKET_ERROR;
+        }
         return SendTo(buffer, length, port, host, flags);
     }
 
@@ -220,6 +226,13 @@ class CAsyncSocket : public CObject, public xsock::Socket {
     using xsock::Socket::SetTimeout;
 
   private:
+    static bool Refuse(const ADDRINFOT* info) noexcept {
+        if (info == nullptr) {
+            xsock::AsyncSocket::SetLastError(std::make_error_code(std::errc::invalid_argument));
+            return true;
+        }
+        return false;
+    }
     static xsock::SocketAddress FromInfo(const ADDRINFOT* info) noexcept {
         return xsock::SocketAddress::FromNative(info->ai_addr,
                                                 static_cast<socklen_t>(info->ai_addrlen));
@@ -332,3 +345,5 @@ inline BOOL AfxSocketInit(WSADATA* data = nullptr) {
     xsock::SocketLoop::ForThisThread().SetExceptionHandler(&xsock::mfc::ReportLoopException);
     return TRUE;
 }
+// Nothing to release: the loop ends with its thread.
+inline void AfxSocketTerm() {}

@@ -112,7 +112,10 @@ BOOST_AUTO_TEST_CASE(TheExMembersTakeAddrInfoAndNameBothFamilies) {
     ADDRINFOT* info = nullptr;
     BOOST_REQUIRE_EQUAL(getaddrinfo("::1", "0", &hints, &info), 0);
     CAsyncSocket listener;
-    const BOOL created = listener.CreateEx(info);
+    BOOST_CHECK(!listener.CreateEx(nullptr));
+    BOOST_CHECK_EQUAL(CAsyncSocket::GetLastError(), WSAEINVAL);
+    // CreateEx only creates; BindEx binds, as in MFC.
+    const BOOL created = listener.CreateEx(info) && listener.BindEx(info);
     freeaddrinfo(info);
     BOOST_REQUIRE(created);
     BOOST_REQUIRE(listener.Listen());
@@ -128,7 +131,7 @@ BOOST_AUTO_TEST_CASE(TheExMembersTakeAddrInfoAndNameBothFamilies) {
     }();
     BOOST_REQUIRE_EQUAL(getaddrinfo("::1", service.GetString(), &hints, &info), 0);
     CConnector connector;
-    BOOST_REQUIRE(connector.Socket(SOCK_STREAM, FD_ALL, 0, AF_INET6));
+    BOOST_REQUIRE(connector.CreateEx(info));
     const BOOL started = connector.ConnectEx(info);
     freeaddrinfo(info);
     BOOST_REQUIRE(started || CAsyncSocket::GetLastError() == WSAEWOULDBLOCK);
@@ -148,6 +151,8 @@ BOOST_AUTO_TEST_CASE(TheExMembersTakeAddrInfoAndNameBothFamilies) {
     CString receiverAddress;
     UINT receiverPort = 0;
     BOOST_REQUIRE(receiver.GetSockNameEx(receiverAddress, receiverPort));
+    BOOST_CHECK_EQUAL(sender.SendToEx("ping", 4, receiverPort, nullptr), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(CAsyncSocket::GetLastError(), WSAEINVAL);
     BOOST_REQUIRE_EQUAL(sender.SendToEx("ping", 4, receiverPort, _T("127.0.0.1")), 4);
     char buffer[8] = {};
     CString from;
