@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 // MFC's debug builds put these two lines at the top of every source file.
 static char BASED_CODE THIS_FILE[] = __FILE__;
@@ -138,6 +139,17 @@ BOOST_AUTO_TEST_CASE(WsprintfFormatsIntoACStringBuffer) {
     text.ReleaseBuffer();
     BOOST_CHECK_EQUAL(n, 11);
     BOOST_CHECK(text == _T("12 messages"));
+}
+
+// <windef.h>'s min and max take mixed types, as MFC code calls them.
+BOOST_AUTO_TEST_CASE(MinAndMaxTakeMixedTypes) {
+    BYTE buffer[4096];
+    DWORD dwLeft = 10000;
+    const auto nChunk = static_cast<UINT>(min(dwLeft, sizeof(buffer)));
+    BOOST_CHECK_EQUAL(nChunk, 4096u);
+    BOOST_CHECK_EQUAL(max(-1, 2L), 2L);
+    BOOST_CHECK_EQUAL(min(3, 2), 2);
+    static_assert(std::is_same_v<decltype(min(WORD{1}, DWORD{2})), DWORD>);
 }
 
 BOOST_AUTO_TEST_CASE(AConstListIsWalkedWithGetNext) {

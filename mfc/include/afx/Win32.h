@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cwchar>
 #include <string>
+#include <type_traits>
 
 using BOOL = int;
 using BYTE = std::uint8_t;
@@ -67,12 +68,39 @@ using LPCTSTR = const TCHAR*;
 #ifndef TRUE
 #define TRUE 1
 #endif
+
+// <windef.h>'s min and max, which MFC code calls with mixed types (a DWORD
+// and a sizeof); functions, as macros of those names would break std::min.
+template <class A, class B>
+constexpr std::common_type_t<A, B> min(A a, B b) {
+    return b < a ? b : a;
+}
+template <class A, class B>
+constexpr std::common_type_t<A, B> max(A a, B b) {
+    return a < b ? b : a;
+}
 #ifndef FALSE
 #define FALSE 0
 #endif
 
 #ifndef AFXAPI
 #define AFXAPI
+#endif
+// Calling conventions mean nothing on x86-64 System V; declarations keep them.
+#ifndef AFX_CDECL
+#define AFX_CDECL
+#endif
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef WINAPI
+#define WINAPI
+#endif
+#ifndef CALLBACK
+#define CALLBACK
 #endif
 #ifndef PASCAL
 #define PASCAL
