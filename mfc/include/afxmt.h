@@ -177,8 +177,15 @@ class CWinThread : public CObject {
         return 1;
     }
 
+    // The thread's handle: signalled when its function has returned, and
+    // what GetExitCodeThread reads the exit code from.
+    class Finished : public CEvent {
+      public:
+        Finished() : CEvent(FALSE, TRUE) {}
+        UINT code = 0;
+    };
+
     BOOL m_bAutoDelete = TRUE;
-    // Signalled when the thread's function has returned.
     HANDLE m_hThread = &finished_;
     UINT m_nExitCode = 0;
 
@@ -191,20 +198,44 @@ class CWinThread : public CObject {
         if (m_bAutoDelete) {
             thread_.detach();
             std::unique_ptr<CWinThread> self(this);
-            self->m_nExitCode = code;
+            self->m_nExitCode = self->finished_.code = code;
             self->finished_.SetEvent();
             return;
         }
-        m_nExitCode = code;
+        m_nExitCode = finished_.code = code;
         finished_.SetEvent();
     }
 
     AFX_THREADPROC proc_;
     LPVOID param_;
     CEvent started_{FALSE, TRUE};
-    CEvent finished_{FALSE, TRUE};
+    Finished finished_;
     std::thread thread_;
 };
+
+// The Win32 calls worker-thread code makes on the handles above. Handles
+// belong to their objects, so CloseHandle has nothing to do.
+inline constexpr DWORD STILL_ACTIVE = 259;
+inline BOOL SetEvent(HANDLE handle) {
+    auto* event = dynamic_cast<CEvent*>(handle);
+    return event != nullptr ? event->SetEvent() : FALSE;
+}
+inline BOOL ResetEvent(HANDLE handle) {
+    auto* event = dynamic_cast<CEvent*>(handle);
+    return event != nullptr ? event->ResetEvent() : FALSE;
+}
+inline BOOL CloseHandle(HANDLE handle) {
+    return handle != nullptr ? TRUE : FALSE;
+}
+// STILL_ACTIVE until the thread's function has returned, then its result.
+inline BOOL GetExitCodeThread(HANDLE handle, LPDWORD exitCode) {
+    auto* finished = dynamic_cast<CWinThread::Finished*>(handle);
+    if (finished == nullptr || exitCode == nullptr) {
+        return FALSE;
+    }
+    *exitCode = finished->WaitFor(0) ? finished->code : STILL_ACTIVE;
+    return TRUE;
+}
 
 inline CWinThread* AfxBeginThread(AFX_THREADPROC proc, LPVOID param,
                                   int /*priority*/ = THREAD_PRIORITY_NORMAL, UINT /*stackSize*/ = 0,

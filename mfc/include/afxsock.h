@@ -1,123 +1,43 @@
 // afxsock.h for xsock::mfc: CAsyncSocket, CSocket and CSocketFile over
 // xsock::AsyncSocket, xsock::Socket and xsock::SocketFile, with the Winsock
-// names MFC code uses unqualified.
+// names MFC code uses unqualified (afx/Winsock.h).
 //
-// The socket classes are CObjects (DECLARE_DYNAMIC works on a subclass) and
-// add MFC's CString, SOCKADDR and DWORD overloads to the core's members, plus
-// m_hSocket. Notifications, blocking and the pump are the core's, which does
-// what CSocket::PumpMessages does: while a CSocket call blocks, timers, posted
-// tasks and other sockets' notifications wait until it returns.
+// As in MFC, CSocket derives from CAsyncSocket and both are CObjects with
+// DECLARE_DYNAMIC: a CSocket passes where a CAsyncSocket* or & is expected,
+// its Send, Receive, Accept, Close, SendTo and ReceiveFrom are the virtual
+// overrides of CAsyncSocket's, and IsKindOf(RUNTIME_CLASS(CAsyncSocket)) is
+// true for it. One socket underneath: CAsyncSocket is the core's
+// xsock::Socket with every blocking call turned back into the core's
+// non-blocking AsyncSocket call, and CSocket turns them blocking again, so
+// notifications, blocking and the pump are the core's (while a CSocket call
+// blocks, timers, posted tasks and other sockets' notifications wait until it
+// returns, as CSocket::PumpMessages leaves them in the queue). CSocket's
+// overridable is MFC's `virtual BOOL OnMessagePending()`.
+//
 // AfxSocketInit installs, on the calling thread's loop, an exception handler
 // that reports an exception escaping a notification to stderr (deleting a
 // CException*) and keeps the loop running, as MFC's window procedure does;
-// call it on every thread that runs sockets. The WSAE* codes are the POSIX
-// errno values xsock reports (WSAEWOULDBLOCK is EWOULDBLOCK), and
-// ::GetLastError() and WSAGetLastError() return the calling thread's last
-// socket error.
+// call it on every thread that runs sockets.
 //
-// Differences: CSocket derives from CObject and xsock::Socket, not from
-// CAsyncSocket (both are xsock::AsyncSocket, which Accept takes);
-// OnMessagePending returns bool. Thread rules and errors: as the core's
-// AsyncSocket and Socket (any thread may call GetPeerName, GetSockName,
-// GetSockOpt and IOCtl(FIONREAD)); CSocketFile throws CFileException*.
+// Thread rules and errors: as the core's AsyncSocket and Socket (any thread
+// may call GetPeerName, GetSockName, GetSockOpt and IOCtl(FIONREAD)); failures
+// are FALSE or SOCKET_ERROR with the errno in GetLastError(); CSocketFile
+// throws CFileException*.
 #pragma once
 
 #include "afx.h"
+#include "afx/Winsock.h"
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
-
-using xsock::FD_ACCEPT;
-using xsock::FD_ALL;
-using xsock::FD_CLOSE;
-using xsock::FD_CONNECT;
-using xsock::FD_OOB;
-using xsock::FD_READ;
-using xsock::FD_WRITE;
-using xsock::INVALID_SOCKET;
-using xsock::SOCKET;
-using xsock::SOCKET_ERROR;
-
-using SOCKADDR = sockaddr;
-using PSOCKADDR = sockaddr*;
-using LPSOCKADDR = sockaddr*;
-using SOCKADDR_IN = sockaddr_in;
-using PSOCKADDR_IN = sockaddr_in*;
-using LPSOCKADDR_IN = sockaddr_in*;
-using SOCKADDR_IN6 = sockaddr_in6;
-using SOCKADDR_STORAGE = sockaddr_storage;
-using IN_ADDR = in_addr;
-using HOSTENT = hostent;
-using PHOSTENT = hostent*;
-using LPHOSTENT = hostent*;
-
-inline constexpr int WSAEINTR = EINTR;
-inline constexpr int WSAEBADF = EBADF;
-inline constexpr int WSAEACCES = EACCES;
-inline constexpr int WSAEFAULT = EFAULT;
-inline constexpr int WSAEINVAL = EINVAL;
-inline constexpr int WSAEMFILE = EMFILE;
-inline constexpr int WSAEWOULDBLOCK = EWOULDBLOCK;
-inline constexpr int WSAEINPROGRESS = EINPROGRESS;
-inline constexpr int WSAEALREADY = EALREADY;
-inline constexpr int WSAENOTSOCK = ENOTSOCK;
-inline constexpr int WSAEDESTADDRREQ = EDESTADDRREQ;
-inline constexpr int WSAEMSGSIZE = EMSGSIZE;
-inline constexpr int WSAEPROTOTYPE = EPROTOTYPE;
-inline constexpr int WSAENOPROTOOPT = ENOPROTOOPT;
-inline constexpr int WSAEPROTONOSUPPORT = EPROTONOSUPPORT;
-inline constexpr int WSAESOCKTNOSUPPORT = ESOCKTNOSUPPORT;
-inline constexpr int WSAEOPNOTSUPP = EOPNOTSUPP;
-inline constexpr int WSAEPFNOSUPPORT = EPFNOSUPPORT;
-inline constexpr int WSAEAFNOSUPPORT = EAFNOSUPPORT;
-inline constexpr int WSAEADDRINUSE = EADDRINUSE;
-inline constexpr int WSAEADDRNOTAVAIL = EADDRNOTAVAIL;
-inline constexpr int WSAENETDOWN = ENETDOWN;
-inline constexpr int WSAENETUNREACH = ENETUNREACH;
-inline constexpr int WSAENETRESET = ENETRESET;
-inline constexpr int WSAECONNABORTED = ECONNABORTED;
-inline constexpr int WSAECONNRESET = ECONNRESET;
-inline constexpr int WSAENOBUFS = ENOBUFS;
-inline constexpr int WSAEISCONN = EISCONN;
-inline constexpr int WSAENOTCONN = ENOTCONN;
-inline constexpr int WSAESHUTDOWN = ESHUTDOWN;
-inline constexpr int WSAETOOMANYREFS = ETOOMANYREFS;
-inline constexpr int WSAETIMEDOUT = ETIMEDOUT;
-inline constexpr int WSAECONNREFUSED = ECONNREFUSED;
-inline constexpr int WSAELOOP = ELOOP;
-inline constexpr int WSAENAMETOOLONG = ENAMETOOLONG;
-inline constexpr int WSAEHOSTDOWN = EHOSTDOWN;
-inline constexpr int WSAEHOSTUNREACH = EHOSTUNREACH;
-inline constexpr int WSAENOTEMPTY = ENOTEMPTY;
-inline constexpr int WSAEUSERS = EUSERS;
-inline constexpr int WSAEDQUOT = EDQUOT;
-inline constexpr int WSAESTALE = ESTALE;
-inline constexpr int WSAEREMOTE = EREMOTE;
-
-// The calling thread's last socket error (an errno value), as Winsock keeps it.
-inline DWORD GetLastError() {
-    return static_cast<DWORD>(xsock::AsyncSocket::GetLastError());
-}
-inline int WSAGetLastError() {
-    return xsock::AsyncSocket::GetLastError();
-}
-
-struct WSADATA {
-    WORD wVersion = 0x0202;
-    WORD wHighVersion = 0x0202;
-};
-using LPWSADATA = WSADATA*;
+#include <utility>
+#include <vector>
 
 namespace xsock::mfc {
 
@@ -138,34 +58,76 @@ inline void ReportLoopException(std::exception_ptr error) {
     }
 }
 
-// MFC's extra overloads, on top of either core socket class.
-template <class Base>
-class SocketMembers : public CObject, public Base {
+}  // namespace xsock::mfc
+
+class CAsyncSocket : public CObject, public xsock::Socket {
+    DECLARE_DYNAMIC(CAsyncSocket)
   public:
-    using Base::Accept;
-    using Base::Bind;
-    using Base::Connect;
-    using Base::GetPeerName;
-    using Base::GetSockName;
-    using Base::IOCtl;
-    using Base::ReceiveFrom;
-    using Base::SendTo;
+    using xsock::Socket::Bind;
+    using xsock::Socket::Connect;
+    using xsock::Socket::GetPeerName;
+    using xsock::Socket::GetSockName;
+    using xsock::Socket::IOCtl;
+    using xsock::Socket::ReceiveFrom;
+    using xsock::Socket::SendTo;
+
+    CAsyncSocket() = default;
+
+    BOOL Create(UINT port = 0, int type = SOCK_STREAM, long events = FD_ALL,
+                LPCTSTR address = nullptr) {
+        return xsock::AsyncSocket::Create(port, type, events, address);
+    }
+    // MFC's Socket(); in this class the name would otherwise be the core's
+    // Socket class.
+    BOOL Socket(int type = SOCK_STREAM, long events = FD_ALL, int protocol = 0,
+                int family = AF_INET) {
+        return xsock::AsyncSocket::Socket(type, events, protocol, family);
+    }
 
     // MFC's public m_hSocket, read from the core's handle.
     class HandleView {
       public:
-        explicit HandleView(const Base* owner) noexcept : owner_(owner) {}
+        explicit HandleView(const xsock::AsyncSocket* owner) noexcept : owner_(owner) {}
         operator SOCKET() const noexcept { return owner_->Handle(); }
 
       private:
-        const Base* owner_;
+        const xsock::AsyncSocket* owner_;
     };
     const HandleView m_hSocket{this};
+
+    // The socket of this thread attached to `handle`, or NULL (MFC's handle
+    // maps are per thread too).
+    static CAsyncSocket* FromHandle(SOCKET handle) noexcept {
+        return dynamic_cast<CAsyncSocket*>(xsock::AsyncSocket::FromHandle(handle));
+    }
+
+    virtual BOOL Accept(CAsyncSocket& connected, SOCKADDR* address = nullptr,
+                        int* length = nullptr) {
+        xsock::SocketAddress peer;
+        return Accept(static_cast<xsock::AsyncSocket&>(connected), &peer) &&
+               (address == nullptr || CopyOut(peer, address, length));
+    }
+    bool Accept(xsock::AsyncSocket& connected, xsock::SocketAddress* peer = nullptr) override {
+        return xsock::AsyncSocket::Accept(connected, peer);
+    }
+    int Send(const void* buffer, int length, int flags = 0) override {
+        return xsock::AsyncSocket::Send(buffer, length, flags);
+    }
+    int Receive(void* buffer, int length, int flags = 0) override {
+        return xsock::AsyncSocket::Receive(buffer, length, flags);
+    }
+    int SendTo(const void* buffer, int length, const xsock::SocketAddress& to,
+               int flags = 0) override {
+        return xsock::AsyncSocket::SendTo(buffer, length, to, flags);
+    }
+    int ReceiveFrom(void* buffer, int length, xsock::SocketAddress& from, int flags = 0) override {
+        return xsock::AsyncSocket::ReceiveFrom(buffer, length, from, flags);
+    }
 
     BOOL GetPeerName(CString& address, UINT& port) {
         std::string text;
         unsigned number = 0;
-        const bool ok = Base::GetPeerName(text, number);
+        const bool ok = xsock::AsyncSocket::GetPeerName(text, number);
         address = CString(text.c_str());
         port = number;
         return ok;
@@ -173,36 +135,31 @@ class SocketMembers : public CObject, public Base {
     BOOL GetSockName(CString& address, UINT& port) {
         std::string text;
         unsigned number = 0;
-        const bool ok = Base::GetSockName(text, number);
+        const bool ok = xsock::AsyncSocket::GetSockName(text, number);
         address = CString(text.c_str());
         port = number;
         return ok;
     }
     BOOL GetPeerName(SOCKADDR* address, int* length) {
         xsock::SocketAddress peer;
-        return Base::GetPeerName(peer) && CopyOut(peer, address, length);
+        return xsock::AsyncSocket::GetPeerName(peer) && CopyOut(peer, address, length);
     }
     BOOL GetSockName(SOCKADDR* address, int* length) {
         xsock::SocketAddress local;
-        return Base::GetSockName(local) && CopyOut(local, address, length);
+        return xsock::AsyncSocket::GetSockName(local) && CopyOut(local, address, length);
     }
     BOOL Connect(const SOCKADDR* address, int length) {
-        return Base::Connect(
+        return xsock::AsyncSocket::Connect(
             xsock::SocketAddress::FromNative(address, static_cast<socklen_t>(length)));
     }
     BOOL Bind(const SOCKADDR* address, int length) {
-        return Base::Bind(
+        return xsock::AsyncSocket::Bind(
             xsock::SocketAddress::FromNative(address, static_cast<socklen_t>(length)));
-    }
-    BOOL Accept(xsock::AsyncSocket& connected, SOCKADDR* address, int* length) {
-        xsock::SocketAddress peer;
-        return Base::Accept(connected, &peer) &&
-               (address == nullptr || CopyOut(peer, address, length));
     }
     // Winsock's u_long is 32-bit, as DWORD is here.
     BOOL IOCtl(long command, DWORD* argument) {
         unsigned long value = argument != nullptr ? *argument : 0;
-        const bool ok = Base::IOCtl(command, &value);
+        const bool ok = xsock::AsyncSocket::IOCtl(command, &value);
         if (ok && argument != nullptr) {
             *argument = static_cast<DWORD>(value);
         }
@@ -211,22 +168,79 @@ class SocketMembers : public CObject, public Base {
     int ReceiveFrom(void* buffer, int length, CString& address, UINT& port, int flags = 0) {
         std::string text;
         unsigned number = 0;
-        const int n = Base::ReceiveFrom(buffer, length, text, number, flags);
+        const int n = xsock::AsyncSocket::ReceiveFrom(buffer, length, text, number, flags);
         address = CString(text.c_str());
         port = number;
         return n;
     }
+    int ReceiveFrom(void* buffer, int length, SOCKADDR* from, int* fromLength, int flags = 0) {
+        xsock::SocketAddress source;
+        const int n = ReceiveFrom(buffer, length, source, flags);
+        if (n != SOCKET_ERROR && from != nullptr && !CopyOut(source, from, fromLength)) {
+            return SOCKET_ERROR;
+        }
+        return n;
+    }
     int SendTo(const void* buffer, int length, const SOCKADDR* to, int toLength, int flags = 0) {
-        return Base::SendTo(buffer, length,
-                            xsock::SocketAddress::FromNative(to, static_cast<socklen_t>(toLength)),
-                            flags);
+        return SendTo(buffer, length,
+                      xsock::SocketAddress::FromNative(to, static_cast<socklen_t>(toLength)),
+                      flags);
     }
     static int GetLastError() noexcept { return xsock::AsyncSocket::GetLastError(); }
 
+    // The Ex forms MFC added for IPv6; the plain ones here already handle it.
+    // CreateEx only creates, in the family and type of `info`, as MFC's does.
+    BOOL CreateEx(ADDRINFOT* info, long events = FD_ALL) {
+        return Refuse(info) ? FALSE
+                            : Socket(info->ai_socktype, events, info->ai_protocol, info->ai_family);
+    }
+    BOOL BindEx(ADDRINFOT* info) {
+        return Refuse(info) ? FALSE : xsock::AsyncSocket::Bind(FromInfo(info));
+    }
+    BOOL ConnectEx(ADDRINFOT* info) {
+        return Refuse(info) ? FALSE : xsock::AsyncSocket::Connect(FromInfo(info));
+    }
+    BOOL GetPeerNameEx(CString& address, UINT& port) { return GetPeerName(address, port); }
+    BOOL GetSockNameEx(CString& address, UINT& port) { return GetSockName(address, port); }
+    int ReceiveFromEx(void* buffer, int length, CString& address, UINT& port, int flags = 0) {
+        return ReceiveFrom(buffer, length, address, port, flags);
+    }
+    // Unlike SendTo, no host is WSAEINVAL rather than a broadcast, as in MFC.
+    int SendToEx(const void* buffer, int length, UINT port, LPCTSTR host, int flags = 0) {
+        if (host == nullptr) {
+            xsock::AsyncSocket::SetLastError(std::make_error_code(std::errc::invalid_argument));
+            return SOCKET_ERROR;
+        }
+        return SendTo(buffer, length, port, host, flags);
+    }
+
+  protected:
+    bool ConnectHelper(std::vector<xsock::SocketAddress> candidates) override {
+        return xsock::AsyncSocket::ConnectHelper(std::move(candidates));
+    }
+
+    // CSocket's members, which CAsyncSocket does not offer.
+    using xsock::Socket::CancelBlockingCall;
+    using xsock::Socket::GetTimeout;
+    using xsock::Socket::IsBlocking;
+    using xsock::Socket::SetTimeout;
+
   private:
+    static bool Refuse(const ADDRINFOT* info) noexcept {
+        if (info == nullptr) {
+            xsock::AsyncSocket::SetLastError(std::make_error_code(std::errc::invalid_argument));
+            return true;
+        }
+        return false;
+    }
+    static xsock::SocketAddress FromInfo(const ADDRINFOT* info) noexcept {
+        return xsock::SocketAddress::FromNative(info->ai_addr,
+                                                static_cast<socklen_t>(info->ai_addrlen));
+    }
     static bool CopyOut(const xsock::SocketAddress& from, SOCKADDR* to, int* length) {
         const auto size = static_cast<int>(from.NativeLength());
         if (to == nullptr || length == nullptr || *length < size) {
+            xsock::AsyncSocket::SetLastError(std::make_error_code(std::errc::bad_address));
             return false;
         }
         std::memcpy(to, from.Native(), static_cast<std::size_t>(size));
@@ -234,18 +248,56 @@ class SocketMembers : public CObject, public Base {
         return true;
     }
 };
-
-}  // namespace xsock::mfc
-
-class CAsyncSocket : public xsock::mfc::SocketMembers<xsock::AsyncSocket> {
-    DECLARE_DYNAMIC(CAsyncSocket)
-};
 AFX_IMPLEMENT_DYNAMIC_INLINE(CAsyncSocket, CObject)
 
-class CSocket : public xsock::mfc::SocketMembers<xsock::Socket> {
+class CSocket : public CAsyncSocket {
     DECLARE_DYNAMIC(CSocket)
+  public:
+    using CAsyncSocket::Accept;
+    using CAsyncSocket::CancelBlockingCall;
+    using CAsyncSocket::GetTimeout;
+    using CAsyncSocket::IsBlocking;
+    using CAsyncSocket::ReceiveFrom;
+    using CAsyncSocket::SendTo;
+    using CAsyncSocket::SetTimeout;
+
+    CSocket() = default;
+
+    BOOL Create(UINT port = 0, int type = SOCK_STREAM, LPCTSTR address = nullptr) {
+        return xsock::Socket::Create(port, type, address);
+    }
+    BOOL Attach(SOCKET handle) { return CAsyncSocket::Attach(handle, FD_ALL); }
+    static CSocket* FromHandle(SOCKET handle) noexcept {
+        return dynamic_cast<CSocket*>(xsock::AsyncSocket::FromHandle(handle));
+    }
+
+    bool Accept(xsock::AsyncSocket& connected, xsock::SocketAddress* peer = nullptr) override {
+        return xsock::Socket::Accept(connected, peer);
+    }
+    int Send(const void* buffer, int length, int flags = 0) override {
+        return xsock::Socket::Send(buffer, length, flags);
+    }
+    int Receive(void* buffer, int length, int flags = 0) override {
+        return xsock::Socket::Receive(buffer, length, flags);
+    }
+    int SendTo(const void* buffer, int length, const xsock::SocketAddress& to,
+               int flags = 0) override {
+        return xsock::Socket::SendTo(buffer, length, to, flags);
+    }
+    int ReceiveFrom(void* buffer, int length, xsock::SocketAddress& from, int flags = 0) override {
+        return xsock::Socket::ReceiveFrom(buffer, length, from, flags);
+    }
+
+  protected:
+    // MFC's default dispatches WM_PAINT; the core's runs the loop's blocking
+    // pump (an attached Qt window's repaint), and an override calls it to keep
+    // that.
+    BOOL OnMessagePending() override { return xsock::Socket::OnMessagePending(); }
+    bool ConnectHelper(std::vector<xsock::SocketAddress> candidates) override {
+        return xsock::Socket::ConnectHelper(std::move(candidates));
+    }
 };
-AFX_IMPLEMENT_DYNAMIC_INLINE(CSocket, CObject)
+AFX_IMPLEMENT_DYNAMIC_INLINE(CSocket, CAsyncSocket)
 
 class CSocketFile : public CFile {
     DECLARE_DYNAMIC(CSocketFile)
@@ -293,3 +345,5 @@ inline BOOL AfxSocketInit(WSADATA* data = nullptr) {
     xsock::SocketLoop::ForThisThread().SetExceptionHandler(&xsock::mfc::ReportLoopException);
     return TRUE;
 }
+// Nothing to release: the loop ends with its thread.
+inline void AfxSocketTerm() {}

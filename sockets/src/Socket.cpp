@@ -53,13 +53,13 @@ void Socket::Close() {
 }
 
 // MFC's default dispatches WM_PAINT; here a host toolkit's pump repaints.
-bool Socket::OnMessagePending() {
+int Socket::OnMessagePending() {
     if (SocketLoop* loop = Loop(); loop != nullptr && loop->blockingPump_) {
         // A copy: the pump may replace itself (an attachment destroyed inside it).
         std::function<void()> pump = loop->blockingPump_;
         pump();
     }
-    return false;
+    return 0;
 }
 
 bool Socket::BeginCall() {

@@ -242,7 +242,7 @@ class CChatSocket : public CSocket {
 
   protected:
     void OnReceive(int) override { m_pClient->ProcessPendingRead(); }
-    bool OnMessagePending() override {
+    BOOL OnMessagePending() override {
         if (m_pClient->m_onMessagePending) {
             m_pClient->m_onMessagePending();
         }

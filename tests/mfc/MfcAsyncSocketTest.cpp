@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
 
 namespace {
 
@@ -99,4 +100,66 @@ BOOST_AUTO_TEST_CASE(WinsockFunctionsAreReachable) {
     address.s_addr = htonl(0x7F000001);
     BOOST_CHECK_EQUAL(std::strcmp(inet_ntoa(address), "127.0.0.1"), 0);
     BOOST_CHECK_EQUAL(ntohs(htons(80)), 80);
+}
+
+// MFC's Ex members, as IPv6-aware MFC code calls them, with an ADDRINFOT
+// from getaddrinfo.
+BOOST_AUTO_TEST_CASE(TheExMembersTakeAddrInfoAndNameBothFamilies) {
+    ADDRINFOT hints{};
+    hints.ai_family = AF_INET6;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    ADDRINFOT* info = nullptr;
+    BOOST_REQUIRE_EQUAL(getaddrinfo("::1", "0", &hints, &info), 0);
+    CAsyncSocket listener;
+    BOOST_CHECK(!listener.CreateEx(nullptr));
+    BOOST_CHECK_EQUAL(CAsyncSocket::GetLastError(), WSAEINVAL);
+    // CreateEx only creates; BindEx binds, as in MFC.
+    const BOOL created = listener.CreateEx(info) && listener.BindEx(info);
+    freeaddrinfo(info);
+    BOOST_REQUIRE(created);
+    BOOST_REQUIRE(listener.Listen());
+    CString local;
+    UINT port = 0;
+    BOOST_REQUIRE(listener.GetSockNameEx(local, port));
+    BOOST_CHECK(local == _T("::1"));
+
+    const CString service = [&] {
+        CString text;
+        text.Format(_T("%u"), port);
+        return text;
+    }();
+    BOOST_REQUIRE_EQUAL(getaddrinfo("::1", service.GetString(), &hints, &info), 0);
+    CConnector connector;
+    BOOST_REQUIRE(connector.CreateEx(info));
+    const BOOL started = connector.ConnectEx(info);
+    freeaddrinfo(info);
+    BOOST_REQUIRE(started || CAsyncSocket::GetLastError() == WSAEWOULDBLOCK);
+    xsock::SocketLoop& loop = xsock::SocketLoop::ForThisThread();
+    BOOST_REQUIRE(loop.RunUntil([&] { return connector.m_connectError != -1; }, kDeadline));
+    BOOST_CHECK_EQUAL(connector.m_connectError, 0);
+    CString peer;
+    UINT peerPort = 0;
+    BOOST_REQUIRE(connector.GetPeerNameEx(peer, peerPort));
+    BOOST_CHECK(peer == _T("::1"));
+    BOOST_CHECK_EQUAL(peerPort, port);
+
+    CAsyncSocket sender;
+    CAsyncSocket receiver;
+    BOOST_REQUIRE(sender.Create(0, SOCK_DGRAM, FD_ALL, _T("127.0.0.1")));
+    BOOST_REQUIRE(receiver.Create(0, SOCK_DGRAM, FD_ALL, _T("127.0.0.1")));
+    CString receiverAddress;
+    UINT receiverPort = 0;
+    BOOST_REQUIRE(receiver.GetSockNameEx(receiverAddress, receiverPort));
+    BOOST_CHECK_EQUAL(sender.SendToEx("ping", 4, receiverPort, nullptr), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(CAsyncSocket::GetLastError(), WSAEINVAL);
+    BOOST_REQUIRE_EQUAL(sender.SendToEx("ping", 4, receiverPort, _T("127.0.0.1")), 4);
+    char buffer[8] = {};
+    CString from;
+    UINT fromPort = 0;
+    BOOST_REQUIRE(loop.RunUntil(
+        [&] { return receiver.ReceiveFromEx(buffer, sizeof buffer, from, fromPort) == 4; },
+        kDeadline));
+    BOOST_CHECK_EQUAL(std::string(buffer, 4), "ping");
+    BOOST_CHECK(from == _T("127.0.0.1"));
 }

@@ -177,3 +177,49 @@ BOOST_AUTO_TEST_CASE(AnAutoResetEventLetsOneWaiterThrough) {
     BOOST_CHECK_EQUAL(WaitForSingleObject(event, 0), WAIT_OBJECT_0);
     BOOST_CHECK_EQUAL(WaitForSingleObject(event, 0), WAIT_TIMEOUT);
 }
+
+// The Win32 side of the idiom: a __cdecl thread function, an event signalled
+// through its HANDLE, and the exit code read with GetExitCodeThread.
+namespace {
+
+struct DONE_PARAM {
+    HANDLE hGo;
+    HANDLE hDone;
+};
+
+UINT __cdecl SignalWhenAllowed(LPVOID pParam) {
+    auto* param = static_cast<DONE_PARAM*>(pParam);
+    if (WaitForSingleObject(param->hGo, INFINITE) != WAIT_OBJECT_0) {
+        return 1;
+    }
+    SetEvent(param->hDone);
+    return 7;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(GetExitCodeThreadIsStillActiveThenTheResult) {
+    CEvent go(FALSE, TRUE);
+    CEvent done(FALSE, TRUE);
+    DONE_PARAM param{go, done};
+    CWinThread* pThread =
+        AfxBeginThread(SignalWhenAllowed, &param, THREAD_PRIORITY_NORMAL, 0, CREATE_SUSPENDED);
+    pThread->m_bAutoDelete = FALSE;
+    pThread->ResumeThread();
+    DWORD dwCode = 0;
+    BOOST_REQUIRE(GetExitCodeThread(pThread->m_hThread, &dwCode));
+    BOOST_CHECK_EQUAL(dwCode, STILL_ACTIVE);
+    BOOST_CHECK(SetEvent(param.hGo));
+    BOOST_REQUIRE_EQUAL(WaitForSingleObject(param.hDone, 20000), WAIT_OBJECT_0);
+    BOOST_REQUIRE_EQUAL(WaitForSingleObject(pThread->m_hThread, 20000), WAIT_OBJECT_0);
+    BOOST_REQUIRE(GetExitCodeThread(pThread->m_hThread, &dwCode));
+    BOOST_CHECK_EQUAL(dwCode, 7u);
+    BOOST_CHECK(ResetEvent(param.hDone));
+    BOOST_CHECK_EQUAL(WaitForSingleObject(param.hDone, 0), WAIT_TIMEOUT);
+    BOOST_CHECK(CloseHandle(pThread->m_hThread));
+    delete pThread;
+    // A handle that is no event and no thread is refused, as Win32 does.
+    CCriticalSection section;
+    BOOST_CHECK(!SetEvent(static_cast<HANDLE>(section)));
+    BOOST_CHECK(!GetExitCodeThread(static_cast<HANDLE>(section), &dwCode));
+}

@@ -29,12 +29,12 @@ class PumpedSocket : public Socket {
     std::function<void(PumpedSocket&)> onPending;
 
   protected:
-    bool OnMessagePending() override {
+    int OnMessagePending() override {
         ++pending;
         if (onPending) {
             onPending(*this);
         }
-        return false;
+        return 0;
     }
 };
 

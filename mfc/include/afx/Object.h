@@ -16,6 +16,7 @@
 // classes' two bases). Thread safety: run-time classes are immutable.
 #pragma once
 
+#include "DumpContext.h"
 #include "Win32.h"
 
 #include <xsock/Object.h>
@@ -66,6 +67,11 @@ class CObject : public xsock::Object {
     }
     BOOL IsSerializable() const noexcept { return xsock::Object::IsSerializable(); }
     virtual void AssertValid() const {}
+    // MFC's diagnostic dump: the class name and address, as MFC's default.
+    virtual void Dump(CDumpContext& dc) const {
+        dc << "a " << GetRuntimeClass()->m_lpszClassName << " at " << static_cast<const void*>(this)
+           << "\n";
+    }
 
   protected:
     CObject() = default;
@@ -102,9 +108,12 @@ inline void CObject::Serialize(CArchive&) {}
 #define IMPLEMENT_DYNAMIC(class_name, base_name) \
     AFX_RUNTIME_CLASS_DEFINITION(, class_name, base_name, 0xFFFF, nullptr, nullptr)
 
+// `new`, not make_unique: MFC's DYNCREATE classes often have a protected
+// default constructor ("create from serialization only"), which only the
+// class's own static member can call.
 #define IMPLEMENT_DYNCREATE(class_name, base_name)                         \
     CObject* class_name::CreateObject() {                                  \
-        return std::make_unique<class_name>().release();                   \
+        return new class_name;                                             \
     }                                                                      \
     AFX_RUNTIME_CLASS_DEFINITION(, class_name, base_name, 0xFFFF, nullptr, \
                                  &class_name::CreateObject)
@@ -114,10 +123,10 @@ inline void CObject::Serialize(CArchive&) {}
                   "a schema is a 16-bit number below 0xFFFF, optionally | VERSIONABLE_SCHEMA"); \
     static_assert(sizeof(#class_name) <= 64, "MFC's class names have at most 63 characters");   \
     CObject* class_name::CreateObject() {                                                       \
-        return std::make_unique<class_name>().release();                                        \
+        return new class_name;                                                                  \
     }                                                                                           \
     std::unique_ptr<::xsock::Object> class_name::CreateSerialObject() {                         \
-        return std::make_unique<class_name>();                                                  \
+        return std::unique_ptr<::xsock::Object>(new class_name);                                \
     }                                                                                           \
     AFX_RUNTIME_CLASS_DEFINITION(, class_name, base_name, wSchema,                              \
                                  &class_name::CreateSerialObject, &class_name::CreateObject)

@@ -6,8 +6,10 @@
 // itself stays the platform's (4 bytes on Linux), and archives convert wide
 // text to MFC's UTF-16 on the wire. ASSERT aborts with a message in debug
 // builds (NDEBUG not defined), VERIFY always evaluates its argument, TRACE
-// writes to stderr in debug builds only, and AfxMessageBox writes its text to
-// stderr and returns IDOK. Part of xsock::mfc (include <afx.h>).
+// writes to stderr in debug builds only, and AfxMessageBox writes its text (or
+// its string resource's number) to stderr and returns the answer that
+// declines (IDOK for MB_OK, else IDNO, IDCANCEL or IDABORT). wsprintf formats
+// as Win32's does. Part of xsock::mfc (include <afx.h>).
 #pragma once
 
 #include <cstdarg>
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cwchar>
 #include <string>
+#include <type_traits>
 
 using BOOL = int;
 using BYTE = std::uint8_t;
@@ -65,12 +68,39 @@ using LPCTSTR = const TCHAR*;
 #ifndef TRUE
 #define TRUE 1
 #endif
+
+// <windef.h>'s min and max, which MFC code calls with mixed types (a DWORD
+// and a sizeof); functions, as macros of those names would break std::min.
+template <class A, class B>
+constexpr std::common_type_t<A, B> min(A a, B b) {
+    return b < a ? b : a;
+}
+template <class A, class B>
+constexpr std::common_type_t<A, B> max(A a, B b) {
+    return a < b ? b : a;
+}
 #ifndef FALSE
 #define FALSE 0
 #endif
 
 #ifndef AFXAPI
 #define AFXAPI
+#endif
+// Calling conventions mean nothing on x86-64 System V; declarations keep them.
+#ifndef AFX_CDECL
+#define AFX_CDECL
+#endif
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef WINAPI
+#define WINAPI
+#endif
+#ifndef CALLBACK
+#define CALLBACK
 #endif
 #ifndef PASCAL
 #define PASCAL
@@ -79,7 +109,10 @@ using LPCTSTR = const TCHAR*;
 // AfxMessageBox's styles and answers; only the values matter here.
 inline constexpr UINT MB_OK = 0x0;
 inline constexpr UINT MB_OKCANCEL = 0x1;
+inline constexpr UINT MB_ABORTRETRYIGNORE = 0x2;
+inline constexpr UINT MB_YESNOCANCEL = 0x3;
 inline constexpr UINT MB_YESNO = 0x4;
+inline constexpr UINT MB_RETRYCANCEL = 0x5;
 inline constexpr UINT MB_ICONSTOP = 0x10;
 inline constexpr UINT MB_ICONERROR = 0x10;
 inline constexpr UINT MB_ICONQUESTION = 0x20;
@@ -87,6 +120,12 @@ inline constexpr UINT MB_ICONWARNING = 0x30;
 inline constexpr UINT MB_ICONEXCLAMATION = 0x30;
 inline constexpr UINT MB_ICONINFORMATION = 0x40;
 inline constexpr int IDOK = 1;
+inline constexpr int IDCANCEL = 2;
+inline constexpr int IDABORT = 3;
+inline constexpr int IDRETRY = 4;
+inline constexpr int IDIGNORE = 5;
+inline constexpr int IDYES = 6;
+inline constexpr int IDNO = 7;
 
 namespace xsock::mfc {
 
@@ -179,11 +218,58 @@ inline void Trace(const wchar_t* format, ...) {
 #define ASSERT_VALID(pOb) ASSERT((pOb) != nullptr)
 #define UNUSED_ALWAYS(x) ((void)(x))
 
-// MFC shows a dialog; a port without a GUI sees the text on stderr.
-inline int AfxMessageBox(const char* text, UINT /*type*/ = MB_OK, UINT /*helpId*/ = 0) {
+namespace xsock::mfc {
+
+// With no one to ask, the answer that declines: OK for MB_OK, else Cancel,
+// No or Abort, so a "retry?" loop ends instead of retrying for ever.
+constexpr int DecliningAnswer(UINT type) noexcept {
+    switch (type & 0xFu) {
+        case MB_OK:
+            return IDOK;
+        case MB_YESNO:
+            return IDNO;
+        case MB_ABORTRETRYIGNORE:
+            return IDABORT;
+        default:
+            return IDCANCEL;
+    }
+}
+
+}  // namespace xsock::mfc
+
+// MFC shows a dialog; a port without a GUI sees the text on stderr, and the
+// call returns the declining answer of its buttons.
+inline int AfxMessageBox(const char* text, UINT type = MB_OK, UINT /*helpId*/ = 0) {
     std::fprintf(stderr, "%s\n", text != nullptr ? text : "");
-    return IDOK;
+    return xsock::mfc::DecliningAnswer(type);
 }
 inline int AfxMessageBox(const wchar_t* text, UINT type = MB_OK, UINT helpId = 0) {
     return AfxMessageBox(xsock::mfc::Narrow(text).c_str(), type, helpId);
 }
+// The string resource's number stands for its text: there are no resources.
+inline int AfxMessageBox(UINT promptId, UINT type = MB_OK, UINT /*helpId*/ = ~0u) {
+    std::fprintf(stderr, "message box: string resource %u\n", promptId);
+    return xsock::mfc::DecliningAnswer(type);
+}
+
+// Win32's wsprintf: printf formatting into a buffer Windows limits to 1024
+// characters.
+__attribute__((format(printf, 2, 3))) inline int wsprintfA(char* buffer, const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    const int n = std::vsnprintf(buffer, 1024, format, args);
+    va_end(args);
+    return n < 0 ? n : n < 1024 ? n : 1023;
+}
+inline int wsprintfW(wchar_t* buffer, const wchar_t* format, ...) {
+    va_list args;
+    va_start(args, format);
+    const int n = std::vswprintf(buffer, 1024, format, args);
+    va_end(args);
+    return n;
+}
+#ifdef _UNICODE
+#define wsprintf wsprintfW
+#else
+#define wsprintf wsprintfA
+#endif

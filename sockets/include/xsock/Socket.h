@@ -73,9 +73,11 @@ class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
     // Called after every wake-up of the loop while a call waits. The default
     // runs the loop's blocking pump (SocketLoop::SetBlockingPump), which lets
     // an attached Qt window repaint; an override calls it to keep that, as an
-    // MFC override calls CSocket::OnMessagePending. The return value is kept
-    // for MFC's signature and not used.
-    virtual bool OnMessagePending();
+    // MFC override calls CSocket::OnMessagePending. It returns int, MFC's
+    // BOOL, so that an MFC override declared `BOOL OnMessagePending()`
+    // overrides it (an override must repeat the return type exactly); the
+    // value is not used.
+    virtual int OnMessagePending();
     bool ConnectHelper(std::vector<SocketAddress> candidates) override;
 
   private:
