@@ -1,6 +1,7 @@
 // Walking the paths to send, and one file's exchange with the server.
 #include "TransferSender.h"
 
+#include "BlockPipeline.h"
 #include "Progress.h"
 #include "TransferProtocol.h"
 
@@ -85,6 +86,9 @@ std::vector<Entry> Collect(const SendOptions& options) {
     }
     return entries;
 }
+
+// Chunks hashed in the background at once; each is kMaxChunk bytes.
+constexpr std::size_t kHashBuffers = 2;
 
 class Session {
   public:
@@ -193,6 +197,10 @@ class Session {
             start.offset = resume.offset;
         }
         Store(out_, start);
+        // Hashing overlaps reading and sending the next chunks (BlockPipeline.h).
+        BlockPipeline hasher(
+            {[&sha](const char* data, std::size_t length) { sha.Update(data, length); }},
+            kHashBuffers);
         progress_.Start(entry.remote, header.size, start.offset);
         auto began = std::chrono::steady_clock::now();
         for (std::uint64_t at = start.offset; at < header.size;) {
@@ -200,8 +208,8 @@ class Session {
                 static_cast<std::size_t>(std::min<std::uint64_t>(kMaxChunk, header.size - at));
             chunk_.bytes.resize(length);
             ReadAt(fd.Get(), entry, chunk_.bytes.data(), length, at);
-            sha.Update(chunk_.bytes.data(), length);
             Store(out_, chunk_);
+            hasher.Hand(chunk_.bytes);
             at += length;
             progress_.Advance(length);
             if (options_.limitRate > 0) {
@@ -211,6 +219,7 @@ class Session {
                     began + std::chrono::duration_cast<std::chrono::nanoseconds>(due));
             }
         }
+        hasher.Drain();
         FileDone done;
         done.sha256 = sha.Finish();
         Store(out_, done);

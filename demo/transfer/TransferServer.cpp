@@ -369,7 +369,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             socket.Within(options_.idleTimeout);
             while ((cls = NextMessage(in)) == XSOCK_RUNTIME_CLASS(Chunk)) {
                 chunk.Serialize(in);
-                part.Write(chunk.bytes.data(), chunk.bytes.size());
+                part.Write(chunk.bytes);  // hashed and written while the next arrives
                 socket.Within(options_.idleTimeout);
             }
         } catch (const std::exception& e) {
