@@ -225,6 +225,16 @@ void PartFile::Write(std::vector<char>& block) {
     pipeline_->Hand(block);
 }
 
+void PartFile::Settle() noexcept {
+    if (pipeline_) {
+        try {
+            pipeline_->Drain();
+        } catch (const std::exception&) {
+            // The hash is lost, which only matters to Finish; the bytes are written.
+        }
+    }
+}
+
 std::string PartFile::Finish(const Digest& claimed) {
     if (pipeline_) {
         pipeline_->Drain();

@@ -67,13 +67,16 @@ class PartFile {
     // The same, on the hashing and writing threads: `block` is swapped for a
     // free buffer to fill next (at most kPipelineBuffers are in flight).
     void Write(std::vector<char>& block);
+    // Waits until every byte handed to Write is in the part file (as the
+    // destructor does), so that an interruption is reported once it is kept.
+    void Settle() noexcept;
     // Empty once the file is in place under its final name.
     std::string Finish(const Digest& claimed);
 
     std::uint64_t Position() const noexcept { return position_; }
     std::uint64_t ResumedFrom() const noexcept { return start_; }
 
-    static constexpr std::size_t kPipelineBuffers = 3;
+    static constexpr std::size_t kPipelineBuffers = 4;
 
   private:
     std::string OpenPart(const std::string& senderId);

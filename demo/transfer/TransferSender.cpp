@@ -87,8 +87,13 @@ std::vector<Entry> Collect(const SendOptions& options) {
     return entries;
 }
 
-// Chunks hashed in the background at once; each is kMaxChunk bytes.
-constexpr std::size_t kHashBuffers = 2;
+// The chunks this side sends (the protocol allows up to kMaxChunk): small
+// enough that the few in flight between the threads of either side stay in
+// the CPU's cache, as 1 MiB chunks did not (the server spent a fifth more
+// CPU per byte with them).
+constexpr std::uint64_t kSendChunk = std::uint64_t{128} << 10;
+// Chunks waiting to be hashed in the background at most.
+constexpr std::size_t kHashBuffers = 4;
 
 class Session {
   public:
@@ -205,7 +210,7 @@ class Session {
         auto began = std::chrono::steady_clock::now();
         for (std::uint64_t at = start.offset; at < header.size;) {
             auto length =
-                static_cast<std::size_t>(std::min<std::uint64_t>(kMaxChunk, header.size - at));
+                static_cast<std::size_t>(std::min<std::uint64_t>(kSendChunk, header.size - at));
             chunk_.bytes.resize(length);
             ReadAt(fd.Get(), entry, chunk_.bytes.data(), length, at);
             Store(out_, chunk_);

@@ -373,6 +373,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
                 socket.Within(options_.idleTimeout);
             }
         } catch (const std::exception& e) {
+            part.Settle();
             Say("interrupted '" + header.path + "' from " + peer + " at " +
                 std::to_string(part.Position()) + " of " + std::to_string(header.size) +
                 " bytes (kept for a resume): " + e.what());

@@ -12,7 +12,8 @@
 // descriptor to its worker with Detach/Attach, as docs/design.md "Moving sockets
 // between threads" describes. While a file arrives, two more threads of its
 // PartFile hash and write the chunks the connection's thread has received,
-// so a session holds at most 4 chunks (4 MiB). At most 64 senders are served
+// so a session holds at most 5 chunks (5 MiB of the protocol's largest, 640
+// KiB of the 128 KiB ones xsock-transfer sends). At most 64 senders are served
 // at once; a connection beyond that is closed at once and logged.
 //
 // Strangers: every connection is mutual TLS, and only senders whose key is on
