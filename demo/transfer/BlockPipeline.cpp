@@ -5,7 +5,10 @@
 namespace transfer {
 
 BlockPipeline::BlockPipeline(std::vector<Stage> stages, std::size_t buffers)
-    : stages_(std::move(stages)), queues_(stages_.size()), free_(buffers == 0 ? 1 : buffers) {
+    : stages_(std::move(stages)),
+      queued_(stages_.size()),
+      queues_(stages_.size()),
+      free_(buffers == 0 ? 1 : buffers) {
     threads_.reserve(stages_.size());
     for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
         threads_.emplace_back([this, stage] { Run(stage); });
@@ -15,37 +18,36 @@ BlockPipeline::BlockPipeline(std::vector<Stage> stages, std::size_t buffers)
 BlockPipeline::~BlockPipeline() {
     {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [this] { return inFlight_ == 0; });
+        drained_.wait(lock, [this] { return inFlight_ == 0; });
         stopping_ = true;
     }
-    changed_.notify_all();
+    for (std::condition_variable& queued : queued_) {
+        queued.notify_all();
+    }
     for (std::thread& thread : threads_) {
         thread.join();
     }
 }
 
 void BlockPipeline::Hand(std::vector<char>& block) {
-    {
-        std::unique_lock lock(mutex_);
-        RethrowLocked();
-        changed_.wait(lock, [this] { return !free_.empty(); });
-        std::vector<char> empty = std::move(free_.back());
-        free_.pop_back();
+    std::unique_lock lock(mutex_);
+    RethrowLocked();
+    freed_.wait(lock, [this] { return !free_.empty(); });
+    std::vector<char> empty = std::move(free_.back());
+    free_.pop_back();
+    if (stages_.empty()) {
+        free_.push_back(std::move(block));
+    } else {
         ++inFlight_;
-        if (stages_.empty()) {
-            free_.push_back(std::move(block));
-            --inFlight_;
-        } else {
-            queues_.front().push_back(std::move(block));
-        }
-        block = std::move(empty);
+        queues_.front().push_back(std::move(block));
+        queued_.front().notify_one();
     }
-    changed_.notify_all();
+    block = std::move(empty);
 }
 
 void BlockPipeline::Drain() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return inFlight_ == 0; });
+    drained_.wait(lock, [this] { return inFlight_ == 0; });
     RethrowLocked();
 }
 
@@ -59,7 +61,7 @@ void BlockPipeline::RethrowLocked() {
 void BlockPipeline::Run(std::size_t stage) {
     std::unique_lock lock(mutex_);
     for (;;) {
-        changed_.wait(lock, [&] { return stopping_ || !queues_[stage].empty(); });
+        queued_[stage].wait(lock, [&] { return stopping_ || !queues_[stage].empty(); });
         if (queues_[stage].empty()) {
             return;  // stopping, and nothing is left
         }
@@ -80,11 +82,14 @@ void BlockPipeline::Run(std::size_t stage) {
         }
         if (stage + 1 < stages_.size()) {
             queues_[stage + 1].push_back(std::move(block));
+            queued_[stage + 1].notify_one();
         } else {
             free_.push_back(std::move(block));
-            --inFlight_;
+            freed_.notify_one();
+            if (--inFlight_ == 0) {
+                drained_.notify_all();
+            }
         }
-        changed_.notify_all();
     }
 }
 

@@ -49,7 +49,11 @@ class BlockPipeline {
 
     std::vector<Stage> stages_;
     std::mutex mutex_;
-    std::condition_variable changed_;
+    // One per stage, and one for each of the owner's waits, so that a block
+    // wakes only the thread that takes it next.
+    std::vector<std::condition_variable> queued_;
+    std::condition_variable freed_;
+    std::condition_variable drained_;
     std::vector<std::deque<std::vector<char>>> queues_;  // one per stage
     std::vector<std::vector<char>> free_;
     std::size_t inFlight_ = 0;
