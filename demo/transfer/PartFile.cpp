@@ -47,6 +47,7 @@ std::string CheckSpace(int root, const std::string& path, std::uint64_t needed,
 }  // namespace
 
 PartFile::~PartFile() {
+    pipeline_.reset();  // what was received is written, for a resume
     if (ledger_ != nullptr) {
         ledger_->Release(promised_);
     }
@@ -166,7 +167,7 @@ void PartFile::StartAt(std::uint64_t offset) {
     position_ = offset;
 }
 
-void PartFile::Write(const char* data, std::size_t length) {
+void PartFile::Account(std::size_t length) {
     if (position_ + length > header_.size) {
         throw std::runtime_error("the sender sent more than the " + std::to_string(header_.size) +
                                  " bytes it announced");
@@ -176,25 +177,68 @@ void PartFile::Write(const char* data, std::size_t length) {
         ledger_->Release(written);
         promised_ -= written;
     }
+}
+
+void PartFile::WriteAt(const char* data, std::size_t length, std::uint64_t at) {
+    for (std::size_t done = 0; done < length && writeError_.empty();) {
+        ssize_t n =
+            ::pwrite(file_.Get(), data + done, length - done, static_cast<off_t>(at + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            writeError_ = Reason("cannot write '" + header_.path + "'");
+            break;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+void PartFile::Write(const char* data, std::size_t length) {
+    Account(length);
+    if (pipeline_) {
+        pipeline_->Drain();  // in order after the blocks handed before
+    }
     if (writeError_.empty()) {
         sha_.Update(data, length);
-        for (std::size_t done = 0; done < length;) {
-            ssize_t n = ::pwrite(file_.Get(), data + done, length - done,
-                                 static_cast<off_t>(position_ + done));
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                writeError_ = Reason("cannot write '" + header_.path + "'");
-                break;
-            }
-            done += static_cast<std::size_t>(n);
-        }
+        WriteAt(data, length, position_);
     }
     position_ += length;
+    written_ = position_;
+}
+
+void PartFile::Write(std::vector<char>& block) {
+    Account(block.size());
+    if (!pipeline_) {
+        written_ = position_;
+        // After a failed write the file is refused at Finish, but the stream
+        // is still read in step; only the writing thread reads writeError_.
+        std::vector<BlockPipeline::Stage> stages{
+            [this](const char* data, std::size_t length) { sha_.Update(data, length); },
+            [this](const char* data, std::size_t length) {
+                WriteAt(data, length, written_);
+                written_ += length;
+            }};
+        pipeline_ = std::make_unique<BlockPipeline>(std::move(stages), kPipelineBuffers);
+    }
+    position_ += block.size();
+    pipeline_->Hand(block);
+}
+
+void PartFile::Settle() noexcept {
+    if (pipeline_) {
+        try {
+            pipeline_->Drain();
+        } catch (const std::exception&) {
+            // The hash is lost, which only matters to Finish; the bytes are written.
+        }
+    }
 }
 
 std::string PartFile::Finish(const Digest& claimed) {
+    if (pipeline_) {
+        pipeline_->Drain();
+    }
     if (!writeError_.empty()) {
         return writeError_;
     }

@@ -10,7 +10,12 @@
 // the part file already holds (from an interrupted transfer) is hashed
 // again, so the server can offer to resume from it and still vouch for every
 // byte.
-// Write appends at the current offset with pwrite and hashes as it goes;
+// Write appends at the current offset with pwrite and hashes as it goes; the
+// form that takes a vector hands the block to two threads of the PartFile's
+// own (BlockPipeline.h: one hashes, one writes, each in order), so that the
+// connection's thread can receive the next chunk meanwhile. Finish and the
+// destructor wait for both, so a verified or kept part file holds every
+// byte written to it.
 // Finish compares the digest with the sender's, applies mode (through the
 // umask, never writable by others) and time, and only then renames the part
 // file to its final name. A mismatch removes the
@@ -23,6 +28,7 @@
 // std::runtime_error.
 #pragma once
 
+#include "BlockPipeline.h"
 #include "ServeLimits.h"
 #include "TransferProtocol.h"
 
@@ -31,7 +37,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace transfer {
 
@@ -56,14 +64,26 @@ class PartFile {
     // The sender's choice: resume at Offset(), or start over at 0.
     void StartAt(std::uint64_t offset);
     void Write(const char* data, std::size_t length);
+    // The same, on the hashing and writing threads: `block` is swapped for a
+    // free buffer to fill next (at most kPipelineBuffers are in flight).
+    void Write(std::vector<char>& block);
+    // Waits until every byte handed to Write is in the part file (as the
+    // destructor does), so that an interruption is reported once it is kept.
+    void Settle() noexcept;
     // Empty once the file is in place under its final name.
     std::string Finish(const Digest& claimed);
 
     std::uint64_t Position() const noexcept { return position_; }
     std::uint64_t ResumedFrom() const noexcept { return start_; }
 
+    static constexpr std::size_t kPipelineBuffers = 4;
+
   private:
     std::string OpenPart(const std::string& senderId);
+    // The announced size and the promised space, before a block is taken.
+    void Account(std::size_t length);
+    // pwrite at `at`, unless a write failed already; keeps the first error.
+    void WriteAt(const char* data, std::size_t length, std::uint64_t at);
 
     FileHeader header_;
     ServeLimits limits_;
@@ -80,6 +100,9 @@ class PartFile {
     std::string writeError_;
     SpaceLedger* ledger_ = nullptr;
     std::uint64_t promised_ = 0;
+    std::uint64_t written_ = 0;  // where the writing thread appends next
+    // Last: its threads use the members above until it is gone.
+    std::unique_ptr<BlockPipeline> pipeline_;
 };
 
 // Removes the part files below `root` that were not written for `maxAge`

@@ -1,6 +1,7 @@
 // Walking the paths to send, and one file's exchange with the server.
 #include "TransferSender.h"
 
+#include "BlockPipeline.h"
 #include "Progress.h"
 #include "TransferProtocol.h"
 
@@ -85,6 +86,14 @@ std::vector<Entry> Collect(const SendOptions& options) {
     }
     return entries;
 }
+
+// The chunks this side sends (the protocol allows up to kMaxChunk): small
+// enough that the few in flight between the threads of either side stay in
+// the CPU's cache, as 1 MiB chunks did not (the server spent a fifth more
+// CPU per byte with them).
+constexpr std::uint64_t kSendChunk = std::uint64_t{128} << 10;
+// Chunks waiting to be hashed in the background at most.
+constexpr std::size_t kHashBuffers = 4;
 
 class Session {
   public:
@@ -193,15 +202,19 @@ class Session {
             start.offset = resume.offset;
         }
         Store(out_, start);
+        // Hashing overlaps reading and sending the next chunks (BlockPipeline.h).
+        BlockPipeline hasher(
+            {[&sha](const char* data, std::size_t length) { sha.Update(data, length); }},
+            kHashBuffers);
         progress_.Start(entry.remote, header.size, start.offset);
         auto began = std::chrono::steady_clock::now();
         for (std::uint64_t at = start.offset; at < header.size;) {
             auto length =
-                static_cast<std::size_t>(std::min<std::uint64_t>(kMaxChunk, header.size - at));
+                static_cast<std::size_t>(std::min<std::uint64_t>(kSendChunk, header.size - at));
             chunk_.bytes.resize(length);
             ReadAt(fd.Get(), entry, chunk_.bytes.data(), length, at);
-            sha.Update(chunk_.bytes.data(), length);
             Store(out_, chunk_);
+            hasher.Hand(chunk_.bytes);
             at += length;
             progress_.Advance(length);
             if (options_.limitRate > 0) {
@@ -211,6 +224,7 @@ class Session {
                     began + std::chrono::duration_cast<std::chrono::nanoseconds>(due));
             }
         }
+        hasher.Drain();
         FileDone done;
         done.sha256 = sha.Finish();
         Store(out_, done);

@@ -3,8 +3,10 @@
 // Written the way CSocket code is, top to bottom: a blocking xsock::Socket, a
 // SocketFile over it, and a loading and a storing Archive, one message after
 // the other as TransferProtocol.h lays them out. Each file is read once with
-// pread into one reused 1 MiB chunk, hashed, and sent straight from that
-// buffer (the archive hands large blocks to the socket without copying them).
+// pread into a 128 KiB chunk and sent straight from that buffer (the archive
+// hands large blocks to the socket without copying them); the chunk is then
+// hashed on a second thread while the next ones are read and sent, in four
+// more reused buffers (BlockPipeline.h), so SHA-256 overlaps the TLS work.
 // Folders are walked without following symbolic links (they are skipped with
 // a warning); a folder is sent before its contents so empty folders arrive.
 //

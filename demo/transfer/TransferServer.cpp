@@ -369,10 +369,11 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             socket.Within(options_.idleTimeout);
             while ((cls = NextMessage(in)) == XSOCK_RUNTIME_CLASS(Chunk)) {
                 chunk.Serialize(in);
-                part.Write(chunk.bytes.data(), chunk.bytes.size());
+                part.Write(chunk.bytes);  // hashed and written while the next arrives
                 socket.Within(options_.idleTimeout);
             }
         } catch (const std::exception& e) {
+            part.Settle();
             Say("interrupted '" + header.path + "' from " + peer + " at " +
                 std::to_string(part.Position()) + " of " + std::to_string(header.size) +
                 " bytes (kept for a resume): " + e.what());

@@ -10,8 +10,11 @@
 // write or a resume's re-hash from holding up anyone else, and use both
 // cores. The listener accepts on the main thread and hands each connection's
 // descriptor to its worker with Detach/Attach, as docs/design.md "Moving sockets
-// between threads" describes. At most 64 senders are served at once; a
-// connection beyond that is closed at once and logged.
+// between threads" describes. While a file arrives, two more threads of its
+// PartFile hash and write the chunks the connection's thread has received,
+// so a session holds at most 5 chunks (5 MiB of the protocol's largest, 640
+// KiB of the 128 KiB ones xsock-transfer sends). At most 64 senders are served
+// at once; a connection beyond that is closed at once and logged.
 //
 // Strangers: every connection is mutual TLS, and only senders whose key is on
 // the authorized list (or who pair with the open code) get past the opening

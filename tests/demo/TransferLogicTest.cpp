@@ -1,6 +1,7 @@
 // xsock-transfer's logic without a network: the path checks, the part file's
 // resume and verification rules, the messages' wire behaviour, and the demos'
 // SHA-256 against published test vectors.
+#include "BlockPipeline.h"
 #include "PartFile.h"
 #include "PathSafety.h"
 #include "TransferProtocol.h"
@@ -20,6 +21,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -200,6 +203,50 @@ BOOST_AUTO_TEST_CASE(StartingOverDropsTheOldPrefix) {
     BOOST_CHECK_THROW(PartFile().StartAt(3), std::runtime_error);  // not what was offered
 }
 
+// The server's path for chunks: hashed and written on the PartFile's threads.
+BOOST_AUTO_TEST_CASE(BlocksHandedToTheWritingThreadsArriveWholeAndInOrder) {
+    TempFolder temp;
+    std::string data;
+    for (int i = 0; i < 40000; ++i) {
+        data += std::to_string(i) + ",";
+    }
+    PartFile part;
+    BOOST_TEST(part.Open(temp.root.Get(), Header("big", data.size())).empty());
+    part.StartAt(0);
+    std::vector<char> block;
+    for (std::size_t at = 0; at < data.size(); at += 7001) {
+        const std::size_t length = std::min<std::size_t>(7001, data.size() - at);
+        block.assign(data.begin() + static_cast<std::ptrdiff_t>(at),
+                     data.begin() + static_cast<std::ptrdiff_t>(at + length));
+        part.Write(block);
+    }
+    BOOST_TEST(part.Finish(DigestOf(data)).empty());
+    BOOST_TEST(temp.Read("big") == data);
+}
+
+BOOST_AUTO_TEST_CASE(AnInterruptionKeepsEveryBlockHandedToTheWritingThreads) {
+    TempFolder temp;
+    const std::string data(300000, 'z');
+    {
+        PartFile part;
+        BOOST_TEST(part.Open(temp.root.Get(), Header("f", data.size())).empty());
+        part.StartAt(0);
+        for (int i = 0; i < 20; ++i) {
+            std::vector<char> block(10000, 'z');
+            part.Write(block);
+        }
+    }  // the connection broke with blocks still queued
+    PartFile again;
+    BOOST_TEST(again.Open(temp.root.Get(), Header("f", data.size())).empty());
+    BOOST_TEST(again.Offset() == 200000u);
+    BOOST_TEST(Sha256::Hex(again.PrefixDigest()) == HexOf(data.substr(0, 200000)));
+    again.StartAt(200000);
+    std::vector<char> rest(100000, 'z');
+    again.Write(rest);
+    BOOST_TEST(again.Finish(DigestOf(data)).empty());
+    BOOST_TEST(temp.Read("f") == data);
+}
+
 BOOST_AUTO_TEST_CASE(RefusesMoreBytesThanAnnouncedAndASecondWriter) {
     TempFolder temp;
     PartFile part;
@@ -225,6 +272,71 @@ BOOST_AUTO_TEST_CASE(RefusesSymbolicLinksForTheFileAndItsPartFile) {
     BOOST_TEST(planted.Open(temp.root.Get(), Header("planted", 3)) ==
                "the part file for 'planted' is a symbolic link");
     BOOST_TEST(outside.Read("target") == "secret");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(BlockPipelines)
+
+BOOST_AUTO_TEST_CASE(EveryStageSeesEveryBlockInOrderInABoundedSetOfBuffers) {
+    // Each vector belongs to one stage's thread until the pipeline is gone.
+    std::vector<int> first;
+    std::vector<int> second;
+    std::set<const char*> buffers;
+    std::atomic<std::size_t> firstDone{0};
+    bool secondRanAhead = false;
+    {
+        BlockPipeline pipeline({[&](const char* data, std::size_t length) {
+                                    first.push_back(std::stoi(std::string(data, length)));
+                                    buffers.insert(data);
+                                    ++firstDone;
+                                },
+                                [&](const char* data, std::size_t length) {
+                                    // Only once the first stage is done with this block.
+                                    secondRanAhead |= firstDone.load() <= second.size();
+                                    second.push_back(std::stoi(std::string(data, length)));
+                                }},
+                               3);
+        std::vector<char> block;
+        for (int i = 1000; i < 1500; ++i) {
+            std::string text = std::to_string(i);
+            block.assign(text.begin(), text.end());
+            pipeline.Hand(block);
+        }
+        pipeline.Drain();
+        BOOST_TEST(second.size() == 500u);
+    }
+    std::vector<int> expected;
+    for (int i = 1000; i < 1500; ++i) {
+        expected.push_back(i);
+    }
+    BOOST_TEST(!secondRanAhead);
+    BOOST_TEST(first == expected, boost::test_tools::per_element());
+    BOOST_TEST(second == expected, boost::test_tools::per_element());
+    BOOST_TEST(buffers.size() <= 4u);  // three in the pipeline, one in the caller's hand
+}
+
+BOOST_AUTO_TEST_CASE(AStagesExceptionComesBackToTheOwnerOnce) {
+    int seen = 0;
+    BlockPipeline pipeline({[&](const char*, std::size_t) {
+                               if (++seen == 3) {
+                                   throw std::runtime_error("no more");
+                               }
+                           }},
+                           2);
+    std::vector<char> block(8, 'b');
+    bool thrown = false;
+    try {
+        for (int i = 0; i < 10; ++i) {
+            pipeline.Hand(block);
+        }
+        pipeline.Drain();
+    } catch (const std::runtime_error& e) {
+        thrown = std::string(e.what()) == "no more";
+    }
+    BOOST_TEST(thrown);
+    pipeline.Drain();  // reported once; the blocks after it skipped the stage
+    BOOST_TEST(seen == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
