@@ -425,17 +425,19 @@ space)
     mkdir -p "$work/dst"
     # Files capped at 1 GiB: a server that failed this test would not fill the disk.
     start_server server "$work/dst" $((1 << 20))
+    # Other processes may free space while this runs, so every margin below
+    # is 16 GiB, not a byte (the file is sparse and costs nothing).
     free=$(df --output=avail -B1 "$work/dst" | tail -1)
-    truncate -s $((free + (1 << 30))) "$work/huge.bin"
+    truncate -s $((free + (16 << 30))) "$work/huge.bin"
     if "$bin" send "$work/huge.bin" --to "127.0.0.1:$port" >"$work/huge.log" 2>&1; then
         fail "a file larger than the free space was accepted"
     fi
     grep -q "refused it: not enough space on the server for 'huge.bin': " "$work/huge.log" ||
         fail "no clear refusal: $(cat "$work/huge.log")"
     [ -z "$(ls -A "$work/dst")" ] || fail "something was written: $(ls -A "$work/dst")"
-    # A server that keeps all of the free space (and a MiB more) in reserve
+    # A server that keeps all of the free space (and 16 GiB more) in reserve
     # refuses even one byte.
-    start_server reserved "$work/dst" unlimited --reserve $(((free >> 20) + 1))
+    start_server reserved "$work/dst" unlimited --reserve $(((free >> 20) + (16 << 10)))
     printf 'x' >"$work/one.bin"
     if "$bin" send "$work/one.bin" --to "127.0.0.1:$port" >"$work/one.log" 2>&1; then
         fail "a file eating into the reserve was accepted"
