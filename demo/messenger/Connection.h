@@ -86,6 +86,7 @@ class Connection : public xsock::AsyncSocket {
     bool saidBye = false;
     bool reportFailure = false;  // a user asked for this link: say if it fails
     std::string expectedId;      // who an introduction said is there
+    int forgeries = 0;           // chats it brought that their author did not sign
 
   protected:
     void OnConnect(int error) override;

@@ -74,6 +74,8 @@ Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::p
       clientTls_(MakeTls(false, identity_)),
       serverTls_(MakeTls(true, identity_)),
       known_(identity_.folder + "/peers.list"),
+      sequence_(FirstSequence()),
+      signer_(identity_),
       transfers_(ui, std::move(downloads)) {}
 
 Mesh::~Mesh() = default;
@@ -288,38 +290,6 @@ void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
     if (!error) {
         Dial({address}, hello.id);
     }
-}
-
-void Mesh::OnChat(Connection& from, const Chat& chat) {
-    if (chat.origin == id_ || !FirstTime(chat)) {
-        return;  // already shown: it came round another way
-    }
-    ui_.print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
-    Chat copy = chat;
-    for (auto& connection : connections_) {
-        if (connection.get() != &from && connection->trusted && !connection->IsGone()) {
-            connection->SendMessage(copy);
-        }
-    }
-}
-
-bool Mesh::FirstTime(const Chat& chat) {
-    Seen& seen = seen_[chat.origin];
-    if (chat.sequence <= seen.upTo) {
-        return false;
-    }
-    if (chat.sequence - seen.upTo > kSeenWindow) {
-        seen.upTo = chat.sequence - kSeenWindow;
-        seen.ahead.erase(seen.ahead.begin(), seen.ahead.upper_bound(seen.upTo));
-    }
-    if (!seen.ahead.insert(chat.sequence).second) {
-        return false;
-    }
-    while (!seen.ahead.empty() && *seen.ahead.begin() == seen.upTo + 1) {
-        seen.ahead.erase(seen.ahead.begin());
-        ++seen.upTo;
-    }
-    return true;
 }
 
 void Mesh::OnDrained(Connection& connection) {

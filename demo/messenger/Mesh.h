@@ -25,6 +25,15 @@
 // flooding also reaches peers linked only through another one (a --blocking
 // client, or a mesh still forming) and costs nothing in correctness.
 //
+// Signed lines: every chat carries its author's key and signature (see Chat),
+// checked before the line is shown, forwarded or recorded as seen, so no one
+// can put words in another peer's mouth or spend its sequence numbers. The
+// first verified line of an author keeps its key (kMaxOrigins authors), so
+// each further line costs one signature check. A forged line is dropped, and
+// the receiver's user is told which link brought it; the link is dropped
+// after kMaxForgeries of them (an honest peer forwards only lines it checked,
+// so every forgery on a link is that peer's own doing).
+//
 // Thread safety: the loop thread's only.
 #pragma once
 
@@ -34,12 +43,14 @@
 #include "Ui.h"
 
 #include <Identity.h>
+#include <Signature.h>
 #include <xsock/Tls.h>
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
 
+#include <bitset>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -47,7 +58,7 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +104,11 @@ class Mesh : public ConnectionListener {
     // chat further ahead moves the window, and what falls behind it counts as
     // seen.
     static constexpr std::uint64_t kSeenWindow = 1024;
+    // Authors whose window and key are kept; the least recently heard is
+    // forgotten first (its old lines could then be shown again if replayed).
+    static constexpr std::size_t kMaxOrigins = 1024;
+    // Forged lines a link may bring before it is dropped.
+    static constexpr int kMaxForgeries = 3;
 
   private:
     class Listener;
@@ -117,9 +133,25 @@ class Mesh : public ConnectionListener {
     PeerList KnownList(const Connection* except) const;
     std::string SessionProof(Connection& connection, const std::string& role,
                              const std::string& inviter, const std::string& joiner);
+    // The chats seen from one author: every sequence number up to `upTo`, and
+    // those that arrived ahead of a gap (they come round different ways),
+    // within kSeenWindow of it (a chat further ahead moves the window), so
+    // memory stays small however long the chat runs and whatever sequence
+    // numbers a peer sends. And the author's key, checked once.
+    struct Origin {
+        std::uint64_t upTo = 0;
+        std::bitset<kSeenWindow> ahead;  // sequence s at bit s % kSeenWindow
+        std::optional<demo::PublicKey> key;
+        std::uint64_t heard = 0;  // when, on originClock_
+    };
+
     void OnChat(Connection& from, const Chat& chat);
-    // Records the chat; false if it was seen before.
-    bool FirstTime(const Chat& chat);
+    // The chat's author, if its key and signature are its author's; null for
+    // a forgery.
+    Origin* Authentic(const Chat& chat);
+    void OnForgery(Connection& from, const Chat& chat);
+    // Records the sequence number; false if it was seen before.
+    static bool FirstTime(Origin& origin, std::uint64_t sequence);
     void Retire(Connection& connection);
     void ScheduleReap();
     void Reap();
@@ -147,15 +179,9 @@ class Mesh : public ConnectionListener {
     bool reapPosted_ = false;
     std::unique_ptr<Listener> listener_;
     std::list<std::unique_ptr<Connection>> connections_;
-    // The chats seen from each origin: every sequence number up to `upTo`,
-    // and those that arrived ahead of a gap (they come round different ways),
-    // at most kSeenWindow of them, so memory stays small however long the
-    // chat runs and whatever sequence numbers a peer sends.
-    struct Seen {
-        std::uint64_t upTo = 0;
-        std::set<std::uint64_t> ahead;
-    };
-    std::map<std::string, Seen> seen_;
+    demo::Signer signer_;
+    std::map<std::string, Origin> origins_;  // at most kMaxOrigins
+    std::uint64_t originClock_ = 0;
     Transfers transfers_;
 };
 

@@ -5,6 +5,8 @@
 #include "Messages.h"
 #include "MessengerHarness.h"
 
+#include <Signature.h>
+
 #include <xsock/Archive.h>
 #include <xsock/File.h>
 
@@ -137,6 +139,20 @@ std::string Wire(std::vector<xsock::Object*> messages) {
     out.Flush();
     auto bytes = file.Contents();
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// A chat signed by `signer`, whatever origin it claims.
+messenger::Chat SignedChat(const demo::Signer& signer, const std::string& origin,
+                           std::uint64_t sequence, const std::string& name,
+                           const std::string& text) {
+    messenger::Chat chat;
+    chat.origin = origin;
+    chat.sequence = sequence;
+    chat.name = name;
+    chat.text = text;
+    chat.publicKey = signer.PublicKey();
+    chat.signature = signer.Sign(messenger::ChatSignedBytes(chat));
+    return chat;
 }
 
 std::string ReadAll(const std::filesystem::path& path) {
@@ -398,14 +414,21 @@ struct TrustedStranger {
         peer.child.WaitFor(R"(^\* mallory joined )");
     }
     void Say(std::uint64_t sequence, const std::string& text) {
-        messenger::Chat chat;
-        chat.origin = client.fingerprint;
-        chat.sequence = sequence;
-        chat.name = "mallory";
-        chat.text = text;
+        messenger::Chat chat = SignedChat(signer, client.fingerprint, sequence, "mallory", text);
         client.Write(Wire({&chat}));
     }
+    // The next chat the peer forwards to this client.
+    messenger::Chat NextChat() {
+        for (;;) {
+            std::unique_ptr<xsock::Object> message = client.Read();
+            BOOST_TEST_REQUIRE(message != nullptr, "the link closed before a chat came");
+            if (auto* chat = dynamic_cast<messenger::Chat*>(message.get())) {
+                return *chat;
+            }
+        }
+    }
     TlsClient client;
+    demo::Signer signer{client.identity};
 };
 
 // One PeerList naming 100 peers makes a peer dial only kMaxDialsPerList (16).
@@ -472,6 +495,95 @@ BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
         BOOST_TEST(alice.child.Count(std::string("^<mallory> ") + shown + "$") == 1u, shown);
     }
     BOOST_TEST(alice.child.Count("behind the window") == 0u);
+}
+
+// Alice and bob paired, and mallory, a raw client bob trusts, which has seen
+// alice's first line (forwarded to it by bob) with its signature.
+struct SignedLines {
+    SignedLines()
+        : alice("alice", dir),
+          bob("bob", dir, {"--connect", alice.address, "--code", alice.code}),
+          mallory(bob, dir) {
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        alice.child.Send("first");
+        bob.child.WaitFor("^<alice> first$");
+        first = mallory.NextChat();
+        BOOST_TEST_REQUIRE(first.text == "first");
+        BOOST_TEST_REQUIRE(first.origin == KeyOf(dir, "alice"));
+    }
+    // Alice's line `text` with her sequence number `sequence`, alice's key,
+    // and a signature that is mallory's.
+    messenger::Chat Forged(std::uint64_t sequence, const std::string& text) {
+        messenger::Chat chat = SignedChat(mallory.signer, first.origin, sequence, "alice", text);
+        chat.publicKey = first.publicKey;
+        return chat;
+    }
+    std::string Refused() const {
+        return "^\\* dropped a forged line from mallory: it claims to be by key " +
+               demo::ShortFingerprint(first.origin) + ", which did not sign it$";
+    }
+
+    TempDir dir;
+    Peer alice, bob;
+    TrustedStranger mallory;
+    messenger::Chat first;
+};
+
+// A line in alice's name with her next sequence number (her key, mallory's
+// signature; then mallory's key under alice's id) is not shown or forwarded,
+// and does not spend the number: alice's real next line is shown.
+BOOST_FIXTURE_TEST_CASE(ForgedLineIsDroppedAndTheAuthorsNextLineIsShown, SignedLines) {
+    messenger::Chat forged = Forged(first.sequence + 1, "send the password to mallory");
+    mallory.client.Write(Wire({&forged}));
+    bob.child.WaitFor(Refused());
+    messenger::Chat ownKey =
+        SignedChat(mallory.signer, first.origin, first.sequence + 1, "alice", "own key");
+    mallory.client.Write(Wire({&ownKey}));
+    bob.child.WaitFor(Refused(), bob.child.LineCount());
+    alice.child.Send("second");
+    bob.child.WaitFor("^<alice> second$");
+    BOOST_TEST(bob.child.Count("password") == 0u);
+    BOOST_TEST(bob.child.Count("own key") == 0u);
+    BOOST_TEST(alice.child.Count("password") == 0u);
+    BOOST_TEST(mallory.NextChat().text == "second");
+}
+
+// A forged line far ahead of alice's sequence numbers would move her
+// de-duplication window past every line she has yet to send: it must not.
+BOOST_FIXTURE_TEST_CASE(ForgedLineFarAheadDoesNotSilenceTheAuthor, SignedLines) {
+    messenger::Chat forged = Forged(first.sequence + 1'000'000'000, "far ahead");
+    mallory.client.Write(Wire({&forged}));
+    bob.child.WaitFor(Refused());
+    alice.child.Send("still heard");
+    bob.child.WaitFor("^<alice> still heard$");
+    alice.child.Send("and again");
+    bob.child.WaitFor("^<alice> and again$");
+    BOOST_TEST(bob.child.Count("far ahead") == 0u);
+}
+
+// Alice's genuine line sent back is shown once; under a new sequence number
+// (her signature does not cover it) it is a forgery. A link that brings more
+// than kMaxForgeries (3) forgeries is dropped.
+BOOST_FIXTURE_TEST_CASE(ReplayedLineIsShownOnceAndForgersAreDropped, SignedLines) {
+    mallory.client.Write(Wire({&first}));
+    messenger::Chat renumbered = first;
+    renumbered.sequence = first.sequence + 5;
+    mallory.client.Write(Wire({&renumbered}));
+    bob.child.WaitFor(Refused());
+    alice.child.Send("after the replay");
+    bob.child.WaitFor("^<alice> after the replay$");
+    BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
+    for (std::uint64_t more = 6; more <= 8; ++more) {
+        renumbered.sequence = first.sequence + more;
+        mallory.client.Write(Wire({&renumbered}));
+    }
+    bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: it brought 4 forged lines$)");
+    BOOST_TEST(mallory.client.WaitClosed());
+    BOOST_TEST(bob.child.Count(Refused()) == 3u);
+    BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
+    alice.child.Send("bye");
+    bob.child.WaitFor("^<alice> bye$");
 }
 
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
@@ -570,14 +682,11 @@ BOOST_FIXTURE_TEST_CASE(PeerTextIsShownEscaped, ThreePeers) {
                         R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
     alice.child.Send("/trust " + name);
     alice.child.WaitFor("^\\* " + Escape(name) + R"( joined \()");
-    messenger::Chat chat;
-    chat.origin = mallory.fingerprint;
-    chat.sequence = 1;
-    chat.name = "<alice>";
-    chat.text =
-        "hi\x1b[2J\n* bob left \xc2\x9b"
-        "31m \x9b"
-        "1m \u202egnp.exe \xc0\xaf\x7f";
+    messenger::Chat chat =
+        SignedChat(demo::Signer(mallory.identity), mallory.fingerprint, 1, "<alice>",
+                   "hi\x1b[2J\n* bob left \xc2\x9b"
+                   "31m \x9b"
+                   "1m \u202egnp.exe \xc0\xaf\x7f");
     mallory.Write(Wire({&chat}));
     const std::string line = R"(<\x3calice\x3e> hi\x1b[2J\x0a* bob left \u009b31m \x9b1m )"
                              R"(\u202egnp.exe \xc0\xaf\x7f)";
