@@ -23,6 +23,7 @@ void Mesh::OnChat(Connection& from, const Chat& chat) {
             connection->SendMessage(copy);
         }
     }
+    CheckQueues();
 }
 
 Mesh::Origin* Mesh::Authentic(const Chat& chat) {

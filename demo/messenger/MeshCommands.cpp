@@ -40,6 +40,7 @@ void Mesh::Say(const std::string& text) {
     if (sent == 0) {
         ui_.print("* nobody to tell yet: /connect HOST:PORT first");
     }
+    CheckQueues();
 }
 
 void Mesh::ListPeers() {
