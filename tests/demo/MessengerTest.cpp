@@ -423,14 +423,14 @@ struct TrustedStranger {
         messenger::Hello hello;
         hello.id = client.fingerprint;
         hello.name = name;
-        client.Write(Wire({&hello}));
+        client.Send(hello);
         peer.child.WaitFor("^\\* " + name + R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
         peer.child.Send("/trust " + name);
         peer.child.WaitFor("^\\* " + name + " joined ");
     }
     void Say(std::uint64_t sequence, const std::string& text) {
         messenger::Chat chat = SignedChat(signer, client.fingerprint, sequence, name, text);
-        client.Write(Wire({&chat}));
+        client.Send(chat);
     }
     // The next chat the peer forwards to this client.
     messenger::Chat NextChat() {
@@ -459,7 +459,7 @@ BOOST_AUTO_TEST_CASE(PeerListDialsAreCapped) {
         list.peers.push_back({std::string(64 - id.size(), '0') + id, "127.0.0.1",
                               static_cast<std::uint16_t>(closed.Port())});
     }
-    mallory.client.Write(Wire({&list}));
+    mallory.client.Send(list);
     alice.child.WaitFor(R"(^\* mallory's peer list names 100 peers: dialled only 16 \(at most )"
                         R"(16 a list, 32 a minute, 16 at once\)$)");
     const std::string refused =
@@ -484,7 +484,7 @@ BOOST_AUTO_TEST_CASE(PeerListEntryWithAnotherKeyIsRefused) {
     const std::string claimed(64, 'e');
     messenger::PeerList list;
     list.peers.push_back({claimed, "127.0.0.1", static_cast<std::uint16_t>(bob.port)});
-    mallory.client.Write(Wire({&list}));
+    mallory.client.Send(list);
     alice.child.WaitFor("^\\* dropped " + Escape(bob.address) + ": refused: its key " +
                         demo::ShortFingerprint(KeyOf(dir, "bob")) + " is not the " +
                         demo::ShortFingerprint(claimed) + " it was introduced as$");
@@ -512,6 +512,44 @@ BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
         BOOST_TEST(alice.child.Count(std::string("^<mallory> ") + shown + "$") == 1u, shown);
     }
     BOOST_TEST(alice.child.Count("behind the window") == 0u);
+}
+
+// Authors are remembered up to kMaxOrigins (1,024), the least recently heard
+// forgotten first: a trusted peer relaying lines of 1,025 other keys costs
+// alice a bounded table, and what it costs is the first author's window (its
+// replayed line shows again; the second author's, heard since, does not).
+BOOST_AUTO_TEST_CASE(AuthorsRememberedAreBounded) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+    auto chatOf = [&](int author, const std::string& text) {
+        std::string error;
+        std::optional<demo::Identity> identity =
+            demo::LoadIdentity("author" + std::to_string(author), error);
+        BOOST_TEST_REQUIRE(identity.has_value(), error);
+        return SignedChat(demo::Signer(*identity), identity->fingerprint, 1,
+                          "author" + std::to_string(author), text);
+    };
+    messenger::Chat first = chatOf(0, "from the first author");
+    messenger::Chat second = chatOf(1, "from the second author");
+    mallory.client.Send(first);
+    mallory.client.Send(second);
+    alice.child.WaitFor("^<author1> from the second author$");
+    for (int author = 2; author <= 1024; ++author) {
+        messenger::Chat chat = chatOf(author, "line");
+        mallory.client.Send(chat);
+        if (author == 600) {
+            mallory.client.Send(second);  // the second author is heard again
+        }
+    }
+    alice.child.WaitFor("^<author1024> line$");
+    mallory.client.Send(second);
+    mallory.client.Send(first);
+    mallory.Say(1, "marker");
+    alice.child.WaitFor("^<mallory> marker$");
+    BOOST_TEST(alice.child.Count("^<author0> from the first author$") == 2u);
+    BOOST_TEST(alice.child.Count("^<author1> from the second author$") == 1u);
 }
 
 // Alice and bob paired, and mallory, a raw client bob trusts, which has seen
@@ -552,11 +590,11 @@ struct SignedLines {
 // and does not spend the number: alice's real next line is shown.
 BOOST_FIXTURE_TEST_CASE(ForgedLineIsDroppedAndTheAuthorsNextLineIsShown, SignedLines) {
     messenger::Chat forged = Forged(first.sequence + 1, "send the password to mallory");
-    mallory.client.Write(Wire({&forged}));
+    mallory.client.Send(forged);
     bob.child.WaitFor(Refused());
     messenger::Chat ownKey =
         SignedChat(mallory.signer, first.origin, first.sequence + 1, "alice", "own key");
-    mallory.client.Write(Wire({&ownKey}));
+    mallory.client.Send(ownKey);
     bob.child.WaitFor(Refused(), bob.child.LineCount());
     alice.child.Send("second");
     bob.child.WaitFor("^<alice> second$");
@@ -570,7 +608,7 @@ BOOST_FIXTURE_TEST_CASE(ForgedLineIsDroppedAndTheAuthorsNextLineIsShown, SignedL
 // de-duplication window past every line she has yet to send: it must not.
 BOOST_FIXTURE_TEST_CASE(ForgedLineFarAheadDoesNotSilenceTheAuthor, SignedLines) {
     messenger::Chat forged = Forged(first.sequence + 1'000'000'000, "far ahead");
-    mallory.client.Write(Wire({&forged}));
+    mallory.client.Send(forged);
     bob.child.WaitFor(Refused());
     alice.child.Send("still heard");
     bob.child.WaitFor("^<alice> still heard$");
@@ -583,17 +621,17 @@ BOOST_FIXTURE_TEST_CASE(ForgedLineFarAheadDoesNotSilenceTheAuthor, SignedLines) 
 // (her signature does not cover it) it is a forgery. A link that brings more
 // than kMaxForgeries (3) forgeries is dropped.
 BOOST_FIXTURE_TEST_CASE(ReplayedLineIsShownOnceAndForgersAreDropped, SignedLines) {
-    mallory.client.Write(Wire({&first}));
+    mallory.client.Send(first);
     messenger::Chat renumbered = first;
     renumbered.sequence = first.sequence + 5;
-    mallory.client.Write(Wire({&renumbered}));
+    mallory.client.Send(renumbered);
     bob.child.WaitFor(Refused());
     alice.child.Send("after the replay");
     bob.child.WaitFor("^<alice> after the replay$");
     BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
     for (std::uint64_t more = 6; more <= 8; ++more) {
         renumbered.sequence = first.sequence + more;
-        mallory.client.Write(Wire({&renumbered}));
+        mallory.client.Send(renumbered);
     }
     bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: it brought 4 forged lines$)");
     BOOST_TEST(mallory.client.WaitClosed());
@@ -1058,7 +1096,7 @@ BOOST_AUTO_TEST_CASE(PeerListDialsAreRateLimitedOverTime) {
             list.peers.push_back({std::string(64 - id.size(), 'a') + id, "127.0.0.1",
                                   static_cast<std::uint16_t>(closed.Port())});
         }
-        mallory.client.Write(Wire({&list}));
+        mallory.client.Send(list);
         if (round < 2) {
             while (alice.child.Count(refused) < 16u * (round + 1)) {
                 alice.child.WaitFor("", alice.child.LineCount());
@@ -1152,6 +1190,14 @@ BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
     BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--listen", "nowhere"}, &output) == 2);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--bogus"}, &output) == 2);
+    for (const char* bound : {"--handshake-timeout", "--max-unauthenticated", "--max-per-address",
+                              "--max-queued", "--max-queued-total"}) {
+        for (const char* value : {"0", "-1", "ten", "5x"}) {
+            BOOST_TEST(Run({kMessenger, "--name", "x", bound, value}, &output) == 2, bound);
+            BOOST_TEST(output.find("takes a whole number from 1") != std::string::npos);
+        }
+    }
+    BOOST_TEST(Run({kMessenger, "--name", "x", "--max-bogus", "3"}, &output) == 2);
     // A name that would be shown escaped (it could pass for a system line).
     for (const char* name : {"* bob", "<alice>", "bob\x1b[31m", "al\u202eice"}) {
         BOOST_TEST(Run({kMessenger, "--name", name, "--listen", "0"}, &output) == 2, name);
