@@ -860,6 +860,34 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
     two.child.WaitFor("^<one> found you$");
 }
 
+// Once pinned, a discovered peer is dialled with no one asking: two restarts
+// (on another port) and the pair links up again by itself.
+BOOST_AUTO_TEST_CASE(DiscoveryDialsPinnedPeers) {
+    TempDir dir;
+    std::vector<std::string> discover = {"--discover", "--discover-port",
+                                         std::to_string(FreeUdpPort()), "--discover-interface",
+                                         "127.0.0.1"};
+    Peer one("one", dir, discover);
+    std::optional<Peer> two;
+    two.emplace("two", dir, discover);
+    one.child.WaitFor("^\\* discovered two at " + Escape(two->address) + ", key ");
+    one.child.Send("/connect " + two->address);
+    two->child.WaitFor(R"(^\* one \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.WaitFor(R"(^\* two \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.Send("/trust two");
+    two->child.Send("/trust one");
+    one.child.WaitFor(Joined("two", *two));
+    two->child.WaitFor(Joined("one", one));
+    two.reset();
+    one.child.WaitFor(R"(^\* two left$)");
+    two.emplace("two", dir, discover);
+    one.child.WaitFor(Joined("two", *two), one.child.LineCount());
+    two->child.WaitFor(Joined("one", one));
+    two->child.Send("back again");
+    one.child.WaitFor("^<two> back again$");
+    BOOST_TEST(one.child.Count("^\\* discovered two ") == 1u);
+}
+
 // A TCP connection to 127.0.0.1:port from `source` (another loopback address,
 // as a second host on the LAN would be); it says nothing.
 xsock::Descriptor SilentConnection(const char* source, unsigned port) {
