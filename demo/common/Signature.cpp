@@ -78,22 +78,49 @@ std::string FingerprintOf(std::string_view publicKey) {
     return xsock::demo::Sha256::Hex(hash.Finish());
 }
 
-bool Verify(std::string_view publicKey, std::string_view fingerprint, std::string_view message,
-            std::string_view signature) {
-    if (publicKey.empty() || publicKey.size() > kMaxPublicKeyBytes || signature.empty() ||
-        signature.size() > kMaxSignatureBytes || FingerprintOf(publicKey) != fingerprint) {
-        return false;
+struct PublicKey::Key {
+    PkeyPtr pkey{nullptr, EVP_PKEY_free};
+};
+
+PublicKey::PublicKey() : key_(std::make_unique<Key>()) {}
+PublicKey::~PublicKey() = default;
+PublicKey::PublicKey(PublicKey&&) noexcept = default;
+PublicKey& PublicKey::operator=(PublicKey&&) noexcept = default;
+
+std::optional<PublicKey> PublicKey::Parse(std::string_view der, std::string_view fingerprint) {
+    if (der.empty() || der.size() > kMaxPublicKeyBytes || FingerprintOf(der) != fingerprint) {
+        return std::nullopt;
     }
-    const unsigned char* der = Bytes(publicKey);
-    PkeyPtr key(d2i_PUBKEY(nullptr, &der, static_cast<long>(publicKey.size())), EVP_PKEY_free);
-    if (!key || der != Bytes(publicKey) + publicKey.size() || !IsP256(key.get())) {
+    const unsigned char* next = Bytes(der);
+    PublicKey parsed;
+    parsed.key_->pkey.reset(d2i_PUBKEY(nullptr, &next, static_cast<long>(der.size())));
+    if (!parsed.key_->pkey || next != Bytes(der) + der.size() || !IsP256(parsed.key_->pkey.get())) {
+        return std::nullopt;
+    }
+    parsed.der_ = der;
+    return parsed;
+}
+
+bool PublicKey::Verify(std::string_view message, std::string_view signature) const {
+    if (signature.empty() || signature.size() > kMaxSignatureBytes) {
         return false;
     }
     MdContextPtr context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     return context &&
-           EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+           EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key_->pkey.get()) ==
+               1 &&
            EVP_DigestVerify(context.get(), Bytes(signature), signature.size(), Bytes(message),
                             message.size()) == 1;
+}
+
+bool Verify(std::string_view publicKey, std::string_view fingerprint, std::string_view message,
+            std::string_view signature) {
+    // The cheap size checks first: a hostile signature costs no key parse.
+    if (signature.empty() || signature.size() > kMaxSignatureBytes) {
+        return false;
+    }
+    std::optional<PublicKey> key = PublicKey::Parse(publicKey, fingerprint);
+    return key && key->Verify(message, signature);
 }
 
 }  // namespace demo

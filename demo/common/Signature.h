@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,29 @@ class Signer {
     struct Key;
     std::unique_ptr<Key> key_;
     std::string publicKey_;
+};
+
+// A public key checked once (its kind, size and fingerprint), so that a
+// receiver that keeps it verifies each further message with one signature
+// check and no key parse.
+class PublicKey {
+  public:
+    // The key when `der` is a P-256 key (at most kMaxPublicKeyBytes) whose
+    // fingerprint is `fingerprint`; nullopt otherwise.
+    static std::optional<PublicKey> Parse(std::string_view der, std::string_view fingerprint);
+    ~PublicKey();
+    PublicKey(PublicKey&&) noexcept;
+    PublicKey& operator=(PublicKey&&) noexcept;
+
+    const std::string& Der() const noexcept { return der_; }
+    // True when `signature` (at most kMaxSignatureBytes) is this key's over `message`.
+    bool Verify(std::string_view message, std::string_view signature) const;
+
+  private:
+    PublicKey();
+    struct Key;
+    std::unique_ptr<Key> key_;
+    std::string der_;
 };
 
 // The fingerprint (SHA-256, lowercase hex) of a DER public key.

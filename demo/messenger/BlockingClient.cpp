@@ -13,6 +13,7 @@
 #include <xsock/Tls.h>
 
 #include <Identity.h>
+#include <Signature.h>
 
 #include <poll.h>
 #include <unistd.h>
@@ -90,7 +91,8 @@ int RunBlockingClient(const std::string& address, const std::string& name) {
     WriteMessage(out, hello);
     out.Flush();
 
-    std::uint64_t sequence = 0;
+    demo::Signer signer(*identity);
+    std::uint64_t sequence = FirstSequence();
     bool done = false;
     Console console(
         false, "",
@@ -100,6 +102,8 @@ int RunBlockingClient(const std::string& address, const std::string& name) {
             chat.sequence = ++sequence;
             chat.name = name;
             chat.text = line;
+            chat.publicKey = signer.PublicKey();
+            chat.signature = signer.Sign(ChatSignedBytes(chat));
             WriteMessage(out, chat);
             out.Flush();  // Send waits until every byte is out
         },

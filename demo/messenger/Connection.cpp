@@ -113,9 +113,8 @@ void Connection::LoadMessages() {
         Drop(std::string("malformed message (") + error.what() + ")", true);
         return;
     }
-    // The largest message is a chunk well under a megabyte.
-    if (!gone_ && inbox_.Unread() > (std::size_t{2} << 20)) {
-        Drop("malformed message (over 2 MiB)", true);
+    if (!gone_ && inbox_.Unread() > receiveLimit) {
+        Drop("malformed message (over " + std::to_string(receiveLimit >> 10) + " KiB)", true);
     }
 }
 

@@ -23,6 +23,7 @@
 #include <xsock/SendQueue.h>
 #include <xsock/SocketAddress.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,8 +50,14 @@ class ConnectionListener {
 
 class Connection : public xsock::AsyncSocket {
   public:
-    // A connection that stops reading is dropped once this much waits unsent.
-    static constexpr std::size_t kMaxQueued = std::size_t{64} << 20;
+    // A connection that stops reading is dropped once this much waits unsent
+    // (the default; SetQueueLimit changes it).
+    static constexpr std::size_t kMaxQueued = std::size_t{8} << 20;
+    // The largest message: a file chunk is well under a megabyte.
+    static constexpr std::size_t kMaxMessageBytes = std::size_t{2} << 20;
+    // The largest message before the link is trusted: a Hello, a proof, a
+    // peer list of some hundred peers.
+    static constexpr std::size_t kMaxUntrustedMessageBytes = std::size_t{64} << 10;
 
     // `address` names the other side in messages ("127.0.0.1:4711").
     Connection(ConnectionListener& listener, bool outgoing, std::string address);
@@ -63,6 +70,7 @@ class Connection : public xsock::AsyncSocket {
     void Drop(const std::string& why, bool malformed);
 
     std::size_t Queued() const noexcept { return outbox_.Size(); }
+    void SetQueueLimit(std::size_t bytes) noexcept { outbox_.SetHighWater(bytes); }
     bool IsOutgoing() const noexcept { return outgoing_; }
     bool IsGone() const noexcept { return gone_; }
     // Outgoing: the connection was made (OnConnect without an error).
@@ -86,6 +94,11 @@ class Connection : public xsock::AsyncSocket {
     bool saidBye = false;
     bool reportFailure = false;  // a user asked for this link: say if it fails
     std::string expectedId;      // who an introduction said is there
+    // A message that has not arrived whole when this much is waiting is refused.
+    std::size_t receiveLimit = kMaxUntrustedMessageBytes;
+    std::string remoteHost;  // accepted: the address it came from
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    int forgeries = 0;  // chats it brought that their author did not sign
 
   protected:
     void OnConnect(int error) override;

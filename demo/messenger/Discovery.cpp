@@ -79,8 +79,8 @@ void Discovery::OnReceive(int) {
     std::string host;
     unsigned port = 0;
     int n = ReceiveFrom(buffer, sizeof buffer, host, port);
-    if (n <= 0) {
-        return;
+    if (n <= 0 || !heardLimit_.Take()) {
+        return;  // over the rate: read (so the socket drains) and dropped
     }
     xsock::MemFile file(std::span<const std::byte>(buffer, static_cast<std::size_t>(n)));
     xsock::Archive in(file, xsock::Archive::load);

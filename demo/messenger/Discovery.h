@@ -1,7 +1,9 @@
 // Discovery: --discover. Every few seconds a peer sends its Hello (id, name,
 // listening port) as a UDP datagram to a multicast group, and listens on the
-// group for the others'; a peer it hears of is dialled like one from a peer
-// list (by the smaller id of the two, so only one link forms). If the group
+// group for the others'. Anyone on the LAN can send such a datagram, with any
+// id and address in it: at most kPerSecond are read (a burst of as many), the
+// rest dropped unread, and the Mesh dials only ids it already trusts (see
+// Mesh::OnAnnouncement); a stranger is only offered to the user. If the group
 // cannot be joined (no multicast route), it falls back to broadcast on the
 // same port.
 //
@@ -9,6 +11,7 @@
 #pragma once
 
 #include "Messages.h"
+#include "RateLimit.h"
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketLoop.h>
@@ -22,6 +25,8 @@ class Discovery : public xsock::AsyncSocket {
   public:
     static constexpr unsigned kDefaultPort = 47474;
     static constexpr const char* kDefaultGroup = "239.255.74.74";
+    // Announcements handled a second (each peer sends one every 2 s).
+    static constexpr double kPerSecond = 16;
 
     using Heard = std::function<void(const Hello& hello, const std::string& host)>;
     using Self = std::function<Hello()>;
@@ -49,6 +54,7 @@ class Discovery : public xsock::AsyncSocket {
     unsigned port_ = 0;
     bool broadcast_ = false;
     xsock::TimerId timer_ = 0;
+    RateLimit heardLimit_{kPerSecond, kPerSecond};
 };
 
 }  // namespace messenger

@@ -2,6 +2,7 @@
 // (see Mesh.h for the protocol).
 #include "Mesh.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -12,12 +13,10 @@ namespace messenger {
 
 namespace {
 
-// A connection that has not finished its TLS handshake by then is dropped.
-constexpr std::chrono::seconds kHandshakeTimeout{10};
-
 // Both ends present their own key and accept any: a peer is known by its key
 // (the id it must claim), not by a certificate authority.
-xsock::TlsContext MakeTls(bool server, const demo::Identity& identity) {
+xsock::TlsContext MakeTls(bool server, const demo::Identity& identity,
+                          std::chrono::milliseconds handshakeTimeout) {
     xsock::TlsContext context =
         server ? xsock::TlsContext::Server(identity.certificate.c_str(), identity.key.c_str())
                : xsock::TlsContext::Client();
@@ -26,7 +25,7 @@ xsock::TlsContext MakeTls(bool server, const demo::Identity& identity) {
                                 "cannot use " + identity.certificate);
     }
     context.AcceptAnyCertificate();
-    context.SetHandshakeTimeout(kHandshakeTimeout);
+    context.SetHandshakeTimeout(handshakeTimeout);
     return context;
 }
 
@@ -47,6 +46,10 @@ class Mesh::Listener : public xsock::AsyncSocket {
         if (!Accept(*connection, &peer)) {
             return;
         }
+        if (!mesh_.MayAccept(peer.Host())) {
+            return;  // closed as it goes out of scope, before any TLS work
+        }
+        connection->remoteHost = peer.Host();
         connection->SetAddress(Describe(peer));
         if (!xsock::StartTls(*connection, mesh_.serverTls_)) {
             // What had arrived already was no TLS handshake; the connection
@@ -65,18 +68,31 @@ class Mesh::Listener : public xsock::AsyncSocket {
 };
 
 Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
-           demo::Identity identity)
+           demo::Identity identity, Bounds bounds)
     : loop_(loop),
       ui_(ui),
       name_(std::move(name)),
       identity_(std::move(identity)),
       id_(identity_.fingerprint),
-      clientTls_(MakeTls(false, identity_)),
-      serverTls_(MakeTls(true, identity_)),
+      clientTls_(MakeTls(false, identity_, bounds.handshakeTimeout)),
+      serverTls_(MakeTls(true, identity_, bounds.handshakeTimeout)),
       known_(identity_.folder + "/peers.list"),
-      transfers_(ui, std::move(downloads)) {}
+      sequence_(FirstSequence()),
+      bounds_(bounds),
+      signer_(identity_),
+      transfers_(ui, std::move(downloads)) {
+    // Often enough that a link is dropped soon after its deadline.
+    auto every = std::clamp(bounds_.handshakeTimeout / 4, std::chrono::milliseconds(100),
+                            std::chrono::milliseconds(1000));
+    sweeper_ = loop_.SetTimer(
+        every, [this] { Sweep(); }, true);
+}
 
-Mesh::~Mesh() = default;
+Mesh::~Mesh() {
+    if (sweeper_ != 0) {
+        loop_.KillTimer(sweeper_);
+    }
+}
 
 bool Mesh::Listen(const xsock::SocketAddress& where, std::string& why) {
     listener_ = std::make_unique<Listener>(*this);
@@ -123,6 +139,8 @@ Connection* Mesh::Dial(std::vector<xsock::SocketAddress> candidates, std::string
 }
 
 void Mesh::Adopt(std::unique_ptr<Connection> connection) {
+    connection->SetQueueLimit(bounds_.maxQueued);
+    connection->started = std::chrono::steady_clock::now();
     connections_.push_back(std::move(connection));
 }
 
@@ -266,7 +284,17 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
                 connection.trusted = other->trusted;  // the same key, already judged
             }
             Retire(keepNew ? *other : connection);
-        } else if (connection.IsOutgoing()) {
+        } else {
+            // Dialled twice by one end: the dialler drops the new link. This
+            // end sends its Hello (which tells the dialler so) and shuts down;
+            // the link counts as not greeted again, so the handshake deadline
+            // closes it if the dialler does not (one link per peer).
+            if (!connection.IsOutgoing()) {
+                connection.greeted = false;
+                connection.started = std::chrono::steady_clock::now();
+                connection.FinishAndShutDown();
+                return;
+            }
             if (connection.reportFailure) {
                 ui_.print("* already connected to " + other->name);
             }
@@ -275,51 +303,6 @@ void Mesh::OnHello(Connection& connection, const Hello& hello) {
         return;
     }
     Admit(connection, hello);
-}
-
-void Mesh::OnAnnouncement(const Hello& hello, const std::string& host) {
-    // Both ends hear each other: only the smaller id dials, so one link forms.
-    if (hello.id == id_ || hello.listenPort == 0 || id_ > hello.id || FindPeer(hello.id) ||
-        IsDialling(hello.id)) {
-        return;
-    }
-    std::error_code error;
-    auto address = xsock::SocketAddress::FromHostAndPort(host, hello.listenPort, error);
-    if (!error) {
-        Dial({address}, hello.id);
-    }
-}
-
-void Mesh::OnChat(Connection& from, const Chat& chat) {
-    if (chat.origin == id_ || !FirstTime(chat)) {
-        return;  // already shown: it came round another way
-    }
-    ui_.print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
-    Chat copy = chat;
-    for (auto& connection : connections_) {
-        if (connection.get() != &from && connection->trusted && !connection->IsGone()) {
-            connection->SendMessage(copy);
-        }
-    }
-}
-
-bool Mesh::FirstTime(const Chat& chat) {
-    Seen& seen = seen_[chat.origin];
-    if (chat.sequence <= seen.upTo) {
-        return false;
-    }
-    if (chat.sequence - seen.upTo > kSeenWindow) {
-        seen.upTo = chat.sequence - kSeenWindow;
-        seen.ahead.erase(seen.ahead.begin(), seen.ahead.upper_bound(seen.upTo));
-    }
-    if (!seen.ahead.insert(chat.sequence).second) {
-        return false;
-    }
-    while (!seen.ahead.empty() && *seen.ahead.begin() == seen.upTo + 1) {
-        seen.ahead.erase(seen.ahead.begin());
-        ++seen.upTo;
-    }
-    return true;
 }
 
 void Mesh::OnDrained(Connection& connection) {

@@ -25,39 +25,94 @@
 // flooding also reaches peers linked only through another one (a --blocking
 // client, or a mesh still forming) and costs nothing in correctness.
 //
+// Signed lines: every chat carries its author's key and signature (see Chat),
+// checked before the line is shown, forwarded or recorded as seen, so no one
+// can put words in another peer's mouth or spend its sequence numbers. The
+// first verified line of an author keeps its key (kMaxOrigins authors), so
+// each further line costs one signature check. A forged line is dropped, and
+// the receiver's user is told which link brought it; the link is dropped
+// after kMaxForgeries of them (an honest peer forwards only lines it checked,
+// so every forgery on a link is that peer's own doing).
+//
+// Bounds: what anyone who can reach the port (or a trusted peer gone bad) can
+// make a peer spend. Defaults, and the option that changes each:
+//   handshake deadline: TLS and Hello within 10 s (--handshake-timeout SECONDS);
+//     a dialled link that has not said hello by then is given up too
+//   unauthenticated connections (accepted, no Hello yet): 64 in all
+//     (--max-unauthenticated N), 8 from one address (--max-per-address N);
+//     over either, a new connection is closed as it is accepted
+//   links waiting for /trust: 16 (kMaxHeld); more strangers are refused
+//   links per peer id: 1 (a second one is shut down as soon as its Hello
+//     shows whose it is, and closed at the handshake deadline at the latest)
+//   a message: 64 KiB until the link is trusted, 2 MiB after
+//     (Connection::kMaxUntrustedMessageBytes, kMaxMessageBytes)
+//   queued bytes: 8 MiB a link (--max-queued MIB), 64 MiB in all
+//     (--max-queued-total MIB); a link past its mark is dropped, and past the
+//     total the link with the most waiting is
+//   de-duplication: kSeenWindow (1024) sequence numbers an author, kMaxOrigins
+//     (1024) authors, the least recently heard forgotten first
+//   forged lines: kMaxForgeries (3) a link, then the link is dropped
+//   introductions: peers dialled because a trusted peer's list names them:
+//     kMaxDialsPerList (16) a list, kDialsPerMinute (32) a minute, and
+//     kMaxDialsAtOnce (16) unanswered at once; kMaxVouched (256) ids vouched for
+//   discovery: Discovery::kPerSecond (16) datagrams a second are read, the
+//     rest dropped; only a pinned or vouched-for id is dialled (same minute
+//     and at-once limits), a stranger is only offered to the user, at most
+//     once among the last kMaxOffers (64)
+// Memory: links are trusted by the user or by a peer they trust; strangers
+// hold at most 64 + 16 links of 64 KiB input each (about 8 MiB with TLS
+// buffers); queues at most 64 MiB; each trusted link at most 2 MiB of input;
+// authors' state about 1.5 MiB. So a peer with N trusted links stays within
+// its baseline + 74 MiB + N x 2 MiB (measured: MessengerTest's
+// NonReadingPeerIsDroppedAndMemoryStaysBounded peaks at 28 MiB, bound 64).
+//
 // Thread safety: the loop thread's only.
 #pragma once
 
 #include "Connection.h"
 #include "Messages.h"
+#include "RateLimit.h"
 #include "Transfers.h"
 #include "Ui.h"
 
 #include <Identity.h>
+#include <Signature.h>
 #include <xsock/Tls.h>
 
 #include <xsock/AsyncSocket.h>
 #include <xsock/SocketAddress.h>
 #include <xsock/SocketLoop.h>
 
+#include <bitset>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace messenger {
 
+// The bounds a user can change (see above).
+struct Bounds {
+    std::chrono::milliseconds handshakeTimeout{10'000};
+    std::size_t maxUnauthenticated = 64;
+    std::size_t maxUnauthenticatedPerAddress = 8;
+    std::size_t maxQueued = Connection::kMaxQueued;
+    std::size_t maxQueuedTotal = std::size_t{64} << 20;
+};
+
 class Mesh : public ConnectionListener {
   public:
     // Throws std::system_error if the identity's key pair cannot be used.
     Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
-         demo::Identity identity);
+         demo::Identity identity, Bounds bounds = {});
     ~Mesh();
 
     // Starts listening; false with the reason in `why`.
@@ -93,6 +148,19 @@ class Mesh : public ConnectionListener {
     // chat further ahead moves the window, and what falls behind it counts as
     // seen.
     static constexpr std::uint64_t kSeenWindow = 1024;
+    // Authors whose window and key are kept; the least recently heard is
+    // forgotten first (its old lines could then be shown again if replayed).
+    static constexpr std::size_t kMaxOrigins = 1024;
+    // Forged lines a link may bring before it is dropped.
+    static constexpr int kMaxForgeries = 3;
+    // Greeted links waiting for /trust.
+    static constexpr std::size_t kMaxHeld = 16;
+    // Peers dialled because a peer list or discovery said so.
+    static constexpr double kDialsPerMinute = 32;
+    static constexpr std::size_t kMaxDialsAtOnce = 16;
+    static constexpr std::size_t kMaxVouched = 256;
+    // Discovered strangers remembered as offered (not offered again).
+    static constexpr std::size_t kMaxOffers = 64;
 
   private:
     class Listener;
@@ -117,10 +185,40 @@ class Mesh : public ConnectionListener {
     PeerList KnownList(const Connection* except) const;
     std::string SessionProof(Connection& connection, const std::string& role,
                              const std::string& inviter, const std::string& joiner);
+    // The chats seen from one author: every sequence number up to `upTo`, and
+    // those that arrived ahead of a gap (they come round different ways),
+    // within kSeenWindow of it (a chat further ahead moves the window), so
+    // memory stays small however long the chat runs and whatever sequence
+    // numbers a peer sends. And the author's key, checked once.
+    struct Origin {
+        std::uint64_t upTo = 0;
+        std::bitset<kSeenWindow> ahead;  // sequence s at bit s % kSeenWindow
+        std::optional<demo::PublicKey> key;
+        std::uint64_t heard = 0;  // when, on originClock_
+    };
+
     void OnChat(Connection& from, const Chat& chat);
-    // Records the chat; false if it was seen before.
-    bool FirstTime(const Chat& chat);
+    // The chat's author, if its key and signature are its author's; null for
+    // a forgery.
+    Origin* Authentic(const Chat& chat);
+    void OnForgery(Connection& from, const Chat& chat);
+    // Records the sequence number; false if it was seen before.
+    static bool FirstTime(Origin& origin, std::uint64_t sequence);
     void Retire(Connection& connection);
+    // Whether a connection from `host` may be accepted (the unauthenticated
+    // caps); counts it as refused if not.
+    bool MayAccept(const std::string& host);
+    // Strangers waiting for /trust, besides `except`.
+    std::size_t Held(const Connection* except) const;
+    // Dials that have not been answered yet.
+    std::size_t Dialling() const;
+    // A dial because a peer list or an announcement said so, within the limits.
+    bool MayIntroduce();
+    // Drops links that have not said hello in time; reports refusals.
+    void Sweep();
+    // Drops the links with the most waiting while the total is over its bound.
+    void CheckQueues();
+    void Offer(const Hello& hello, const std::string& where);
     void ScheduleReap();
     void Reap();
 
@@ -147,15 +245,15 @@ class Mesh : public ConnectionListener {
     bool reapPosted_ = false;
     std::unique_ptr<Listener> listener_;
     std::list<std::unique_ptr<Connection>> connections_;
-    // The chats seen from each origin: every sequence number up to `upTo`,
-    // and those that arrived ahead of a gap (they come round different ways),
-    // at most kSeenWindow of them, so memory stays small however long the
-    // chat runs and whatever sequence numbers a peer sends.
-    struct Seen {
-        std::uint64_t upTo = 0;
-        std::set<std::uint64_t> ahead;
-    };
-    std::map<std::string, Seen> seen_;
+    Bounds bounds_;
+    xsock::TimerId sweeper_ = 0;
+    std::size_t refused_ = 0;  // connections refused since the last report
+    RateLimit introductions_{kDialsPerMinute / 60, kDialsPerMinute};
+    std::set<std::string> offered_;
+    std::deque<std::string> offeredOrder_;  // oldest first
+    demo::Signer signer_;
+    std::map<std::string, Origin> origins_;  // at most kMaxOrigins
+    std::uint64_t originClock_ = 0;
     Transfers transfers_;
 };
 

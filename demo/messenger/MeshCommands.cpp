@@ -28,7 +28,8 @@ void Mesh::Say(const std::string& text) {
     chat.sequence = ++sequence_;
     chat.name = name_;
     chat.text = text;
-    FirstTime(chat);
+    chat.publicKey = signer_.PublicKey();
+    chat.signature = signer_.Sign(ChatSignedBytes(chat));
     int sent = 0;
     for (auto& connection : connections_) {
         if (connection->trusted && !connection->IsGone()) {
@@ -39,6 +40,7 @@ void Mesh::Say(const std::string& text) {
     if (sent == 0) {
         ui_.print("* nobody to tell yet: /connect HOST:PORT first");
     }
+    CheckQueues();
 }
 
 void Mesh::ListPeers() {

@@ -65,6 +65,11 @@ void Mesh::Admit(Connection& connection, const Hello& hello) {
     if (connection.IsOutgoing() && !connection.code.empty()) {
         return;  // the inviter proves the code first (OnPairProof)
     }
+    if (Held(&connection) >= kMaxHeld) {
+        ++refused_;  // reported by Sweep, not once a stranger
+        Retire(connection);
+        return;
+    }
     if (!connection.IsOutgoing() && hello.pairing) {
         invite_.clear();
         ui_.print("* " + name + " (" + connection.Address() +
@@ -112,7 +117,11 @@ void Mesh::OnPeerList(Connection& from, const PeerList& list) {
         if (entry.id == id_) {
             continue;
         }
-        vouched_.emplace(entry.id, from.name);
+        if (vouched_.size() < kMaxVouched) {
+            vouched_.emplace(entry.id, from.name);
+        } else if (!vouched_.contains(entry.id)) {
+            continue;  // neither trusted nor dialled: only vouched-for ids are
+        }
         if (Connection* waiting = FindPeer(entry.id); waiting != nullptr) {
             if (!waiting->trusted && waiting->code.empty()) {
                 MakeTrusted(*waiting, "vouched for by " + from.name);
@@ -122,9 +131,12 @@ void Mesh::OnPeerList(Connection& from, const PeerList& list) {
         if (!list.dial || IsDialling(entry.id)) {
             continue;
         }
-        if (dialled == kMaxDialsPerList) {
+        if (dialled == kMaxDialsPerList || !MayIntroduce()) {
             ui_.print("* " + from.name + "'s peer list names " + std::to_string(list.peers.size()) +
-                      " peers: dialled only " + std::to_string(kMaxDialsPerList));
+                      " peers: dialled only " + std::to_string(dialled) + " (at most " +
+                      std::to_string(kMaxDialsPerList) + " a list, " +
+                      std::to_string(static_cast<int>(kDialsPerMinute)) + " a minute, " +
+                      std::to_string(kMaxDialsAtOnce) + " at once)");
             break;
         }
         std::error_code error;
@@ -166,6 +178,7 @@ PeerList Mesh::KnownList(const Connection* except) const {
 
 void Mesh::MakeTrusted(Connection& connection, const std::string& how) {
     connection.trusted = true;
+    connection.receiveLimit = Connection::kMaxMessageBytes;
     if (!known_.Contains(connection.peerId) && !known_.Add(connection.peerId, connection.name)) {
         ui_.print("* cannot save " + connection.name + "'s key in " + known_.File());
     }

@@ -4,6 +4,9 @@
 
 #include <xsock/ArchiveException.h>
 
+#include <chrono>
+#include <string_view>
+
 namespace messenger {
 
 XSOCK_IMPLEMENT_SERIAL(Hello, xsock::Object, 1)
@@ -70,7 +73,33 @@ void PeerList::Serialize(xsock::Archive& ar) {
 
 void Chat::Serialize(xsock::Archive& ar) {
     ExchangeId(ar, origin);
-    ar.Exchange(sequence, name, text);
+    ar.Exchange(sequence, name, text, publicKey, signature);
+}
+
+std::string ChatSignedBytes(const Chat& chat) {
+    std::string bytes;
+    auto field = [&](std::string_view value) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            bytes.push_back(static_cast<char>(std::uint64_t{value.size()} >> shift & 0xFF));
+        }
+        bytes.append(value);
+    };
+    std::string sequence;
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        sequence.push_back(static_cast<char>(chat.sequence >> shift & 0xFF));
+    }
+    field("xsock-messenger chat v1");
+    field(chat.origin);
+    field(sequence);
+    field(chat.name);
+    field(chat.text);
+    return bytes;
+}
+
+std::uint64_t FirstSequence() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
 }
 
 void FileOffer::Serialize(xsock::Archive& ar) {

@@ -87,6 +87,10 @@ class PeerList : public xsock::Object {
 // forward a chat they have not seen to their other neighbours and drop
 // repeats, so it reaches every peer exactly once even while the mesh is still
 // forming (or through a --blocking client's single link).
+//
+// It speaks only for its author: publicKey is the author's key (DER, its
+// fingerprint is `origin`) and signature its signature over ChatSignedBytes.
+// A receiver checks both before it shows, forwards or even records the line.
 class Chat : public xsock::Object {
     XSOCK_DECLARE_SERIAL(Chat)
   public:
@@ -95,7 +99,17 @@ class Chat : public xsock::Object {
     std::uint64_t sequence = 0;
     std::string name;
     std::string text;
+    std::string publicKey;
+    std::string signature;
 };
+
+// What a Chat's signature covers: a label naming this protocol and version,
+// then origin, sequence, name and text, each preceded by its length (8 bytes,
+// big-endian), so that no two chats have the same encoding.
+std::string ChatSignedBytes(const Chat& chat);
+// Where a run's sequence numbers start: microseconds since the epoch, so that
+// a restarted peer goes on above the numbers its peers have seen from it.
+std::uint64_t FirstSequence();
 
 // Announces a file; FileChunks with the same transfer id follow until `size`
 // bytes have arrived. name is a base name; sha256 is lower-case hex.

@@ -3,7 +3,7 @@
 // connects a newcomer to all of them. See Mesh.h for the protocol.
 //
 //   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT [--code CODE] ...]
-//                   [--discover] [--downloads DIR] [--line-mode]
+//                   [--discover] [--downloads DIR] [--line-mode] [bounds, see the usage]
 //   xsock-messenger --name NAME --blocking HOST:PORT
 //
 // One thread runs everything. xsock's SocketLoop watches the sockets, but it
@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -57,6 +58,7 @@ struct Options {
     std::string downloads = "downloads";
     bool lineMode = false;
     std::string blocking;
+    Bounds bounds;
 };
 
 const char* const kUsage =
@@ -64,6 +66,8 @@ const char* const kUsage =
     "                       [--code CODE] ...]\n"
     "                       [--discover [--discover-port PORT] [--discover-group ADDR]\n"
     "                        [--discover-interface ADDR]] [--downloads DIR] [--line-mode]\n"
+    "                       [--handshake-timeout SECONDS] [--max-unauthenticated N]\n"
+    "                       [--max-per-address N] [--max-queued MIB] [--max-queued-total MIB]\n"
     "       xsock-messenger --name NAME --blocking HOST:PORT\n"
     "\n"
     "  --listen      where to accept peers (default 127.0.0.1, any free port;\n"
@@ -74,7 +78,25 @@ const char* const kUsage =
     "  --discover    find peers on this host or LAN by multicast (or broadcast)\n"
     "  --downloads   where received files go (default ./downloads)\n"
     "  --line-mode   plain lines even on a terminal (the default on a pipe)\n"
-    "  --blocking    a minimal client built on Socket + SocketFile + Archive\n";
+    "  --blocking    a minimal client built on Socket + SocketFile + Archive\n"
+    "\n"
+    "bounds on what others can make this peer spend (see Mesh.h for all of them):\n"
+    "  --handshake-timeout   TLS and hello within this many seconds (default 10)\n"
+    "  --max-unauthenticated connections not yet past their hello (default 64)\n"
+    "  --max-per-address     of those, from one address (default 8)\n"
+    "  --max-queued          MiB waiting for a peer that does not read before it\n"
+    "                        is dropped (default 8)\n"
+    "  --max-queued-total    MiB waiting for all peers together (default 64)\n";
+
+// A whole number in [1, max], or 0.
+std::size_t Count(const char* text, std::size_t max) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long value = std::strtoull(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && value >= 1 && value <= max
+               ? static_cast<std::size_t>(value)
+               : 0;
+}
 
 const char* const kHelp =
     "commands: /connect HOST:PORT [CODE]  /invite  /trust NAME  /peers  /whois NAME\n"
@@ -117,6 +139,29 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
             options.lineMode = true;
         } else if (arg == "--blocking" && hasValue) {
             options.blocking = argv[++i];
+        } else if (arg.starts_with("--max-") || arg == "--handshake-timeout") {
+            std::size_t value = hasValue ? Count(argv[++i], 1 << 20) : 0;
+            if (value == 0) {
+                std::cerr << "xsock-messenger: " << arg << " takes a whole number from 1\n";
+                status = 2;
+                return std::nullopt;
+            }
+            Bounds& bounds = options.bounds;
+            if (arg == "--handshake-timeout") {
+                bounds.handshakeTimeout = std::chrono::seconds(std::min<std::size_t>(value, 3600));
+            } else if (arg == "--max-unauthenticated") {
+                bounds.maxUnauthenticated = value;
+            } else if (arg == "--max-per-address") {
+                bounds.maxUnauthenticatedPerAddress = value;
+            } else if (arg == "--max-queued") {
+                bounds.maxQueued = std::min<std::size_t>(value, 4096) << 20;
+            } else if (arg == "--max-queued-total") {
+                bounds.maxQueuedTotal = std::min<std::size_t>(value, 65536) << 20;
+            } else {
+                std::cerr << "xsock-messenger: unknown option '" << arg << "'\n" << kUsage;
+                status = 2;
+                return std::nullopt;
+            }
         } else {
             std::cerr << "xsock-messenger: unknown or incomplete option '" << arg << "'\n"
                       << kUsage;
@@ -241,7 +286,7 @@ int main(int argc, char** argv) {
     Ui ui;
     std::optional<Mesh> built;
     try {
-        built.emplace(loop, ui, options->name, options->downloads, *identity);
+        built.emplace(loop, ui, options->name, options->downloads, *identity, options->bounds);
     } catch (const std::system_error& error) {
         std::cerr << "xsock-messenger: cannot use the key pair in " << identity->folder << ": "
                   << error.what() << "\n";

@@ -138,6 +138,7 @@ class Child {
     }
     void CloseInput() { stdin_.Reset(); }
     bool Running() const noexcept { return pid_ > 0; }
+    pid_t Pid() const noexcept { return pid_; }
 
     // Sends a last line and waits for the exit; never throws (for destructors).
     int Finish(const std::string& line) noexcept {

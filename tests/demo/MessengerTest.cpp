@@ -5,11 +5,18 @@
 #include "Messages.h"
 #include "MessengerHarness.h"
 
+#include <Signature.h>
+
 #include <xsock/Archive.h>
 #include <xsock/File.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -25,6 +32,15 @@ namespace {
 
 const std::string kMessenger = XSOCK_MESSENGER;
 const std::string kTmux = XSOCK_TMUX;
+
+// The most a peer may hold at its peak while a non-reading peer is flooded:
+// its baseline (some MiB) + 8 MiB queued + 2 MiB of input + copies in flight.
+// The old 64 MiB queue alone would break it. Sanitizers double the heap.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kMemoryBoundKib = 160 << 10;
+#else
+constexpr long kMemoryBoundKib = 64 << 10;
+#endif
 
 // Where a test's peers keep their keys and the peers they know
 // (XDG_CONFIG_HOME): one profile per name inside.
@@ -137,6 +153,20 @@ std::string Wire(std::vector<xsock::Object*> messages) {
     out.Flush();
     auto bytes = file.Contents();
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// A chat signed by `signer`, whatever origin it claims.
+messenger::Chat SignedChat(const demo::Signer& signer, const std::string& origin,
+                           std::uint64_t sequence, const std::string& name,
+                           const std::string& text) {
+    messenger::Chat chat;
+    chat.origin = origin;
+    chat.sequence = sequence;
+    chat.name = name;
+    chat.text = text;
+    chat.publicKey = signer.PublicKey();
+    chat.signature = signer.Sign(messenger::ChatSignedBytes(chat));
+    return chat;
 }
 
 std::string ReadAll(const std::filesystem::path& path) {
@@ -388,24 +418,33 @@ BOOST_AUTO_TEST_CASE(WrongInviteCodeIsRefusedAndUsedUp) {
 // A raw TLS client that alice trusts (/trust), for messages no messenger
 // would send from a trusted peer.
 struct TrustedStranger {
-    TrustedStranger(Peer& peer, const TempDir& dir) : client(peer.port, Config(dir), "mallory") {
+    TrustedStranger(Peer& peer, const TempDir& dir, const std::string& profile = "mallory")
+        : name(profile), client(peer.port, Config(dir), profile) {
         messenger::Hello hello;
         hello.id = client.fingerprint;
-        hello.name = "mallory";
-        client.Write(Wire({&hello}));
-        peer.child.WaitFor(R"(^\* mallory \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
-        peer.child.Send("/trust mallory");
-        peer.child.WaitFor(R"(^\* mallory joined )");
+        hello.name = name;
+        client.Send(hello);
+        peer.child.WaitFor("^\\* " + name + R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
+        peer.child.Send("/trust " + name);
+        peer.child.WaitFor("^\\* " + name + " joined ");
     }
     void Say(std::uint64_t sequence, const std::string& text) {
-        messenger::Chat chat;
-        chat.origin = client.fingerprint;
-        chat.sequence = sequence;
-        chat.name = "mallory";
-        chat.text = text;
-        client.Write(Wire({&chat}));
+        messenger::Chat chat = SignedChat(signer, client.fingerprint, sequence, name, text);
+        client.Send(chat);
     }
+    // The next chat the peer forwards to this client.
+    messenger::Chat NextChat() {
+        for (;;) {
+            std::unique_ptr<xsock::Object> message = client.Read();
+            BOOST_TEST_REQUIRE(message != nullptr, "the link closed before a chat came");
+            if (auto* chat = dynamic_cast<messenger::Chat*>(message.get())) {
+                return *chat;
+            }
+        }
+    }
+    std::string name;
     TlsClient client;
+    demo::Signer signer{client.identity};
 };
 
 // One PeerList naming 100 peers makes a peer dial only kMaxDialsPerList (16).
@@ -420,8 +459,9 @@ BOOST_AUTO_TEST_CASE(PeerListDialsAreCapped) {
         list.peers.push_back({std::string(64 - id.size(), '0') + id, "127.0.0.1",
                               static_cast<std::uint16_t>(closed.Port())});
     }
-    mallory.client.Write(Wire({&list}));
-    alice.child.WaitFor(R"(^\* mallory's peer list names 100 peers: dialled only 16$)");
+    mallory.client.Send(list);
+    alice.child.WaitFor(R"(^\* mallory's peer list names 100 peers: dialled only 16 \(at most )"
+                        R"(16 a list, 32 a minute, 16 at once\)$)");
     const std::string refused =
         "^\\* could not reach 127\\.0\\.0\\.1:" + std::to_string(closed.Port()) +
         ": Connection refused$";
@@ -444,7 +484,7 @@ BOOST_AUTO_TEST_CASE(PeerListEntryWithAnotherKeyIsRefused) {
     const std::string claimed(64, 'e');
     messenger::PeerList list;
     list.peers.push_back({claimed, "127.0.0.1", static_cast<std::uint16_t>(bob.port)});
-    mallory.client.Write(Wire({&list}));
+    mallory.client.Send(list);
     alice.child.WaitFor("^\\* dropped " + Escape(bob.address) + ": refused: its key " +
                         demo::ShortFingerprint(KeyOf(dir, "bob")) + " is not the " +
                         demo::ShortFingerprint(claimed) + " it was introduced as$");
@@ -472,6 +512,133 @@ BOOST_AUTO_TEST_CASE(DeduplicationWindowPerOriginIsBounded) {
         BOOST_TEST(alice.child.Count(std::string("^<mallory> ") + shown + "$") == 1u, shown);
     }
     BOOST_TEST(alice.child.Count("behind the window") == 0u);
+}
+
+// Authors are remembered up to kMaxOrigins (1,024), the least recently heard
+// forgotten first: a trusted peer relaying lines of 1,025 other keys costs
+// alice a bounded table, and what it costs is the first author's window (its
+// replayed line shows again; the second author's, heard since, does not).
+BOOST_AUTO_TEST_CASE(AuthorsRememberedAreBounded) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+    auto chatOf = [&](int author, const std::string& text) {
+        std::string error;
+        std::optional<demo::Identity> identity =
+            demo::LoadIdentity("author" + std::to_string(author), error);
+        BOOST_TEST_REQUIRE(identity.has_value(), error);
+        return SignedChat(demo::Signer(*identity), identity->fingerprint, 1,
+                          "author" + std::to_string(author), text);
+    };
+    messenger::Chat first = chatOf(0, "from the first author");
+    messenger::Chat second = chatOf(1, "from the second author");
+    mallory.client.Send(first);
+    mallory.client.Send(second);
+    alice.child.WaitFor("^<author1> from the second author$");
+    for (int author = 2; author <= 1024; ++author) {
+        messenger::Chat chat = chatOf(author, "line");
+        mallory.client.Send(chat);
+        if (author == 600) {
+            mallory.client.Send(second);  // the second author is heard again
+        }
+    }
+    alice.child.WaitFor("^<author1024> line$");
+    mallory.client.Send(second);
+    mallory.client.Send(first);
+    mallory.Say(1, "marker");
+    alice.child.WaitFor("^<mallory> marker$");
+    BOOST_TEST(alice.child.Count("^<author0> from the first author$") == 2u);
+    BOOST_TEST(alice.child.Count("^<author1> from the second author$") == 1u);
+}
+
+// Alice and bob paired, and mallory, a raw client bob trusts, which has seen
+// alice's first line (forwarded to it by bob) with its signature.
+struct SignedLines {
+    SignedLines()
+        : alice("alice", dir),
+          bob("bob", dir, {"--connect", alice.address, "--code", alice.code}),
+          mallory(bob, dir) {
+        alice.child.WaitFor(Joined("bob", bob));
+        bob.child.WaitFor(Joined("alice", alice));
+        alice.child.Send("first");
+        bob.child.WaitFor("^<alice> first$");
+        first = mallory.NextChat();
+        BOOST_TEST_REQUIRE(first.text == "first");
+        BOOST_TEST_REQUIRE(first.origin == KeyOf(dir, "alice"));
+    }
+    // Alice's line `text` with her sequence number `sequence`, alice's key,
+    // and a signature that is mallory's.
+    messenger::Chat Forged(std::uint64_t sequence, const std::string& text) {
+        messenger::Chat chat = SignedChat(mallory.signer, first.origin, sequence, "alice", text);
+        chat.publicKey = first.publicKey;
+        return chat;
+    }
+    std::string Refused() const {
+        return "^\\* dropped a forged line from mallory: it claims to be by key " +
+               demo::ShortFingerprint(first.origin) + ", which did not sign it$";
+    }
+
+    TempDir dir;
+    Peer alice, bob;
+    TrustedStranger mallory;
+    messenger::Chat first;
+};
+
+// A line in alice's name with her next sequence number (her key, mallory's
+// signature; then mallory's key under alice's id) is not shown or forwarded,
+// and does not spend the number: alice's real next line is shown.
+BOOST_FIXTURE_TEST_CASE(ForgedLineIsDroppedAndTheAuthorsNextLineIsShown, SignedLines) {
+    messenger::Chat forged = Forged(first.sequence + 1, "send the password to mallory");
+    mallory.client.Send(forged);
+    bob.child.WaitFor(Refused());
+    messenger::Chat ownKey =
+        SignedChat(mallory.signer, first.origin, first.sequence + 1, "alice", "own key");
+    mallory.client.Send(ownKey);
+    bob.child.WaitFor(Refused(), bob.child.LineCount());
+    alice.child.Send("second");
+    bob.child.WaitFor("^<alice> second$");
+    BOOST_TEST(bob.child.Count("password") == 0u);
+    BOOST_TEST(bob.child.Count("own key") == 0u);
+    BOOST_TEST(alice.child.Count("password") == 0u);
+    BOOST_TEST(mallory.NextChat().text == "second");
+}
+
+// A forged line far ahead of alice's sequence numbers would move her
+// de-duplication window past every line she has yet to send: it must not.
+BOOST_FIXTURE_TEST_CASE(ForgedLineFarAheadDoesNotSilenceTheAuthor, SignedLines) {
+    messenger::Chat forged = Forged(first.sequence + 1'000'000'000, "far ahead");
+    mallory.client.Send(forged);
+    bob.child.WaitFor(Refused());
+    alice.child.Send("still heard");
+    bob.child.WaitFor("^<alice> still heard$");
+    alice.child.Send("and again");
+    bob.child.WaitFor("^<alice> and again$");
+    BOOST_TEST(bob.child.Count("far ahead") == 0u);
+}
+
+// Alice's genuine line sent back is shown once; under a new sequence number
+// (her signature does not cover it) it is a forgery. A link that brings more
+// than kMaxForgeries (3) forgeries is dropped.
+BOOST_FIXTURE_TEST_CASE(ReplayedLineIsShownOnceAndForgersAreDropped, SignedLines) {
+    mallory.client.Send(first);
+    messenger::Chat renumbered = first;
+    renumbered.sequence = first.sequence + 5;
+    mallory.client.Send(renumbered);
+    bob.child.WaitFor(Refused());
+    alice.child.Send("after the replay");
+    bob.child.WaitFor("^<alice> after the replay$");
+    BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
+    for (std::uint64_t more = 6; more <= 8; ++more) {
+        renumbered.sequence = first.sequence + more;
+        mallory.client.Send(renumbered);
+    }
+    bob.child.WaitFor(R"(^\* dropped mallory at 127\.0\.0\.1:[0-9]+: it brought 4 forged lines$)");
+    BOOST_TEST(mallory.client.WaitClosed());
+    BOOST_TEST(bob.child.Count(Refused()) == 3u);
+    BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
+    alice.child.Send("bye");
+    bob.child.WaitFor("^<alice> bye$");
 }
 
 BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
@@ -570,14 +737,11 @@ BOOST_FIXTURE_TEST_CASE(PeerTextIsShownEscaped, ThreePeers) {
                         R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
     alice.child.Send("/trust " + name);
     alice.child.WaitFor("^\\* " + Escape(name) + R"( joined \()");
-    messenger::Chat chat;
-    chat.origin = mallory.fingerprint;
-    chat.sequence = 1;
-    chat.name = "<alice>";
-    chat.text =
-        "hi\x1b[2J\n* bob left \xc2\x9b"
-        "31m \x9b"
-        "1m \u202egnp.exe \xc0\xaf\x7f";
+    messenger::Chat chat =
+        SignedChat(demo::Signer(mallory.identity), mallory.fingerprint, 1, "<alice>",
+                   "hi\x1b[2J\n* bob left \xc2\x9b"
+                   "31m \x9b"
+                   "1m \u202egnp.exe \xc0\xaf\x7f");
     mallory.Write(Wire({&chat}));
     const std::string line = R"(<\x3calice\x3e> hi\x1b[2J\x0a* bob left \u009b31m \x9b1m )"
                              R"(\u202egnp.exe \xc0\xaf\x7f)";
@@ -679,7 +843,13 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
     Peer one("one", dir, discover);
     Peer two("two", dir, discover);
     one.child.WaitFor(R"(^\* discovering peers by multicast 239\.255\.74\.74:)");
-    // Discovery only offers a stranger: each side decides to trust the other.
+    // Discovery only offers a stranger (never dials it): the user connects,
+    // and each side decides to trust the other.
+    one.child.WaitFor("^\\* discovered two at " + Escape(two.address) + ", key " +
+                      demo::ShortFingerprint(KeyOf(dir, "two")) + ": /connect " +
+                      Escape(two.address) + " to meet$");
+    two.child.WaitFor("^\\* discovered one at " + Escape(one.address) + ", key ");
+    one.child.Send("/connect " + two.address);
     one.child.WaitFor(R"(^\* two \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
     two.child.WaitFor(R"(^\* one \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
     one.child.Send("/trust two");
@@ -688,6 +858,334 @@ BOOST_AUTO_TEST_CASE(DiscoveryFindsPeersOnLoopbackByMulticast) {
     two.child.WaitFor(Joined("one", one));
     one.child.Send("found you");
     two.child.WaitFor("^<one> found you$");
+}
+
+// Once pinned, a discovered peer is dialled with no one asking: two restarts
+// (on another port) and the pair links up again by itself.
+BOOST_AUTO_TEST_CASE(DiscoveryDialsPinnedPeers) {
+    TempDir dir;
+    std::vector<std::string> discover = {"--discover", "--discover-port",
+                                         std::to_string(FreeUdpPort()), "--discover-interface",
+                                         "127.0.0.1"};
+    Peer one("one", dir, discover);
+    std::optional<Peer> two;
+    two.emplace("two", dir, discover);
+    one.child.WaitFor("^\\* discovered two at " + Escape(two->address) + ", key ");
+    one.child.Send("/connect " + two->address);
+    two->child.WaitFor(R"(^\* one \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.WaitFor(R"(^\* two \(127\.0\.0\.1:[0-9]+\) is not trusted yet, key )");
+    one.child.Send("/trust two");
+    two->child.Send("/trust one");
+    one.child.WaitFor(Joined("two", *two));
+    two->child.WaitFor(Joined("one", one));
+    two.reset();
+    one.child.WaitFor(R"(^\* two left$)");
+    two.emplace("two", dir, discover);
+    one.child.WaitFor(Joined("two", *two), one.child.LineCount());
+    two->child.WaitFor(Joined("one", one));
+    two->child.Send("back again");
+    one.child.WaitFor("^<two> back again$");
+    BOOST_TEST(one.child.Count("^\\* discovered two ") == 1u);
+}
+
+// A TCP connection to 127.0.0.1:port from `source` (another loopback address,
+// as a second host on the LAN would be); it says nothing.
+xsock::Descriptor SilentConnection(const char* source, unsigned port) {
+    xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_TEST_REQUIRE(::bind(fd.Get(), reinterpret_cast<sockaddr*>(&from), sizeof from) == 0);
+    BOOST_TEST_REQUIRE(::connect(fd.Get(), reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    return fd;
+}
+
+// True once the other side has closed `fd` (end of stream or reset).
+bool IsClosed(const xsock::Descriptor& fd) {
+    pollfd ready{fd.Get(), POLLIN, 0};
+    char byte;
+    return ::poll(&ready, 1, 0) == 1 && ::recv(fd.Get(), &byte, 1, MSG_DONTWAIT) <= 0;
+}
+
+// Polls until `count` of `fds` are closed by the other side, or `limit` passes.
+std::size_t WaitClosedCount(const std::vector<xsock::Descriptor>& fds, std::size_t count,
+                            std::chrono::steady_clock::duration limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    std::size_t closed = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        closed = static_cast<std::size_t>(std::count_if(fds.begin(), fds.end(), IsClosed));
+        if (closed >= count) {
+            break;
+        }
+        ::poll(nullptr, 0, 20);  // paces the scans of a thousand descriptors
+    }
+    return closed;
+}
+
+// The sum of N over the peer's "* refused N connection(s)" lines.
+std::size_t Refused(const Child& child) {
+    std::size_t sum = 0;
+    const std::string text = child.Text();
+    const std::string mark = "\n* refused ";
+    for (std::size_t at = text.find(mark); at != std::string::npos; at = text.find(mark, at + 1)) {
+        sum += std::stoul(text.substr(at + mark.size()));
+    }
+    return sum;
+}
+
+// 1,000 silent connections from one address (another host's): all but 8
+// (--max-per-address) are closed as they are accepted, and those 8, and two
+// that finish TLS and then say nothing, are closed at the handshake deadline
+// (8 s here, to keep the test short). Meanwhile bob joins. The test process
+// holds the 1,000 descriptors, hence the raised soft limit.
+BOOST_AUTO_TEST_CASE(SilentConnectionsAreCappedAndReclaimedWhileAPeerJoins) {
+    rlimit files{};
+    BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &files) == 0);
+    BOOST_TEST_REQUIRE(files.rlim_max >= 1200, "the hard descriptor limit is below 1,200");
+    files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &files) == 0);
+
+    TempDir dir;
+    Peer alice("alice", dir, {"--handshake-timeout", "8"});
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<xsock::Descriptor> silent;
+    for (int i = 0; i < 1000; ++i) {
+        silent.push_back(SilentConnection("127.0.0.2", alice.port));
+    }
+    TlsClient quiet(alice.port, Config(dir), "quiet");
+    TlsClient quieter(alice.port, Config(dir), "quieter");
+    // Those over the cap went at once: before the deadline could close them.
+    BOOST_TEST(WaitClosedCount(silent, 992, std::chrono::seconds(7)) >= 992u);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(8)));
+    Peer bob("bob", dir, {"--connect", alice.address, "--code", alice.code});
+    alice.child.WaitFor(Joined("bob", bob));
+    bob.child.WaitFor(Joined("alice", alice));
+    BOOST_TEST(WaitClosedCount(silent, 1000, kDeadline) == 1000u);
+    // The drop first: a blocking TLS Receive that is already waiting when the
+    // peer closes can miss the close (seen here, not yet understood).
+    alice.child.WaitFor(R"(^\* dropped 127\.0\.0\.1:[0-9]+: no hello within 8 s$)");
+    BOOST_TEST(quiet.WaitClosed());
+    BOOST_TEST(quieter.WaitClosed());
+    while (Refused(alice.child) < 992) {
+        alice.child.WaitFor("", alice.child.LineCount());
+    }
+    BOOST_TEST(Refused(alice.child) == 992u);
+    bob.child.Send("still joined");
+    alice.child.WaitFor("^<bob> still joined$");
+}
+
+// --max-unauthenticated: with 16 strangers from two addresses waiting for
+// their handshake (deadline 60 s), a 17th from a third address is closed at
+// once, and the 16 are not.
+BOOST_AUTO_TEST_CASE(UnauthenticatedConnectionsAreCappedInAll) {
+    TempDir dir;
+    Peer alice(
+        "alice", dir,
+        {"--max-unauthenticated", "16", "--max-per-address", "8", "--handshake-timeout", "60"});
+    std::vector<xsock::Descriptor> waiting;
+    for (const char* source : {"127.0.0.2", "127.0.0.3"}) {
+        for (int i = 0; i < 8; ++i) {
+            waiting.push_back(SilentConnection(source, alice.port));
+        }
+    }
+    // The 16 are accepted before the 17th is (one listening queue, in order).
+    std::vector<xsock::Descriptor> extra;
+    extra.push_back(SilentConnection("127.0.0.4", alice.port));
+    BOOST_TEST(WaitClosedCount(extra, 1, std::chrono::seconds(20)) == 1u);
+    alice.child.WaitFor(R"(^\* refused 1 connection: too many strangers at once \(at most 16 )"
+                        R"(unauthenticated, 8 from one address, 16 waiting for /trust\)$)");
+    BOOST_TEST(WaitClosedCount(waiting, 1, std::chrono::milliseconds(0)) == 0u);
+}
+
+// A trusted peer opens more links under its own key: each new one is closed
+// (one link per peer), and the first one keeps working.
+BOOST_AUTO_TEST_CASE(SecondLinksUnderOneKeyAreClosed) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    for (int i = 0; i < 3; ++i) {
+        TlsClient again(alice.port, Config(dir), "mallory");
+        messenger::Hello hello;
+        hello.id = again.fingerprint;
+        hello.name = "mallory";
+        again.Write(Wire({&hello}));
+        BOOST_TEST(again.WaitClosed());
+    }
+    mallory.Say(1, "first link still here");
+    alice.child.WaitFor("^<mallory> first link still here$");
+    alice.child.Send("/peers");
+    alice.child.WaitFor(R"(^\* 1 peer: mallory )");
+}
+
+// Floods `victim` with 256 KiB lines from a trusted raw client until a line
+// matching `dropped` shows (at most 80 MiB; a non-reading peer's socket
+// buffers hold some MiB before the victim queues anything). Returns the
+// victim's peak memory (VmHWM) in KiB.
+long FloodUntilDropped(Peer& victim, const TempDir& dir, const std::string& dropped) {
+    TrustedStranger flood(victim, dir, "flood");
+    const std::string text(256 << 10, 'x');
+    int sent = 0;
+    for (; sent < 320 && victim.child.Count(dropped) == 0; ++sent) {
+        flood.Say(static_cast<std::uint64_t>(sent + 1), std::to_string(sent) + " " + text);
+        victim.child.WaitFor("^<flood> " + std::to_string(sent) + " ", victim.child.LineCount());
+    }
+    BOOST_TEST_REQUIRE(victim.child.Count(dropped) == 1u, "the sink was never dropped");
+    BOOST_TEST(sent * (256 << 10) > (8 << 20));
+    std::ifstream status("/proc/" + std::to_string(victim.child.Pid()) + "/status");
+    long peakKib = -1;
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmHWM:")) {
+            peakKib = std::stol(line.substr(6));
+        }
+    }
+    BOOST_TEST_REQUIRE(peakKib > 0);
+    BOOST_TEST_MESSAGE("peak " << peakKib << " KiB after " << sent << " lines");
+    flood.Say(static_cast<std::uint64_t>(sent + 1), "after the sink");
+    victim.child.WaitFor("^<flood> after the sink$");
+    return peakKib;
+}
+
+// A sanitizer's quarantine holds freed memory back: kept small, so that the
+// peak measures what the messenger keeps.
+std::vector<std::string> SmallQuarantine() {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    return {"/usr/bin/env", "ASAN_OPTIONS=" + std::string(asan != nullptr ? asan : "") +
+                                (asan != nullptr ? ":" : "") + "quarantine_size_mb=4"};
+}
+
+// A trusted peer that never reads while another floods: alice drops it once
+// 8 MiB (--max-queued's default) wait for it, instead of buffering without
+// end, and her peak memory stays below kMemoryBoundKib.
+BOOST_AUTO_TEST_CASE(NonReadingPeerIsDroppedAndMemoryStaysBounded) {
+    TempDir dir;
+    Peer alice("alice", dir, {}, SmallQuarantine());
+    TrustedStranger sink(alice, dir, "sink");
+    long peakKib =
+        FloodUntilDropped(alice, dir, R"(^\* sink left \(not reading \([0-9]+ bytes waiting\)\)$)");
+    BOOST_TEST(peakKib < kMemoryBoundKib, "alice's peak memory " << peakKib << " KiB");
+}
+
+// --max-queued-total: two peers that never read, each under its own mark
+// (64 MiB here), together over 8 MiB: the one with the most waiting goes.
+BOOST_AUTO_TEST_CASE(QueuedBytesAreBoundedInAll) {
+    TempDir dir;
+    Peer alice("alice", dir, {"--max-queued", "64", "--max-queued-total", "8"}, SmallQuarantine());
+    TrustedStranger sink(alice, dir, "sink");
+    TrustedStranger other(alice, dir, "other");
+    long peakKib = FloodUntilDropped(
+        alice, dir,
+        R"(^\* (sink|other) left \(not reading \([0-9]+ bytes waiting, [0-9]+ for all links\)\)$)");
+    BOOST_TEST(peakKib < kMemoryBoundKib, "alice's peak memory " << peakKib << " KiB");
+}
+
+// Strangers (each its own key) that say hello and wait for /trust: 16 are
+// held, the 17th is closed.
+BOOST_AUTO_TEST_CASE(StrangersWaitingForTrustAreCapped) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    std::vector<std::unique_ptr<TlsClient>> strangers;
+    for (int i = 1; i <= 17; ++i) {
+        strangers.push_back(
+            std::make_unique<TlsClient>(alice.port, Config(dir), "stranger" + std::to_string(i)));
+        messenger::Hello hello;
+        hello.id = strangers.back()->fingerprint;
+        hello.name = "stranger" + std::to_string(i);
+        strangers.back()->Write(Wire({&hello}));
+        if (i <= 16) {
+            alice.child.WaitFor("^\\* stranger" + std::to_string(i) +
+                                R"( \(127\.0\.0\.1:[0-9]+\) is not trusted yet)");
+        }
+    }
+    BOOST_TEST(strangers.back()->WaitClosed());
+    alice.child.WaitFor(R"(^\* refused 1 connection: too many strangers at once )");
+    BOOST_TEST(alice.child.Count("stranger17") == 0u);
+    alice.child.Send("/trust stranger16");
+    alice.child.WaitFor(R"(^\* stranger16 joined )");
+}
+
+// Two peer lists of 16 ids each are dialled (refused: nothing listens); a
+// third right after them finds the minute's 32 dials spent.
+BOOST_AUTO_TEST_CASE(PeerListDialsAreRateLimitedOverTime) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    TrustedStranger mallory(alice, dir);
+    ClosedPort closed;
+    const std::string refused =
+        "^\\* could not reach 127\\.0\\.0\\.1:" + std::to_string(closed.Port()) +
+        ": Connection refused$";
+    const auto start = std::chrono::steady_clock::now();
+    for (int round = 0; round < 3; ++round) {
+        messenger::PeerList list;
+        for (int i = 1; i <= 16; ++i) {
+            std::string id = std::to_string(round * 100 + i);
+            list.peers.push_back({std::string(64 - id.size(), 'a') + id, "127.0.0.1",
+                                  static_cast<std::uint16_t>(closed.Port())});
+        }
+        mallory.client.Send(list);
+        if (round < 2) {
+            while (alice.child.Count(refused) < 16u * (round + 1)) {
+                alice.child.WaitFor("", alice.child.LineCount());
+            }
+        }
+    }
+    std::string line = alice.child.WaitFor(R"(^\* mallory's peer list names 16 peers: dialled )"
+                                           R"(only [0-9]+ )");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // 32 a minute: what came back into the budget while the test ran.
+    const auto allowed = static_cast<std::size_t>(seconds * 32 / 60) + 1;
+    const std::size_t third = std::stoul(line.substr(line.find("only ") + 5));
+    BOOST_TEST(third <= allowed, "the third list dialled " << third << " in " << seconds << " s");
+    mallory.Say(1, "after the lists");
+    alice.child.WaitFor("^<mallory> after the lists$");
+    BOOST_TEST(alice.child.Count(refused) == 32u + third);
+}
+
+// 1,000 spoofed announcements (random ids, a port where nothing listens): no
+// one is dialled, at most 16 a second are even read, and a real peer
+// announcing itself afterwards is still offered to the user.
+BOOST_AUTO_TEST_CASE(SpoofedDiscoveryFloodDialsNobody) {
+    TempDir dir;
+    const unsigned port = FreeUdpPort();
+    std::vector<std::string> discover = {"--discover", "--discover-port", std::to_string(port),
+                                         "--discover-interface", "127.0.0.1"};
+    Peer alice("alice", dir, discover);
+    alice.child.WaitFor(R"(^\* discovering peers by multicast )");
+    ClosedPort closed;
+    xsock::Descriptor udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::mt19937_64 random(11);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i) {
+        messenger::Hello spoof;
+        char id[65];
+        std::snprintf(
+            id, sizeof id, "%016llx%016llx%016llx%016llx",
+            static_cast<unsigned long long>(random()), static_cast<unsigned long long>(random()),
+            static_cast<unsigned long long>(random()), static_cast<unsigned long long>(random()));
+        spoof.id = id;
+        spoof.name = "spoof";
+        spoof.listenPort = static_cast<std::uint16_t>(closed.Port());
+        std::string datagram = Wire({&spoof});
+        ::sendto(udp.Get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                 sizeof to);
+    }
+    Peer bob("bob", dir, discover);
+    alice.child.WaitFor("^\\* discovered bob at " + Escape(bob.address) + ", key ");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(alice.child.Count("could not reach") == 0u);
+    BOOST_TEST(alice.child.Count("is not trusted yet") == 0u);
+    const std::size_t offers = alice.child.Count(R"(^\* discovered spoof at )");
+    BOOST_TEST(offers <= static_cast<std::size_t>(16 + 16 * seconds) + 1,
+               offers << " offers in " << seconds << " s");
 }
 
 BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
@@ -721,6 +1219,14 @@ BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
     BOOST_TEST(output.find("--name NAME is required") != std::string::npos);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--listen", "nowhere"}, &output) == 2);
     BOOST_TEST(Run({kMessenger, "--name", "x", "--bogus"}, &output) == 2);
+    for (const char* bound : {"--handshake-timeout", "--max-unauthenticated", "--max-per-address",
+                              "--max-queued", "--max-queued-total"}) {
+        for (const char* value : {"0", "-1", "ten", "5x"}) {
+            BOOST_TEST(Run({kMessenger, "--name", "x", bound, value}, &output) == 2, bound);
+            BOOST_TEST(output.find("takes a whole number from 1") != std::string::npos);
+        }
+    }
+    BOOST_TEST(Run({kMessenger, "--name", "x", "--max-bogus", "3"}, &output) == 2);
     // A name that would be shown escaped (it could pass for a system line).
     for (const char* name : {"* bob", "<alice>", "bob\x1b[31m", "al\u202eice"}) {
         BOOST_TEST(Run({kMessenger, "--name", name, "--listen", "0"}, &output) == 2, name);

@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 using messenger::test::TempDir;
@@ -130,4 +131,26 @@ BOOST_AUTO_TEST_CASE(KeysOfOtherKindsAreRefusedEvenUnderTheirOwnId) {
         std::string signature = SignWith(c.key, c.digest, message);
         BOOST_TEST(!demo::Verify(key, demo::FingerprintOf(key), message, signature), c.what);
     }
+}
+
+// A key kept for its author (PublicKey) judges like Verify: parsed only under
+// its own id, and then only that key's signatures over the very message.
+BOOST_AUTO_TEST_CASE(AKeptKeyVerifiesOnlyItsOwnSignatures) {
+    TempDir dir;
+    demo::Identity alice = Load(dir, "alice");
+    demo::Identity mallory = Load(dir, "mallory");
+    demo::Signer signer(alice);
+    demo::Signer forger(mallory);
+    BOOST_TEST(!demo::PublicKey::Parse(signer.PublicKey(), mallory.fingerprint).has_value());
+    BOOST_TEST(!demo::PublicKey::Parse(forger.PublicKey(), alice.fingerprint).has_value());
+    std::optional<demo::PublicKey> key =
+        demo::PublicKey::Parse(signer.PublicKey(), alice.fingerprint);
+    BOOST_TEST_REQUIRE(key.has_value());
+    BOOST_TEST(key->Der() == signer.PublicKey());
+    const std::string message = "chat 3 hello";
+    BOOST_TEST(key->Verify(message, signer.Sign(message)));
+    BOOST_TEST(!key->Verify(message, forger.Sign(message)));
+    BOOST_TEST(!key->Verify("chat 4 hello", signer.Sign(message)));
+    BOOST_TEST(!key->Verify(message, ""));
+    BOOST_TEST(!key->Verify(message, std::string(demo::kMaxSignatureBytes + 1, '0')));
 }
