@@ -44,7 +44,31 @@ std::string CheckSpace(int root, const std::string& path, std::uint64_t needed,
     return {};
 }
 
+// What the part file `part` holds, without creating anything; 0 if there is none.
+std::uint64_t HeldBytes(int root, const std::string& part, std::string& problem) {
+    struct stat info {};
+    xsock::Descriptor parts = OpenPartsFolder(root, false, problem);
+    return parts.IsOpen() &&
+                   ::fstatat(parts.Get(), part.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+                   S_ISREG(info.st_mode)
+               ? static_cast<std::uint64_t>(info.st_size)
+               : 0;
+}
+
 }  // namespace
+
+std::uint64_t PartBytes(int root, const std::string& senderId, const std::string& path) {
+    std::string ignored;
+    return HeldBytes(root, PartName(senderId, path), ignored);
+}
+
+std::uint64_t PartFile::Stored() const noexcept {
+    struct stat info {};
+    if (!file_.IsOpen() || ::fstat(file_.Get(), &info) != 0 || info.st_nlink == 0) {
+        return 0;
+    }
+    return static_cast<std::uint64_t>(info.st_size);
+}
 
 PartFile::~PartFile() {
     if (ledger_ != nullptr) {
@@ -63,14 +87,8 @@ std::string PartFile::Open(int root, const FileHeader& header, const std::string
     part_ = PartName(senderId, header.path);
     // What this sender already sent counts as written; nothing is created yet.
     std::string problem;
-    std::uint64_t held = 0;
-    if (xsock::Descriptor parts = OpenPartsFolder(root, false, problem); parts.IsOpen()) {
-        struct stat info {};
-        if (::fstatat(parts.Get(), part_.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(info.st_mode)) {
-            held = static_cast<std::uint64_t>(info.st_size);
-        }
-    } else if (!problem.empty()) {
+    const std::uint64_t held = HeldBytes(root, part_, problem);
+    if (!problem.empty()) {
         return problem;
     }
     const std::uint64_t needed = header.size - (held <= header.size ? held : 0);

@@ -61,6 +61,9 @@ class PartFile {
 
     std::uint64_t Position() const noexcept { return position_; }
     std::uint64_t ResumedFrom() const noexcept { return start_; }
+    // What the open part file holds on disk now: 0 if it was removed (a
+    // mismatch) or never opened; the whole file once renamed into place.
+    std::uint64_t Stored() const noexcept;
 
   private:
     std::string OpenPart(const std::string& senderId);
@@ -81,6 +84,10 @@ class PartFile {
     SpaceLedger* ledger_ = nullptr;
     std::uint64_t promised_ = 0;
 };
+
+// What `senderId`'s part file for `path` holds now (0 if there is none),
+// without creating or locking anything.
+std::uint64_t PartBytes(int root, const std::string& senderId, const std::string& path);
 
 // Removes the part files below `root` that were not written for `maxAge`
 // and that no connection holds; returns how many went.

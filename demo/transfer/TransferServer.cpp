@@ -96,6 +96,19 @@ std::string MakeDirectory(int root, const DirectoryEntry& entry, mode_t umask) {
     return {};
 }
 
+// Runs `action` when it goes out of scope, however that happens.
+template <class Action>
+class AtExit {
+  public:
+    explicit AtExit(Action action) : action_(std::move(action)) {}
+    ~AtExit() { action_(); }
+    AtExit(const AtExit&) = delete;
+    AtExit& operator=(const AtExit&) = delete;
+
+  private:
+    Action action_;
+};
+
 void Reply(xsock::Archive& out, bool ok, std::string message) {
     Result result;
     result.ok = ok;
@@ -343,12 +356,27 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         FileHeader header;
         header.Serialize(in);
         PartFile part;
+        // The quota is charged for the whole file before it is accepted (less
+        // what its part file holds, charged when that was written), and gets
+        // back, whatever ends this file's turn, what did not reach the disk.
+        const std::uint64_t held = PartBytes(root_.Get(), senderId, header.path);
+        const std::uint64_t base = held <= header.size ? held : 0;
+        bool charged = false;
+        bool opened = false;
         std::string problem = CheckBounds(header.path, entries);
         if (problem.empty()) {
-            problem = quota_.Check(senderId, header.size);
+            problem = quota_.Charge(senderId, header.size - base);
+            charged = problem.empty();
         }
+        AtExit settle([&] {
+            if (charged) {
+                quota_.Refund(senderId,
+                              header.size - (opened ? std::min(part.Stored(), header.size) : base));
+            }
+        });
         if (problem.empty()) {
             problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);
+            opened = problem.empty();
         }
         if (!problem.empty()) {
             Reply(out, false, problem);
@@ -383,9 +411,6 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         }
         done.Serialize(in);
         problem = part.Finish(done.sha256);
-        if (problem.empty()) {
-            quota_.Add(senderId, header.size);
-        }
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);

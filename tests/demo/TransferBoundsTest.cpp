@@ -60,9 +60,13 @@ void UseConfig(const fs::path& folder) {
     ::setenv("XDG_CONFIG_HOME", folder.c_str(), 1);
 }
 
-std::vector<std::string> ServeCommand(const fs::path& config, const fs::path& folder) {
+std::vector<std::string> ServeCommand(const fs::path& config, const fs::path& folder,
+                                      const std::vector<std::string>& options) {
     UseConfig(config);
-    return {kTransfer, "serve", "--dir", folder.string(), "--listen", "127.0.0.1:0"};
+    std::vector<std::string> command{kTransfer,       "serve",    "--dir",
+                                     folder.string(), "--listen", "127.0.0.1:0"};
+    command.insert(command.end(), options.begin(), options.end());
+    return command;
 }
 
 // The key fingerprint of the sender called `name`, made on first use.
@@ -76,10 +80,10 @@ std::string KeyOf(const TempDir& dir, const std::string& name) {
 
 // `xsock-transfer serve` on a free port of 127.0.0.1, with keys of its own.
 struct Server {
-    explicit Server(const TempDir& dir)
+    explicit Server(const TempDir& dir, const std::vector<std::string>& options = {})
         : config(dir.Path() / "server-config"),
           folder(MakeFolder(dir.Path() / "dst")),
-          child(ServeCommand(config, folder)) {
+          child(ServeCommand(config, folder, options)) {
         std::string banner = child.WaitFor(R"( on 127\.0\.0\.1:[0-9]+$)");
         port = static_cast<unsigned>(std::stoul(banner.substr(banner.rfind(':') + 1)));
     }
@@ -294,6 +298,47 @@ BOOST_AUTO_TEST_CASE(AnotherSendersResumeStateIsNeitherReadableNorDestructible) 
     BOOST_TEST(owner.Done(DigestOf(mine)).ok);
     BOOST_TEST((ReadAll(server.folder / "f.bin") == mine));
     BOOST_TEST(!fs::exists(part));
+}
+
+BOOST_AUTO_TEST_CASE(AQuotaCountsFilesUnderWayAndPartFilesLeftBehind) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir, {"--quota", "1"});
+    const std::uint64_t mib = 1 << 20;
+    const std::string bytes(mib, 'q');
+    std::optional<RawSender> first(std::in_place, "127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(first->Offer("one.bin", mib) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    first->Read<ResumeOffset>();
+    {
+        // The same sender on a second connection at once: each file fits the
+        // quota alone, the two together do not.
+        RawSender second("127.0.0.1", server, dir, "owner");
+        BOOST_TEST_REQUIRE(second.Offer("two.bin", mib) == XSOCK_RUNTIME_CLASS(Result));
+        Result refused = second.Read<Result>();
+        BOOST_TEST(!refused.ok);
+        BOOST_TEST(
+            refused.message.find("this sender's quota of 1048576 bytes would be exceeded") == 0u,
+            refused.message);
+    }
+    // Most of the file, then the connection breaks: the part file stays for a
+    // resume, and what it holds counts against the quota.
+    first->SendBytes(0, std::string_view(bytes).substr(0, 1000000));
+    first.reset();
+    server.child.WaitFor("^interrupted 'one\\.bin' from 127\\.0\\.0\\.1:[0-9]+ at 1000000 ");
+    {
+        RawSender third("127.0.0.1", server, dir, "owner");
+        BOOST_TEST_REQUIRE(third.Offer("three.bin", 100000) == XSOCK_RUNTIME_CLASS(Result));
+        BOOST_TEST(!third.Read<Result>().ok, "a part file left behind escaped the quota");
+    }
+    // The sender's own resume still fits: the bytes it holds are not counted twice.
+    RawSender resume("127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(resume.Offer("one.bin", mib) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    BOOST_TEST(resume.Read<ResumeOffset>().offset == 1000000u);
+    resume.SendBytes(1000000, std::string_view(bytes).substr(1000000));
+    BOOST_TEST(resume.Done(DigestOf(bytes)).ok);
+    BOOST_TEST(fs::file_size(server.folder / "one.bin") == mib);
+    BOOST_TEST(!fs::exists(server.folder / "two.bin"));
+    BOOST_TEST(!fs::exists(server.folder / "three.bin"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
