@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 
 namespace transfer {
@@ -225,28 +226,34 @@ int TransferServer::Run() {
 }
 
 // Counts the new connection as a stranger, evicting the oldest stranger from
-// its address (or in all) when that bound is reached.
+// its address when that bound is reached, or else, when the bound in all is,
+// the oldest from the address that holds the most strangers: a crowd from a
+// few addresses then pushes out its own connections, never a lone one (a
+// paired sender still proving its key).
 bool TransferServer::Admit(xsock::SocketAddress peer, xsock::SOCKET handle, std::uint64_t& id) {
     std::lock_guard lock(connectionsMutex_);
     std::size_t strangers = 0;
-    std::size_t fromAddress = 0;
     std::size_t paired = 0;
+    std::map<std::string, std::size_t> byAddress;
     std::string address = peer.Host();
     for (const Connection& c : connections_) {
         if (c.paired) {
             ++paired;
         } else if (!c.evicted) {
             ++strangers;
-            fromAddress += c.address == address ? 1 : 0;
+            ++byAddress[c.address];
         }
     }
     if (paired >= options_.maxSenders) {
         return false;
     }
-    if (fromAddress >= options_.maxStrangersPerAddress) {
+    if (byAddress[address] >= options_.maxStrangersPerAddress) {
         Evict(address);
     } else if (strangers >= options_.maxStrangers) {
-        Evict({});
+        auto busiest =
+            std::max_element(byAddress.begin(), byAddress.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        Evict(busiest->first);
     }
     id = ++nextId_;
     connections_.push_back({id, address, handle});

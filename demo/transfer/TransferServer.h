@@ -18,8 +18,11 @@
 // Hello; see TransferProtocol.h. Until then a connection is a stranger, with a
 // deadline for the handshake and the Hello together. Strangers are bounded in
 // all and per address: one past the bound evicts the oldest stranger (from
-// that address, or in all), so a crowd of silent connections cannot keep a
-// paired sender out, and costs at most a thread each for the deadline. After
+// that address, or, past the bound in all, from the address holding the most
+// strangers), so a crowd of silent connections cannot keep a paired sender
+// out, nor push one out while it proves its key unless the crowd comes from
+// as many addresses as the bound in all; each costs at most a thread for the
+// deadline. After
 // that, every message (a whole chunk included) must arrive within the idle
 // timeout from when the server began waiting for it, so a peer that dribbles a
 // byte at a time cannot hold a slot.

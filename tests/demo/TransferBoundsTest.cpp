@@ -11,6 +11,7 @@
 #include <Pairing.h>
 #include <Sha256.h>
 #include <xsock/Archive.h>
+#include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
 #include <xsock/SocketLoop.h>
@@ -18,6 +19,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 
 #include <cstdlib>
@@ -104,7 +108,10 @@ struct Server {
 // (any 127.x.y.z address) and paired with the server as the real sender does.
 class RawSender {
   public:
-    RawSender(const char* from, const Server& server, const TempDir& dir, const std::string& name)
+    // With `greet` false, the connection stops after its TLS handshake, a
+    // stranger to the server until Greet (for a sender paired before).
+    RawSender(const char* from, const Server& server, const TempDir& dir, const std::string& name,
+              bool greet = true)
         : tls_(xsock::TlsContext::Client()) {
         UseConfig(dir.Path() / name);
         std::string problem;
@@ -114,7 +121,7 @@ class RawSender {
         BOOST_TEST_REQUIRE(
             tls_.UseCertificate(identity->certificate.c_str(), identity->key.c_str()));
         tls_.AcceptAnyCertificate();
-        std::string code = server.NewCode();
+        std::string code = greet ? server.NewCode() : std::string();
         socket_.SetTimeout(kDeadline);
         BOOST_TEST_REQUIRE(socket_.Create(0, SOCK_STREAM, from));
         BOOST_TEST_REQUIRE(xsock::StartTls(socket_, tls_));
@@ -122,7 +129,16 @@ class RawSender {
         file_ = std::make_unique<xsock::SocketFile>(&socket_);
         in_ = std::make_unique<xsock::Archive>(*file_, xsock::Archive::load);
         out_ = std::make_unique<xsock::Archive>(*file_, xsock::Archive::store);
-        Pair(code);
+        if (greet) {
+            Pair(code);
+        }
+    }
+
+    // The opening Hello of a sender that paired before.
+    Result Greet() {
+        Send(Hello());
+        BOOST_TEST_REQUIRE(NextMessage(*in_) == XSOCK_RUNTIME_CLASS(Result));
+        return Read<Result>();
     }
 
     const std::string& Fingerprint() const { return fingerprint_; }
@@ -339,6 +355,38 @@ BOOST_AUTO_TEST_CASE(AQuotaCountsFilesUnderWayAndPartFilesLeftBehind) {
     BOOST_TEST(fs::file_size(server.folder / "one.bin") == mib);
     BOOST_TEST(!fs::exists(server.folder / "two.bin"));
     BOOST_TEST(!fs::exists(server.folder / "three.bin"));
+}
+
+BOOST_AUTO_TEST_CASE(ACrowdFromAFewAddressesCannotPushOutAPairedSender) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir);
+    RawSender("127.0.0.1", server, dir, "owner");  // pairs, then goes
+    // A paired sender between its handshake and its Hello is still a stranger.
+    RawSender sender("127.0.0.1", server, dir, "owner", false);
+    // Four addresses, each within the bound per address (8), fill the bound
+    // in all (32) together with the sender: one of them must make way.
+    std::vector<xsock::Descriptor> crowd;
+    for (const char* from : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
+        for (int i = 0; i < 8; ++i) {
+            xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            ::inet_pton(AF_INET, from, &local.sin_addr);
+            sockaddr_in remote{};
+            remote.sin_family = AF_INET;
+            remote.sin_port = htons(static_cast<std::uint16_t>(server.port));
+            ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+            BOOST_TEST_REQUIRE(
+                ::bind(fd.Get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) == 0);
+            BOOST_TEST_REQUIRE(::connect(fd.Get(), reinterpret_cast<const sockaddr*>(&remote),
+                                         sizeof remote) == 0);
+            crowd.push_back(std::move(fd));
+        }
+    }
+    std::string dropped = server.child.WaitFor(R"(^dropped 127\.0\.0\.[0-9]+:)");
+    BOOST_TEST(dropped.rfind("dropped 127.0.0.1:", 0) != 0u, dropped);
+    BOOST_TEST(sender.Greet().ok);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
