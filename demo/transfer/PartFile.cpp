@@ -91,6 +91,11 @@ std::string PartFile::Open(int root, const FileHeader& header, const std::string
     if (!problem.empty()) {
         return problem;
     }
+    // The part file and every folder on its way, were none of them there yet.
+    problem = CheckInodes(root, header.path, components.size(), limits.reserveInodes);
+    if (!problem.empty()) {
+        return problem;
+    }
     const std::uint64_t needed = header.size - (held <= header.size ? held : 0);
     static SpaceLedger unshared;  // for a PartFile used on its own
     ledger_ = ledger != nullptr ? ledger : &unshared;

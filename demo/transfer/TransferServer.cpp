@@ -81,16 +81,23 @@ namespace {
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
 // rwx so that the folder's contents, sent after it, can still be written;
 // the umask applies, and others never get write access.
-std::string MakeDirectory(int root, const DirectoryEntry& entry, mode_t umask) {
+std::string MakeDirectory(int root, const DirectoryEntry& entry, const ServeLimits& limits) {
     if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
         return problem;
     }
+    const std::vector<std::string> components = SplitPath(entry.path);
+    if (std::string problem =
+            CheckInodes(root, entry.path, components.size(), limits.reserveInodes);
+        !problem.empty()) {
+        return problem;
+    }
     std::string problem;
-    xsock::Descriptor folder = OpenFolders(root, SplitPath(entry.path), true, problem);
+    xsock::Descriptor folder = OpenFolders(root, components, true, problem);
     if (!folder.IsOpen()) {
         return problem;
     }
-    const mode_t mode = ((entry.mode & 0777 & ~umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
+    const mode_t mode =
+        ((entry.mode & 0777 & ~limits.umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
     if (::fchmod(folder.Get(), mode) != 0) {
         return "cannot set the mode of '" + entry.path + "': " + std::strerror(errno);
     }
@@ -350,7 +357,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             entry.Serialize(in);
             std::string problem = CheckBounds(entry.path, entries);
             if (problem.empty()) {
-                problem = MakeDirectory(root_.Get(), entry, limits_.umask);
+                problem = MakeDirectory(root_.Get(), entry, limits_);
             }
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
             Say(problem.empty() ? "folder " + entry.path + " from " + peer

@@ -32,6 +32,8 @@
 #            sender's output escaped
 #   space    a file larger than the free space, or one that would eat into
 #            the reserve, is refused before anything is written
+#   inodes   empty files and folders (no space, but inodes) past the inodes
+#            the server keeps free are refused before anything is created
 #   stale    part files older than --part-max-age are removed at start and
 #            while the server runs; younger ones are kept
 #   modes    modes pass through the server's umask; nothing a sender sends
@@ -444,6 +446,25 @@ space)
         fail "no clear refusal: $(cat "$work/one.log")"
     [ -z "$(ls -A "$work/dst")" ] || fail "something was written: $(ls -A "$work/dst")"
     echo "space: $(sed -n 's/.*refused it: //p' "$work/huge.log")"
+    ;;
+inodes)
+    mkdir -p "$work/dst" "$work/src/folder"
+    : >"$work/empty.txt"
+    # A server that keeps all of the free inodes (and 1000 more) in reserve.
+    ifree=$(df --output=iavail "$work/dst" | tail -1)
+    start_server server "$work/dst" unlimited --reserve-inodes $((ifree + 1000))
+    if "$bin" send "$work/empty.txt" --to "127.0.0.1:$port" >"$work/file.log" 2>&1; then
+        fail "an empty file eating into the inodes' reserve was accepted"
+    fi
+    grep -q "refused it: not enough free inodes on the server for 'empty.txt': 1 needed, " \
+        "$work/file.log" || fail "no clear refusal: $(cat "$work/file.log")"
+    if "$bin" send "$work/src/folder" --to "127.0.0.1:$port" >"$work/folder.log" 2>&1; then
+        fail "a folder eating into the inodes' reserve was accepted"
+    fi
+    grep -q "refused it: not enough free inodes on the server for 'folder': 1 needed, " \
+        "$work/folder.log" || fail "no clear refusal: $(cat "$work/folder.log")"
+    [ -z "$(ls -A "$work/dst")" ] || fail "something was created: $(ls -A "$work/dst")"
+    echo "inodes: $(sed -n 's/.*refused it: //p' "$work/folder.log")"
     ;;
 stale)
     parts=$work/dst/.xsock-parts
