@@ -20,6 +20,7 @@
 #include <cstring>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace transfer {
 
@@ -218,8 +219,8 @@ int TransferServer::Run() {
         JoinFinished();
         std::uint64_t id = 0;
         if (!Admit(peer, connection.Handle(), id)) {
-            Say("turned away " + peer.ToString() + ": already serving " +
-                std::to_string(options_.maxSenders) + " senders");
+            SayAboutStranger("turned away " + peer.ToString() + ": already serving " +
+                             std::to_string(options_.maxSenders) + " senders");
             continue;  // `connection` closes as it goes out of scope
         }
         xsock::SOCKET handle = connection.Detach();
@@ -293,6 +294,30 @@ void TransferServer::Say(const std::string& line) {
     log_(xsock::demo::SafeText(line));
 }
 
+// Anyone who reaches the port makes these lines, as fast as it can connect:
+// past kStrangerLinesPerMinute in a minute they are only counted, and the next
+// line that is shown says how many were left out.
+void TransferServer::SayAboutStranger(const std::string& line) {
+    std::uint64_t leftOut = 0;
+    {
+        std::lock_guard lock(strangerLogMutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - strangerMinute_ >= std::chrono::minutes(1)) {
+            strangerMinute_ = now;
+            strangerLines_ = 0;
+        }
+        if (++strangerLines_ > kStrangerLinesPerMinute) {
+            ++strangerLinesLeftOut_;
+            return;
+        }
+        leftOut = std::exchange(strangerLinesLeftOut_, 0);
+    }
+    if (leftOut > 0) {
+        Say("(" + std::to_string(leftOut) + " more lines about strangers were left out)");
+    }
+    Say(line);
+}
+
 void TransferServer::JoinFinished() {
     for (auto it = workers_.begin(); it != workers_.end();) {
         if (it->finished->load()) {
@@ -320,14 +345,17 @@ void TransferServer::Serve(xsock::SOCKET handle, std::string peer, std::uint64_t
             xsock::AsyncSocket::GetLastErrorCode().message());
         return;
     }
+    bool greeted = false;
     try {
-        Session(socket, peer, id);
+        Session(socket, peer, id, greeted);
     } catch (const std::exception& e) {
-        Say("connection from " + peer + " ended: " + e.what());
+        std::string line = "connection from " + peer + " ended: " + e.what();
+        greeted ? Say(line) : SayAboutStranger(line);
     }
 }
 
-void TransferServer::Session(SessionSocket& socket, const std::string& peer, std::uint64_t id) {
+void TransferServer::Session(SessionSocket& socket, const std::string& peer, std::uint64_t id,
+                             bool& greeted) {
     xsock::SocketFile file(&socket);
     xsock::Archive in(file, xsock::Archive::load, 1 << 16);
     xsock::Archive out(file, xsock::Archive::store);
@@ -336,6 +364,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
     if (!Greet(socket, in, out, peer)) {
         return;
     }
+    greeted = true;
     MarkPaired(id);
     // A sender is its key: its part files and resume state are its own.
     const std::string senderId = xsock::GetTlsInfo(socket)->peerFingerprint;
@@ -443,10 +472,10 @@ bool TransferServer::Greet(SessionSocket& socket, xsock::Archive& in, xsock::Arc
         Expect(in, hello);
     } catch (const std::exception& e) {
         int error = xsock::AsyncSocket::GetLastError();
-        Say("dropped " + peer + ": " +
-            (error == ETIMEDOUT || error == EPROTO || error == EINTR
-                 ? xsock::AsyncSocket::GetLastErrorCode().message()
-                 : std::string(e.what())));
+        SayAboutStranger("dropped " + peer + ": " +
+                         (error == ETIMEDOUT || error == EPROTO || error == EINTR
+                              ? xsock::AsyncSocket::GetLastErrorCode().message()
+                              : std::string(e.what())));
         return false;
     }
     std::optional<xsock::TlsInfo> info = xsock::GetTlsInfo(socket);
@@ -463,7 +492,8 @@ bool TransferServer::Greet(SessionSocket& socket, xsock::Archive& in, xsock::Arc
               "this sender is not paired with the server; pair once with --code CODE "
               "(the server prints a code when it starts, and 'xsock-transfer serve --pair' "
               "prints a new one)");
-        Say("refused unpaired sender " + demo::ShortFingerprint(fingerprint) + " from " + peer);
+        SayAboutStranger("refused unpaired sender " + demo::ShortFingerprint(fingerprint) +
+                         " from " + peer);
         return false;
     }
     Reply(out, true, "welcome");
@@ -476,8 +506,8 @@ bool TransferServer::Pair(SessionSocket& socket, xsock::Archive& in, xsock::Arch
     if (!code) {
         Reply(out, false,
               "no pairing code is open on the server; run 'xsock-transfer serve --pair' there");
-        Say("refused to pair with " + demo::ShortFingerprint(fingerprint) + " from " + peer +
-            ": no code is open");
+        SayAboutStranger("refused to pair with " + demo::ShortFingerprint(fingerprint) + " from " +
+                         peer + ": no code is open");
         return false;
     }
     std::string session;

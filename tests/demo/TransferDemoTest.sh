@@ -21,7 +21,8 @@
 #            --revoke, a server whose key changed refused loudly
 #   strangers
 #            64 idle connections do not lock out a paired sender; a stranger
-#            that dribbles its handshake is dropped at the deadline
+#            that dribbles its handshake is dropped at the deadline; 300
+#            strangers one after the other leave at most 100 lines in the log
 #   quota    a paired sender past --quota is refused before anything is
 #            written, also after the server restarts
 #   errors   connection refused, a missing folder, a server that cannot write
@@ -393,6 +394,18 @@ strangers)
     pids+=("$dribbler")
     wait_for "the dribbler to be dropped" grep -q "^dropped 127.0.0.1:[0-9]*: .*did not finish in time" "$work/server.log"
     wait_for "the dribbler to see its connection end" bash -c "! kill -0 $dribbler"
+    # Strangers sending garbage, each until the server has dropped it: the
+    # log gets at most 100 lines about strangers a minute, however many come.
+    for i in $(seq 300); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "stranger $i could not connect"
+        printf 'garbage\n' >&$fd
+        cat <&$fd >/dev/null || true
+        exec {fd}>&-
+    done
+    lines=$(grep -c "^dropped \|^turned away \|^refused unpaired \|^connection from " "$work/server.log")
+    ((lines <= 100)) || fail "$lines lines about strangers in the log"
+    "$bin" send "$work/file.txt" --as after.txt --to "127.0.0.1:$port" >"$work/after.log" 2>&1 ||
+        fail "the paired sender was refused after the strangers: $(cat "$work/after.log")"
     echo "strangers: 64 idle connections did not lock out a paired sender; a dribbler was dropped"
     ;;
 logtext)
