@@ -10,6 +10,11 @@
 // so part files left behind cannot pass the quota either (the sweep of stale
 // part files gives nothing back). Deleting received files does not give the
 // space back: revoke and pair again, or edit the list, to reset a sender.
+// What is counted is bytes as sent, not the disk's blocks: a 1-byte file is
+// charged 1 byte and takes a 4 KiB block, and folders and empty files are
+// charged nothing, so a sender of many small files uses up to some 4000
+// times its quota on disk. The free-space and free-inode reserves
+// (ServeLimits) still bound the disk as a whole.
 //
 // Thread safety: shared by all sessions; every call locks.
 #pragma once
