@@ -20,8 +20,12 @@ SenderQuota::SenderQuota(std::string file, std::uint64_t limit)
 std::string SenderQuota::Charge(const std::string& sender, std::uint64_t bytes) {
     std::lock_guard lock(mutex_);
     std::uint64_t& used = used_[sender];
+    if (bytes > UINT64_MAX - used) {
+        // Only without a limit: a claim no disk could hold, which must not wrap the count.
+        return "a file of " + std::to_string(bytes) + " bytes cannot be counted";
+    }
     if (limit_ == 0 || (bytes <= limit_ && used <= limit_ - bytes)) {
-        used += std::min(bytes, UINT64_MAX - used);  // with no limit, a claim may be absurd
+        used += bytes;
         Save();
         return {};
     }

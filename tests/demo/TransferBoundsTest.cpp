@@ -357,6 +357,21 @@ BOOST_AUTO_TEST_CASE(AQuotaCountsFilesUnderWayAndPartFilesLeftBehind) {
     BOOST_TEST(!fs::exists(server.folder / "three.bin"));
 }
 
+BOOST_AUTO_TEST_CASE(AnAbsurdClaimDoesNotWipeASendersCount) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir);  // no quota: usage is still counted, for a later one
+    RawSender sender("127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(sender.Offer("small.txt", 5) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    sender.Read<ResumeOffset>();
+    sender.SendBytes(0, "small");
+    BOOST_TEST_REQUIRE(sender.Done(DigestOf("small")).ok);
+    BOOST_TEST_REQUIRE(sender.Offer("huge.bin", UINT64_MAX) == XSOCK_RUNTIME_CLASS(Result));
+    BOOST_TEST(!sender.Read<Result>().ok);
+    BOOST_TEST(ReadAll(server.config / "xsock" / "transfer" / "usage.list") ==
+               sender.Fingerprint() + " 5\n");
+}
+
 BOOST_AUTO_TEST_CASE(ACrowdFromAFewAddressesCannotPushOutAPairedSender) {
     xsock::SocketLoop loop;
     TempDir dir;
