@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace transfer {
@@ -61,9 +62,11 @@ class PartFile {
 
     std::uint64_t Position() const noexcept { return position_; }
     std::uint64_t ResumedFrom() const noexcept { return start_; }
-    // What the open part file holds on disk now: 0 if it was removed (a
-    // mismatch) or never opened; the whole file once renamed into place.
-    std::uint64_t Stored() const noexcept;
+    // What the open part file holds on disk now: nothing if it was removed
+    // (a mismatch) or never opened; the whole file once renamed into place.
+    std::optional<std::uint64_t> Stored() const noexcept;
+    // How many folders on the file's way Open created.
+    std::size_t CreatedFolders() const noexcept { return createdFolders_; }
 
   private:
     std::string OpenPart(const std::string& senderId);
@@ -83,11 +86,13 @@ class PartFile {
     std::string writeError_;
     SpaceLedger* ledger_ = nullptr;
     std::uint64_t promised_ = 0;
+    std::size_t createdFolders_ = 0;
 };
 
-// What `senderId`'s part file for `path` holds now (0 if there is none),
-// without creating or locking anything.
-std::uint64_t PartBytes(int root, const std::string& senderId, const std::string& path);
+// What `senderId`'s part file for `path` holds now (nothing if there is
+// none), without creating or locking anything.
+std::optional<std::uint64_t> PartBytes(int root, const std::string& senderId,
+                                       const std::string& path);
 
 // Removes the part files below `root` that were not written for `maxAge`
 // and that no connection holds; returns how many went.

@@ -10,11 +10,10 @@
 // so part files left behind cannot pass the quota either (the sweep of stale
 // part files gives nothing back). Deleting received files does not give the
 // space back: revoke and pair again, or edit the list, to reset a sender.
-// What is counted is bytes as sent, not the disk's blocks: a 1-byte file is
-// charged 1 byte and takes a 4 KiB block, and folders and empty files are
-// charged nothing, so a sender of many small files uses up to some 4000
-// times its quota on disk. The free-space and free-inode reserves
-// (ServeLimits) still bound the disk as a whole.
+// What is counted is what the disk gives: a file's size in whole 4 KiB
+// blocks, at least one (an empty file still takes an inode), and a block for
+// every folder a sender's entries create, so that many small files or
+// folders cannot use more disk than the quota says.
 //
 // Thread safety: shared by all sessions; every call locks.
 #pragma once
@@ -36,6 +35,16 @@ class SenderQuota {
     std::string Charge(const std::string& sender, std::uint64_t bytes);
     // Gives back bytes charged that were not stored after all.
     void Refund(const std::string& sender, std::uint64_t bytes);
+
+    // What `bytes` of a file are charged: whole blocks of kBlock, at least
+    // one, as the disk allocates them; a folder is charged one block.
+    static constexpr std::uint64_t kBlock = 4096;
+    static std::uint64_t Cost(std::uint64_t bytes) noexcept {
+        if (bytes > UINT64_MAX - kBlock) {
+            return UINT64_MAX;
+        }
+        return bytes == 0 ? kBlock : (bytes + kBlock - 1) / kBlock * kBlock;
+    }
     std::uint64_t Used(const std::string& sender);
 
   private:

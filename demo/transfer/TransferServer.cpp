@@ -82,7 +82,8 @@ namespace {
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
 // rwx so that the folder's contents, sent after it, can still be written;
 // the umask applies, and others never get write access.
-std::string MakeDirectory(int root, const DirectoryEntry& entry, const ServeLimits& limits) {
+std::string MakeDirectory(int root, const DirectoryEntry& entry, const ServeLimits& limits,
+                          std::size_t& created) {
     if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
         return problem;
     }
@@ -93,7 +94,7 @@ std::string MakeDirectory(int root, const DirectoryEntry& entry, const ServeLimi
         return problem;
     }
     std::string problem;
-    xsock::Descriptor folder = OpenFolders(root, components, true, problem);
+    xsock::Descriptor folder = OpenFolders(root, components, true, problem, &created);
     if (!folder.IsOpen()) {
         return problem;
     }
@@ -385,8 +386,15 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             DirectoryEntry entry;
             entry.Serialize(in);
             std::string problem = CheckBounds(entry.path, entries);
+            // A block for each folder it may create, given back for those it did not.
+            const std::uint64_t ways = SplitPath(entry.path).size() * SenderQuota::kBlock;
             if (problem.empty()) {
-                problem = MakeDirectory(root_.Get(), entry, limits_);
+                problem = quota_.Charge(senderId, ways);
+                if (problem.empty()) {
+                    std::size_t created = 0;
+                    problem = MakeDirectory(root_.Get(), entry, limits_, created);
+                    quota_.Refund(senderId, ways - created * SenderQuota::kBlock);
+                }
             }
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
             Say(problem.empty() ? "folder " + entry.path + " from " + peer
@@ -399,23 +407,37 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         FileHeader header;
         header.Serialize(in);
         PartFile part;
-        // The quota is charged for the whole file before it is accepted (less
-        // what its part file holds, charged when that was written), and gets
-        // back, whatever ends this file's turn, what did not reach the disk.
-        const std::uint64_t held = PartBytes(root_.Get(), senderId, header.path);
-        const std::uint64_t base = held <= header.size ? held : 0;
+        // The quota is charged, before the file is accepted, for all the disk
+        // it may take: its size in blocks (less what its part file holds,
+        // charged when that was written) and a block for each folder on its
+        // way. Whatever ends this file's turn gives back what the disk did
+        // not take.
+        const std::optional<std::uint64_t> held = PartBytes(root_.Get(), senderId, header.path);
+        const std::uint64_t cost = SenderQuota::Cost(header.size);
+        const std::uint64_t base = held && *held <= header.size ? SenderQuota::Cost(*held) : 0;
+        const std::uint64_t ways =
+            static_cast<std::uint64_t>(std::count(header.path.begin(), header.path.end(), '/')) *
+            SenderQuota::kBlock;
+        const std::uint64_t charge =
+            cost - base > UINT64_MAX - ways ? UINT64_MAX : cost - base + ways;
         bool charged = false;
         bool opened = false;
         std::string problem = CheckBounds(header.path, entries);
         if (problem.empty()) {
-            problem = quota_.Charge(senderId, header.size - base);
+            problem = quota_.Charge(senderId, charge);
             charged = problem.empty();
         }
         AtExit settle([&] {
-            if (charged) {
-                quota_.Refund(senderId,
-                              header.size - (opened ? std::min(part.Stored(), header.size) : base));
+            if (!charged) {
+                return;
             }
+            const std::optional<std::uint64_t> stored = opened ? part.Stored() : std::nullopt;
+            const std::uint64_t keep = !opened  ? base
+                                       : stored ? SenderQuota::Cost(std::min(*stored, header.size))
+                                                : 0;
+            std::uint64_t refund = charge - part.CreatedFolders() * SenderQuota::kBlock;
+            refund = keep <= base ? refund + (base - keep) : refund - (keep - base);
+            quota_.Refund(senderId, refund);
         });
         if (problem.empty()) {
             problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);

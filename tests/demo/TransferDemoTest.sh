@@ -567,7 +567,7 @@ quota)
     if "$bin" send "$work/a.bin" --as b.bin --to "127.0.0.1:$port" >"$work/over.log" 2>&1; then
         fail "a file past the sender's quota was accepted"
     fi
-    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded (600000 used" \
+    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded (602112 used" \
         "$work/over.log" || fail "no quota refusal: $(cat "$work/over.log")"
     [ ! -e "$work/dst/b.bin" ] || fail "the refused file was written"
     [ -z "$(ls -A "$work/dst/.xsock-parts" 2>/dev/null)" ] || fail "a part file was left"
@@ -577,6 +577,17 @@ quota)
     if "$bin" send "$work/a.bin" --as c.bin --to "127.0.0.1:$port" >/dev/null 2>&1; then
         fail "a restart reset the quota"
     fi
+    # Small files count the blocks they take: 300 one-byte files (and their
+    # folder) would take 1.2 MiB of disk, far past what the quota leaves.
+    mkdir -p "$work/small"
+    for i in $(seq 300); do printf x >"$work/small/f$i"; done
+    if "$bin" send "$work/small" --to "127.0.0.1:$port" >"$work/small.log" 2>&1; then
+        fail "300 one-byte files passed the quota"
+    fi
+    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded" "$work/small.log" ||
+        fail "no quota refusal for small files: $(tail -3 "$work/small.log")"
+    received=$(ls "$work/dst/small" | wc -l)
+    ((received == 107)) || fail "expected 107 one-byte files within the quota, got $received"
     echo "quota: a sender past its quota is refused before writing, across restarts"
     ;;
 *)
