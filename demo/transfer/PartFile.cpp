@@ -44,7 +44,33 @@ std::string CheckSpace(int root, const std::string& path, std::uint64_t needed,
     return {};
 }
 
+// What the part file `part` holds, without creating anything; nothing if
+// there is none.
+std::optional<std::uint64_t> HeldBytes(int root, const std::string& part, std::string& problem) {
+    struct stat info {};
+    xsock::Descriptor parts = OpenPartsFolder(root, false, problem);
+    if (parts.IsOpen() && ::fstatat(parts.Get(), part.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(info.st_mode)) {
+        return static_cast<std::uint64_t>(info.st_size);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::uint64_t> PartBytes(int root, const std::string& senderId,
+                                       const std::string& path) {
+    std::string ignored;
+    return HeldBytes(root, PartName(senderId, path), ignored);
+}
+
+std::optional<std::uint64_t> PartFile::Stored() const noexcept {
+    struct stat info {};
+    if (!file_.IsOpen() || ::fstat(file_.Get(), &info) != 0 || info.st_nlink == 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(info.st_size);
+}
 
 PartFile::~PartFile() {
     pipeline_.reset();  // what was received is written, for a resume
@@ -64,14 +90,13 @@ std::string PartFile::Open(int root, const FileHeader& header, const std::string
     part_ = PartName(senderId, header.path);
     // What this sender already sent counts as written; nothing is created yet.
     std::string problem;
-    std::uint64_t held = 0;
-    if (xsock::Descriptor parts = OpenPartsFolder(root, false, problem); parts.IsOpen()) {
-        struct stat info {};
-        if (::fstatat(parts.Get(), part_.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(info.st_mode)) {
-            held = static_cast<std::uint64_t>(info.st_size);
-        }
-    } else if (!problem.empty()) {
+    const std::uint64_t held = HeldBytes(root, part_, problem).value_or(0);
+    if (!problem.empty()) {
+        return problem;
+    }
+    // The part file and every folder on its way, were none of them there yet.
+    problem = CheckInodes(root, header.path, components.size(), limits.reserveInodes);
+    if (!problem.empty()) {
         return problem;
     }
     const std::uint64_t needed = header.size - (held <= header.size ? held : 0);
@@ -82,7 +107,7 @@ std::string PartFile::Open(int root, const FileHeader& header, const std::string
         return problem;
     }
     promised_ = needed;
-    folder_ = OpenFolders(root, components, false, problem);
+    folder_ = OpenFolders(root, components, false, problem, &createdFolders_);
     if (!folder_.IsOpen()) {
         return problem;
     }

@@ -38,6 +38,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ class PartFile {
 
     std::uint64_t Position() const noexcept { return position_; }
     std::uint64_t ResumedFrom() const noexcept { return start_; }
+    // What the open part file holds on disk now: nothing if it was removed
+    // (a mismatch) or never opened; the whole file once renamed into place.
+    std::optional<std::uint64_t> Stored() const noexcept;
+    // How many folders on the file's way Open created.
+    std::size_t CreatedFolders() const noexcept { return createdFolders_; }
 
     static constexpr std::size_t kPipelineBuffers = 4;
 
@@ -100,10 +106,16 @@ class PartFile {
     std::string writeError_;
     SpaceLedger* ledger_ = nullptr;
     std::uint64_t promised_ = 0;
+    std::size_t createdFolders_ = 0;
     std::uint64_t written_ = 0;  // where the writing thread appends next
     // Last: its threads use the members above until it is gone.
     std::unique_ptr<BlockPipeline> pipeline_;
 };
+
+// What `senderId`'s part file for `path` holds now (nothing if there is
+// none), without creating or locking anything.
+std::optional<std::uint64_t> PartBytes(int root, const std::string& senderId,
+                                       const std::string& path);
 
 // Removes the part files below `root` that were not written for `maxAge`
 // and that no connection holds; returns how many went.

@@ -79,7 +79,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
 }
 
 xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& components,
-                              bool includeLast, std::string& error) {
+                              bool includeLast, std::string& error, std::size_t* created) {
     xsock::Descriptor current(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!current.IsOpen()) {
         error = std::string("cannot open the server's folder: ") + std::strerror(errno);
@@ -90,7 +90,11 @@ xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& componen
     for (std::size_t i = 0; i < count; ++i) {
         const std::string& name = components[i];
         walked += (walked.empty() ? "" : "/") + name;
-        if (::mkdirat(current.Get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        if (::mkdirat(current.Get(), name.c_str(), 0755) == 0) {
+            if (created != nullptr) {
+                ++*created;
+            }
+        } else if (errno != EEXIST) {
             error = "cannot create folder '" + walked + "': " + std::strerror(errno);
             return {};
         }

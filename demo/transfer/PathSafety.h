@@ -30,9 +30,10 @@ std::vector<std::string> SplitPath(std::string_view path);
 
 // Opens (creating as needed, mode 0755) every folder of `components` below
 // `root`, all of them when `includeLast`, else all but the last. On failure
-// returns a closed xsock::Descriptor and sets `error`.
+// returns a closed xsock::Descriptor and sets `error`. Adds to `*created`, if
+// given, how many folders it created.
 xsock::Descriptor OpenFolders(int root, const std::vector<std::string>& components,
-                              bool includeLast, std::string& error);
+                              bool includeLast, std::string& error, std::size_t* created = nullptr);
 
 // The folder at the top of the served folder where files are written until
 // their checksum matches; no sender may name it.

@@ -1,5 +1,7 @@
 #include "SenderQuota.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 
@@ -15,19 +17,29 @@ SenderQuota::SenderQuota(std::string file, std::uint64_t limit)
     }
 }
 
-std::string SenderQuota::Check(const std::string& sender, std::uint64_t bytes) {
+std::string SenderQuota::Charge(const std::string& sender, std::uint64_t bytes) {
     std::lock_guard lock(mutex_);
-    std::uint64_t used = used_[sender];
+    std::uint64_t& used = used_[sender];
+    if (bytes > UINT64_MAX - used) {
+        // Only without a limit: a claim no disk could hold, which must not wrap the count.
+        return "a file of " + std::to_string(bytes) + " bytes cannot be counted";
+    }
     if (limit_ == 0 || (bytes <= limit_ && used <= limit_ - bytes)) {
+        used += bytes;
+        Save();
         return {};
     }
     return "this sender's quota of " + std::to_string(limit_) + " bytes would be exceeded (" +
            std::to_string(used) + " used, " + std::to_string(bytes) + " more asked)";
 }
 
-void SenderQuota::Add(const std::string& sender, std::uint64_t bytes) {
+void SenderQuota::Refund(const std::string& sender, std::uint64_t bytes) {
+    if (bytes == 0) {
+        return;
+    }
     std::lock_guard lock(mutex_);
-    used_[sender] += bytes;
+    std::uint64_t& used = used_[sender];
+    used -= std::min(bytes, used);
     Save();
 }
 

@@ -5,6 +5,9 @@
 //
 //   - free space: a file is accepted only if the disk keeps `reserveBytes`
 //     free after it (checked with statvfs before anything is created);
+//   - free inodes: a file or folder is accepted only if the file system
+//     keeps `reserveInodes` inodes free after it and the folders on its way,
+//     for empty files and folders use no space but can still exhaust them;
 //   - modes: a sender's mode bits pass through the server's umask and never
 //     make a file or folder writable by others;
 //   - depth and entries: a path has at most `maxDepth` components, and one
@@ -38,6 +41,7 @@ mode_t ProcessUmask();
 
 struct ServeLimits {
     std::uint64_t reserveBytes = std::uint64_t{256} << 20;
+    std::uint64_t reserveInodes = 10000;
     mode_t umask = ProcessUmask();
     std::uint32_t maxDepth = 64;
     std::uint64_t maxEntries = 100000;
@@ -61,11 +65,17 @@ class SpaceLedger {
     std::uint64_t promised_ = 0;
 };
 
+// Empty if the file system under `root` keeps `reserve` inodes free once
+// `needed` more are used (always, on file systems without an inode count),
+// otherwise why `path` is refused.
+std::string CheckInodes(int root, const std::string& path, std::uint64_t needed,
+                        std::uint64_t reserve);
+
 // The --help lines for the options below.
 extern const char kServeLimitsHelp[];
 
-// If `option` is one of --reserve MiB, --max-depth N, --max-entries N or
-// --part-max-age SEC, applies `value` and returns true (with `error` set if
+// If `option` is one of --reserve MiB, --reserve-inodes N, --max-depth N,
+// --max-entries N or --part-max-age SEC, applies `value` and returns true (with `error` set if
 // the value is bad); otherwise returns false.
 bool ParseServeLimit(const std::string& option, const char* value, ServeLimits& limits,
                      std::string& error);

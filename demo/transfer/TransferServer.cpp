@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace transfer {
 
@@ -80,21 +82,42 @@ namespace {
 // Creates a DirectoryEntry's folders; empty on success. The owner keeps
 // rwx so that the folder's contents, sent after it, can still be written;
 // the umask applies, and others never get write access.
-std::string MakeDirectory(int root, const DirectoryEntry& entry, mode_t umask) {
+std::string MakeDirectory(int root, const DirectoryEntry& entry, const ServeLimits& limits,
+                          std::size_t& created) {
     if (std::string problem = CheckRelativePath(entry.path); !problem.empty()) {
         return problem;
     }
+    const std::vector<std::string> components = SplitPath(entry.path);
+    if (std::string problem =
+            CheckInodes(root, entry.path, components.size(), limits.reserveInodes);
+        !problem.empty()) {
+        return problem;
+    }
     std::string problem;
-    xsock::Descriptor folder = OpenFolders(root, SplitPath(entry.path), true, problem);
+    xsock::Descriptor folder = OpenFolders(root, components, true, problem, &created);
     if (!folder.IsOpen()) {
         return problem;
     }
-    const mode_t mode = ((entry.mode & 0777 & ~umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
+    const mode_t mode =
+        ((entry.mode & 0777 & ~limits.umask) | 0700) & ~static_cast<mode_t>(S_IWOTH);
     if (::fchmod(folder.Get(), mode) != 0) {
         return "cannot set the mode of '" + entry.path + "': " + std::strerror(errno);
     }
     return {};
 }
+
+// Runs `action` when it goes out of scope, however that happens.
+template <class Action>
+class AtExit {
+  public:
+    explicit AtExit(Action action) : action_(std::move(action)) {}
+    ~AtExit() { action_(); }
+    AtExit(const AtExit&) = delete;
+    AtExit& operator=(const AtExit&) = delete;
+
+  private:
+    Action action_;
+};
 
 void Reply(xsock::Archive& out, bool ok, std::string message) {
     Result result;
@@ -197,8 +220,8 @@ int TransferServer::Run() {
         JoinFinished();
         std::uint64_t id = 0;
         if (!Admit(peer, connection.Handle(), id)) {
-            Say("turned away " + peer.ToString() + ": already serving " +
-                std::to_string(options_.maxSenders) + " senders");
+            SayAboutStranger("turned away " + peer.ToString() + ": already serving " +
+                             std::to_string(options_.maxSenders) + " senders");
             continue;  // `connection` closes as it goes out of scope
         }
         xsock::SOCKET handle = connection.Detach();
@@ -212,28 +235,34 @@ int TransferServer::Run() {
 }
 
 // Counts the new connection as a stranger, evicting the oldest stranger from
-// its address (or in all) when that bound is reached.
+// its address when that bound is reached, or else, when the bound in all is,
+// the oldest from the address that holds the most strangers: a crowd from a
+// few addresses then pushes out its own connections, never a lone one (a
+// paired sender still proving its key).
 bool TransferServer::Admit(xsock::SocketAddress peer, xsock::SOCKET handle, std::uint64_t& id) {
     std::lock_guard lock(connectionsMutex_);
     std::size_t strangers = 0;
-    std::size_t fromAddress = 0;
     std::size_t paired = 0;
+    std::map<std::string, std::size_t> byAddress;
     std::string address = peer.Host();
     for (const Connection& c : connections_) {
         if (c.paired) {
             ++paired;
         } else if (!c.evicted) {
             ++strangers;
-            fromAddress += c.address == address ? 1 : 0;
+            ++byAddress[c.address];
         }
     }
     if (paired >= options_.maxSenders) {
         return false;
     }
-    if (fromAddress >= options_.maxStrangersPerAddress) {
+    if (byAddress[address] >= options_.maxStrangersPerAddress) {
         Evict(address);
     } else if (strangers >= options_.maxStrangers) {
-        Evict({});
+        auto busiest =
+            std::max_element(byAddress.begin(), byAddress.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        Evict(busiest->first);
     }
     id = ++nextId_;
     connections_.push_back({id, address, handle});
@@ -266,6 +295,30 @@ void TransferServer::Say(const std::string& line) {
     log_(xsock::demo::SafeText(line));
 }
 
+// Anyone who reaches the port makes these lines, as fast as it can connect:
+// past kStrangerLinesPerMinute in a minute they are only counted, and the next
+// line that is shown says how many were left out.
+void TransferServer::SayAboutStranger(const std::string& line) {
+    std::uint64_t leftOut = 0;
+    {
+        std::lock_guard lock(strangerLogMutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - strangerMinute_ >= std::chrono::minutes(1)) {
+            strangerMinute_ = now;
+            strangerLines_ = 0;
+        }
+        if (++strangerLines_ > kStrangerLinesPerMinute) {
+            ++strangerLinesLeftOut_;
+            return;
+        }
+        leftOut = std::exchange(strangerLinesLeftOut_, 0);
+    }
+    if (leftOut > 0) {
+        Say("(" + std::to_string(leftOut) + " more lines about strangers were left out)");
+    }
+    Say(line);
+}
+
 void TransferServer::JoinFinished() {
     for (auto it = workers_.begin(); it != workers_.end();) {
         if (it->finished->load()) {
@@ -293,14 +346,17 @@ void TransferServer::Serve(xsock::SOCKET handle, std::string peer, std::uint64_t
             xsock::AsyncSocket::GetLastErrorCode().message());
         return;
     }
+    bool greeted = false;
     try {
-        Session(socket, peer, id);
+        Session(socket, peer, id, greeted);
     } catch (const std::exception& e) {
-        Say("connection from " + peer + " ended: " + e.what());
+        std::string line = "connection from " + peer + " ended: " + e.what();
+        greeted ? Say(line) : SayAboutStranger(line);
     }
 }
 
-void TransferServer::Session(SessionSocket& socket, const std::string& peer, std::uint64_t id) {
+void TransferServer::Session(SessionSocket& socket, const std::string& peer, std::uint64_t id,
+                             bool& greeted) {
     xsock::SocketFile file(&socket);
     xsock::Archive in(file, xsock::Archive::load, 1 << 16);
     xsock::Archive out(file, xsock::Archive::store);
@@ -309,6 +365,7 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
     if (!Greet(socket, in, out, peer)) {
         return;
     }
+    greeted = true;
     MarkPaired(id);
     // A sender is its key: its part files and resume state are its own.
     const std::string senderId = xsock::GetTlsInfo(socket)->peerFingerprint;
@@ -329,8 +386,15 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
             DirectoryEntry entry;
             entry.Serialize(in);
             std::string problem = CheckBounds(entry.path, entries);
+            // A block for each folder it may create, given back for those it did not.
+            const std::uint64_t ways = SplitPath(entry.path).size() * SenderQuota::kBlock;
             if (problem.empty()) {
-                problem = MakeDirectory(root_.Get(), entry, limits_.umask);
+                problem = quota_.Charge(senderId, ways);
+                if (problem.empty()) {
+                    std::size_t created = 0;
+                    problem = MakeDirectory(root_.Get(), entry, limits_, created);
+                    quota_.Refund(senderId, ways - created * SenderQuota::kBlock);
+                }
             }
             Reply(out, problem.empty(), problem.empty() ? "folder " + entry.path : problem);
             Say(problem.empty() ? "folder " + entry.path + " from " + peer
@@ -343,12 +407,44 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         FileHeader header;
         header.Serialize(in);
         PartFile part;
+        // The quota is charged, before the file is accepted, for all the disk
+        // it may take: its size in blocks (less what its part file holds,
+        // charged when that was written) and a block for each folder on its
+        // way. Whatever ends this file's turn gives back what the disk did
+        // not take.
+        const std::optional<std::uint64_t> held = PartBytes(root_.Get(), senderId, header.path);
+        const std::uint64_t cost = SenderQuota::Cost(header.size);
+        const std::uint64_t base = held && *held <= header.size ? SenderQuota::Cost(*held) : 0;
+        const std::uint64_t ways =
+            static_cast<std::uint64_t>(std::count(header.path.begin(), header.path.end(), '/')) *
+            SenderQuota::kBlock;
+        const std::uint64_t charge =
+            cost - base > UINT64_MAX - ways ? UINT64_MAX : cost - base + ways;
+        bool charged = false;
+        bool opened = false;
         std::string problem = CheckBounds(header.path, entries);
         if (problem.empty()) {
-            problem = quota_.Check(senderId, header.size);
+            problem = quota_.Charge(senderId, charge);
+            charged = problem.empty();
         }
+        AtExit settle([&] {
+            if (!charged) {
+                return;
+            }
+            if (opened) {
+                part.Settle();  // what Stored() sees is all that arrived
+            }
+            const std::optional<std::uint64_t> stored = opened ? part.Stored() : std::nullopt;
+            const std::uint64_t keep = !opened  ? base
+                                       : stored ? SenderQuota::Cost(std::min(*stored, header.size))
+                                                : 0;
+            std::uint64_t refund = charge - part.CreatedFolders() * SenderQuota::kBlock;
+            refund = keep <= base ? refund + (base - keep) : refund - (keep - base);
+            quota_.Refund(senderId, refund);
+        });
         if (problem.empty()) {
             problem = part.Open(root_.Get(), header, senderId, limits_, &ledger_);
+            opened = problem.empty();
         }
         if (!problem.empty()) {
             Reply(out, false, problem);
@@ -384,9 +480,6 @@ void TransferServer::Session(SessionSocket& socket, const std::string& peer, std
         }
         done.Serialize(in);
         problem = part.Finish(done.sha256);
-        if (problem.empty()) {
-            quota_.Add(senderId, header.size);
-        }
         std::string resumed =
             part.ResumedFrom() > 0 ? ", resumed at " + std::to_string(part.ResumedFrom()) : "";
         Reply(out, problem.empty(), problem.empty() ? "stored " + header.path + resumed : problem);
@@ -405,10 +498,10 @@ bool TransferServer::Greet(SessionSocket& socket, xsock::Archive& in, xsock::Arc
         Expect(in, hello);
     } catch (const std::exception& e) {
         int error = xsock::AsyncSocket::GetLastError();
-        Say("dropped " + peer + ": " +
-            (error == ETIMEDOUT || error == EPROTO || error == EINTR
-                 ? xsock::AsyncSocket::GetLastErrorCode().message()
-                 : std::string(e.what())));
+        SayAboutStranger("dropped " + peer + ": " +
+                         (error == ETIMEDOUT || error == EPROTO || error == EINTR
+                              ? xsock::AsyncSocket::GetLastErrorCode().message()
+                              : std::string(e.what())));
         return false;
     }
     std::optional<xsock::TlsInfo> info = xsock::GetTlsInfo(socket);
@@ -425,7 +518,8 @@ bool TransferServer::Greet(SessionSocket& socket, xsock::Archive& in, xsock::Arc
               "this sender is not paired with the server; pair once with --code CODE "
               "(the server prints a code when it starts, and 'xsock-transfer serve --pair' "
               "prints a new one)");
-        Say("refused unpaired sender " + demo::ShortFingerprint(fingerprint) + " from " + peer);
+        SayAboutStranger("refused unpaired sender " + demo::ShortFingerprint(fingerprint) +
+                         " from " + peer);
         return false;
     }
     Reply(out, true, "welcome");
@@ -438,8 +532,8 @@ bool TransferServer::Pair(SessionSocket& socket, xsock::Archive& in, xsock::Arch
     if (!code) {
         Reply(out, false,
               "no pairing code is open on the server; run 'xsock-transfer serve --pair' there");
-        Say("refused to pair with " + demo::ShortFingerprint(fingerprint) + " from " + peer +
-            ": no code is open");
+        SayAboutStranger("refused to pair with " + demo::ShortFingerprint(fingerprint) + " from " +
+                         peer + ": no code is open");
         return false;
     }
     std::string session;

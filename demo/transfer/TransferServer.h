@@ -21,8 +21,11 @@
 // Hello; see TransferProtocol.h. Until then a connection is a stranger, with a
 // deadline for the handshake and the Hello together. Strangers are bounded in
 // all and per address: one past the bound evicts the oldest stranger (from
-// that address, or in all), so a crowd of silent connections cannot keep a
-// paired sender out, and costs at most a thread each for the deadline. After
+// that address, or, past the bound in all, from the address holding the most
+// strangers), so a crowd of silent connections cannot keep a paired sender
+// out, nor push one out while it proves its key unless the crowd comes from
+// as many addresses as the bound in all; each costs at most a thread for the
+// deadline. After
 // that, every message (a whole chunk included) must arrive within the idle
 // timeout from when the server began waiting for it, so a peer that dribbles a
 // byte at a time cannot hold a slot.
@@ -30,7 +33,9 @@
 // What a sender may do to the disk is bounded by ServeLimits (free space,
 // modes, depth, entries per connection, the age of part files); a thread of
 // its own removes stale part files while the server runs. Every log line is
-// passed through SafeText, since it quotes what senders sent.
+// passed through SafeText, since it quotes what senders sent; lines that
+// connections not yet paired cause (dropped, refused, turned away) are at most
+// a hundred a minute, so that anyone who reaches the port cannot flood the log.
 //
 // Errors: a refused or failed file is reported to its sender and logged; a
 // broken connection ends only that session. Start fails (false, with a
@@ -111,7 +116,8 @@ class TransferServer {
     void Evict(const std::string& address);
     void MarkPaired(std::uint64_t id);
     void Serve(xsock::SOCKET handle, std::string peer, std::uint64_t id);
-    void Session(SessionSocket& socket, const std::string& peer, std::uint64_t id);
+    // `greeted` turns true once the sender got past Greet.
+    void Session(SessionSocket& socket, const std::string& peer, std::uint64_t id, bool& greeted);
     bool Greet(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
                const std::string& peer);
     bool Pair(SessionSocket& socket, xsock::Archive& in, xsock::Archive& out,
@@ -123,11 +129,20 @@ class TransferServer {
     void JoinFinished();
     // log_ for every thread, one line at a time.
     void Say(const std::string& line);
+    // Say for what a connection not yet paired caused, at most
+    // kStrangerLinesPerMinute lines a minute.
+    void SayAboutStranger(const std::string& line);
+
+    static constexpr std::uint64_t kStrangerLinesPerMinute = 100;
 
     ServerOptions options_;
     xsock::Descriptor root_;
     Log log_;
     std::mutex logMutex_;
+    std::mutex strangerLogMutex_;
+    std::chrono::steady_clock::time_point strangerMinute_;
+    std::uint64_t strangerLines_ = 0;
+    std::uint64_t strangerLinesLeftOut_ = 0;
     std::optional<xsock::TlsContext> tls_;
     xsock::Socket listener_;
     std::list<Worker> workers_;

@@ -11,6 +11,7 @@
 #include <Pairing.h>
 #include <Sha256.h>
 #include <xsock/Archive.h>
+#include <xsock/Descriptor.h>
 #include <xsock/Socket.h>
 #include <xsock/SocketFile.h>
 #include <xsock/SocketLoop.h>
@@ -18,6 +19,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 
 #include <cstdlib>
@@ -60,9 +64,13 @@ void UseConfig(const fs::path& folder) {
     ::setenv("XDG_CONFIG_HOME", folder.c_str(), 1);
 }
 
-std::vector<std::string> ServeCommand(const fs::path& config, const fs::path& folder) {
+std::vector<std::string> ServeCommand(const fs::path& config, const fs::path& folder,
+                                      const std::vector<std::string>& options) {
     UseConfig(config);
-    return {kTransfer, "serve", "--dir", folder.string(), "--listen", "127.0.0.1:0"};
+    std::vector<std::string> command{kTransfer,       "serve",    "--dir",
+                                     folder.string(), "--listen", "127.0.0.1:0"};
+    command.insert(command.end(), options.begin(), options.end());
+    return command;
 }
 
 // The key fingerprint of the sender called `name`, made on first use.
@@ -76,10 +84,10 @@ std::string KeyOf(const TempDir& dir, const std::string& name) {
 
 // `xsock-transfer serve` on a free port of 127.0.0.1, with keys of its own.
 struct Server {
-    explicit Server(const TempDir& dir)
+    explicit Server(const TempDir& dir, const std::vector<std::string>& options = {})
         : config(dir.Path() / "server-config"),
           folder(MakeFolder(dir.Path() / "dst")),
-          child(ServeCommand(config, folder)) {
+          child(ServeCommand(config, folder, options)) {
         std::string banner = child.WaitFor(R"( on 127\.0\.0\.1:[0-9]+$)");
         port = static_cast<unsigned>(std::stoul(banner.substr(banner.rfind(':') + 1)));
     }
@@ -100,7 +108,10 @@ struct Server {
 // (any 127.x.y.z address) and paired with the server as the real sender does.
 class RawSender {
   public:
-    RawSender(const char* from, const Server& server, const TempDir& dir, const std::string& name)
+    // With `greet` false, the connection stops after its TLS handshake, a
+    // stranger to the server until Greet (for a sender paired before).
+    RawSender(const char* from, const Server& server, const TempDir& dir, const std::string& name,
+              bool greet = true)
         : tls_(xsock::TlsContext::Client()) {
         UseConfig(dir.Path() / name);
         std::string problem;
@@ -110,7 +121,7 @@ class RawSender {
         BOOST_TEST_REQUIRE(
             tls_.UseCertificate(identity->certificate.c_str(), identity->key.c_str()));
         tls_.AcceptAnyCertificate();
-        std::string code = server.NewCode();
+        std::string code = greet ? server.NewCode() : std::string();
         socket_.SetTimeout(kDeadline);
         BOOST_TEST_REQUIRE(socket_.Create(0, SOCK_STREAM, from));
         BOOST_TEST_REQUIRE(xsock::StartTls(socket_, tls_));
@@ -118,7 +129,16 @@ class RawSender {
         file_ = std::make_unique<xsock::SocketFile>(&socket_);
         in_ = std::make_unique<xsock::Archive>(*file_, xsock::Archive::load);
         out_ = std::make_unique<xsock::Archive>(*file_, xsock::Archive::store);
-        Pair(code);
+        if (greet) {
+            Pair(code);
+        }
+    }
+
+    // The opening Hello of a sender that paired before.
+    Result Greet() {
+        Send(Hello());
+        BOOST_TEST_REQUIRE(NextMessage(*in_) == XSOCK_RUNTIME_CLASS(Result));
+        return Read<Result>();
     }
 
     const std::string& Fingerprint() const { return fingerprint_; }
@@ -294,6 +314,94 @@ BOOST_AUTO_TEST_CASE(AnotherSendersResumeStateIsNeitherReadableNorDestructible) 
     BOOST_TEST(owner.Done(DigestOf(mine)).ok);
     BOOST_TEST((ReadAll(server.folder / "f.bin") == mine));
     BOOST_TEST(!fs::exists(part));
+}
+
+BOOST_AUTO_TEST_CASE(AQuotaCountsFilesUnderWayAndPartFilesLeftBehind) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir, {"--quota", "1"});
+    const std::uint64_t mib = 1 << 20;
+    const std::string bytes(mib, 'q');
+    std::optional<RawSender> first(std::in_place, "127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(first->Offer("one.bin", mib) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    first->Read<ResumeOffset>();
+    {
+        // The same sender on a second connection at once: each file fits the
+        // quota alone, the two together do not.
+        RawSender second("127.0.0.1", server, dir, "owner");
+        BOOST_TEST_REQUIRE(second.Offer("two.bin", mib) == XSOCK_RUNTIME_CLASS(Result));
+        Result refused = second.Read<Result>();
+        BOOST_TEST(!refused.ok);
+        BOOST_TEST(
+            refused.message.find("this sender's quota of 1048576 bytes would be exceeded") == 0u,
+            refused.message);
+    }
+    // Most of the file, then the connection breaks: the part file stays for a
+    // resume, and what it holds counts against the quota.
+    first->SendBytes(0, std::string_view(bytes).substr(0, 1000000));
+    first.reset();
+    server.child.WaitFor("^interrupted 'one\\.bin' from 127\\.0\\.0\\.1:[0-9]+ at 1000000 ");
+    {
+        RawSender third("127.0.0.1", server, dir, "owner");
+        BOOST_TEST_REQUIRE(third.Offer("three.bin", 100000) == XSOCK_RUNTIME_CLASS(Result));
+        BOOST_TEST(!third.Read<Result>().ok, "a part file left behind escaped the quota");
+    }
+    // The sender's own resume still fits: the bytes it holds are not counted twice.
+    RawSender resume("127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(resume.Offer("one.bin", mib) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    BOOST_TEST(resume.Read<ResumeOffset>().offset == 1000000u);
+    resume.SendBytes(1000000, std::string_view(bytes).substr(1000000));
+    BOOST_TEST(resume.Done(DigestOf(bytes)).ok);
+    BOOST_TEST(fs::file_size(server.folder / "one.bin") == mib);
+    BOOST_TEST(!fs::exists(server.folder / "two.bin"));
+    BOOST_TEST(!fs::exists(server.folder / "three.bin"));
+}
+
+BOOST_AUTO_TEST_CASE(AnAbsurdClaimDoesNotWipeASendersCount) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir);  // no quota: usage is still counted, for a later one
+    RawSender sender("127.0.0.1", server, dir, "owner");
+    BOOST_TEST_REQUIRE(sender.Offer("small.txt", 5) == XSOCK_RUNTIME_CLASS(ResumeOffset));
+    sender.Read<ResumeOffset>();
+    sender.SendBytes(0, "small");
+    BOOST_TEST_REQUIRE(sender.Done(DigestOf("small")).ok);
+    BOOST_TEST_REQUIRE(sender.Offer("huge.bin", UINT64_MAX) == XSOCK_RUNTIME_CLASS(Result));
+    BOOST_TEST(!sender.Read<Result>().ok);
+    BOOST_TEST(ReadAll(server.config / "xsock" / "transfer" / "usage.list") ==
+               sender.Fingerprint() + " 4096\n");  // a block
+}
+
+BOOST_AUTO_TEST_CASE(ACrowdFromAFewAddressesCannotPushOutAPairedSender) {
+    xsock::SocketLoop loop;
+    TempDir dir;
+    Server server(dir);
+    RawSender("127.0.0.1", server, dir, "owner");  // pairs, then goes
+    // A paired sender between its handshake and its Hello is still a stranger.
+    RawSender sender("127.0.0.1", server, dir, "owner", false);
+    // Four addresses, each within the bound per address (8), fill the bound
+    // in all (32) together with the sender: one of them must make way.
+    std::vector<xsock::Descriptor> crowd;
+    for (const char* from : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
+        for (int i = 0; i < 8; ++i) {
+            xsock::Descriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            ::inet_pton(AF_INET, from, &local.sin_addr);
+            sockaddr_in remote{};
+            remote.sin_family = AF_INET;
+            remote.sin_port = htons(static_cast<std::uint16_t>(server.port));
+            ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+            BOOST_TEST_REQUIRE(
+                ::bind(fd.Get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) == 0);
+            BOOST_TEST_REQUIRE(::connect(fd.Get(), reinterpret_cast<const sockaddr*>(&remote),
+                                         sizeof remote) == 0);
+            crowd.push_back(std::move(fd));
+        }
+    }
+    std::string dropped = server.child.WaitFor(R"(^dropped 127\.0\.0\.[0-9]+:)");
+    BOOST_TEST(dropped.rfind("dropped 127.0.0.1:", 0) != 0u, dropped);
+    BOOST_TEST(sender.Greet().ok);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

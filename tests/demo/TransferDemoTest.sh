@@ -21,7 +21,8 @@
 #            --revoke, a server whose key changed refused loudly
 #   strangers
 #            64 idle connections do not lock out a paired sender; a stranger
-#            that dribbles its handshake is dropped at the deadline
+#            that dribbles its handshake is dropped at the deadline; 300
+#            strangers one after the other leave at most 100 lines in the log
 #   quota    a paired sender past --quota is refused before anything is
 #            written, also after the server restarts
 #   errors   connection refused, a missing folder, a server that cannot write
@@ -32,6 +33,8 @@
 #            sender's output escaped
 #   space    a file larger than the free space, or one that would eat into
 #            the reserve, is refused before anything is written
+#   inodes   empty files and folders (no space, but inodes) past the inodes
+#            the server keeps free are refused before anything is created
 #   stale    part files older than --part-max-age are removed at start and
 #            while the server runs; younger ones are kept
 #   modes    modes pass through the server's umask; nothing a sender sends
@@ -391,6 +394,18 @@ strangers)
     pids+=("$dribbler")
     wait_for "the dribbler to be dropped" grep -q "^dropped 127.0.0.1:[0-9]*: .*did not finish in time" "$work/server.log"
     wait_for "the dribbler to see its connection end" bash -c "! kill -0 $dribbler"
+    # Strangers sending garbage, each until the server has dropped it: the
+    # log gets at most 100 lines about strangers a minute, however many come.
+    for i in $(seq 300); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "stranger $i could not connect"
+        printf 'garbage\n' >&$fd
+        cat <&$fd >/dev/null || true
+        exec {fd}>&-
+    done
+    lines=$(grep -c "^dropped \|^turned away \|^refused unpaired \|^connection from " "$work/server.log")
+    ((lines <= 100)) || fail "$lines lines about strangers in the log"
+    "$bin" send "$work/file.txt" --as after.txt --to "127.0.0.1:$port" >"$work/after.log" 2>&1 ||
+        fail "the paired sender was refused after the strangers: $(cat "$work/after.log")"
     echo "strangers: 64 idle connections did not lock out a paired sender; a dribbler was dropped"
     ;;
 logtext)
@@ -446,6 +461,25 @@ space)
         fail "no clear refusal: $(cat "$work/one.log")"
     [ -z "$(ls -A "$work/dst")" ] || fail "something was written: $(ls -A "$work/dst")"
     echo "space: $(sed -n 's/.*refused it: //p' "$work/huge.log")"
+    ;;
+inodes)
+    mkdir -p "$work/dst" "$work/src/folder"
+    : >"$work/empty.txt"
+    # A server that keeps all of the free inodes (and 1000 more) in reserve.
+    ifree=$(df --output=iavail "$work/dst" | tail -1)
+    start_server server "$work/dst" unlimited --reserve-inodes $((ifree + 1000))
+    if "$bin" send "$work/empty.txt" --to "127.0.0.1:$port" >"$work/file.log" 2>&1; then
+        fail "an empty file eating into the inodes' reserve was accepted"
+    fi
+    grep -q "refused it: not enough free inodes on the server for 'empty.txt': 1 needed, " \
+        "$work/file.log" || fail "no clear refusal: $(cat "$work/file.log")"
+    if "$bin" send "$work/src/folder" --to "127.0.0.1:$port" >"$work/folder.log" 2>&1; then
+        fail "a folder eating into the inodes' reserve was accepted"
+    fi
+    grep -q "refused it: not enough free inodes on the server for 'folder': 1 needed, " \
+        "$work/folder.log" || fail "no clear refusal: $(cat "$work/folder.log")"
+    [ -z "$(ls -A "$work/dst")" ] || fail "something was created: $(ls -A "$work/dst")"
+    echo "inodes: $(sed -n 's/.*refused it: //p' "$work/folder.log")"
     ;;
 stale)
     parts=$work/dst/.xsock-parts
@@ -535,7 +569,7 @@ quota)
     if "$bin" send "$work/a.bin" --as b.bin --to "127.0.0.1:$port" >"$work/over.log" 2>&1; then
         fail "a file past the sender's quota was accepted"
     fi
-    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded (600000 used" \
+    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded (602112 used" \
         "$work/over.log" || fail "no quota refusal: $(cat "$work/over.log")"
     [ ! -e "$work/dst/b.bin" ] || fail "the refused file was written"
     [ -z "$(ls -A "$work/dst/.xsock-parts" 2>/dev/null)" ] || fail "a part file was left"
@@ -545,6 +579,17 @@ quota)
     if "$bin" send "$work/a.bin" --as c.bin --to "127.0.0.1:$port" >/dev/null 2>&1; then
         fail "a restart reset the quota"
     fi
+    # Small files count the blocks they take: 300 one-byte files (and their
+    # folder) would take 1.2 MiB of disk, far past what the quota leaves.
+    mkdir -p "$work/small"
+    for i in $(seq 300); do printf x >"$work/small/f$i"; done
+    if "$bin" send "$work/small" --to "127.0.0.1:$port" >"$work/small.log" 2>&1; then
+        fail "300 one-byte files passed the quota"
+    fi
+    grep -q "refused it: this sender's quota of 1048576 bytes would be exceeded" "$work/small.log" ||
+        fail "no quota refusal for small files: $(tail -3 "$work/small.log")"
+    received=$(ls "$work/dst/small" | wc -l)
+    ((received == 107)) || fail "expected 107 one-byte files within the quota, got $received"
     echo "quota: a sender past its quota is refused before writing, across restarts"
     ;;
 *)

@@ -74,7 +74,10 @@ class XSOCK_TLS_EXPORT TlsContext {
     // Accepts exactly the peer whose public key (SubjectPublicKeyInfo) has this
     // SHA-256, in hex of any case. With a pin the pin decides: no CA or name
     // check is needed, and a key that does not match is refused even if its
-    // chain is valid. May be called more than once (any pin matches).
+    // chain is valid. May be called more than once (any pin matches). A
+    // server with pins, or AcceptAnyCertificate, takes at most 16 KiB of
+    // certificates from a client (OpenSSL's default: 100 KiB), since parsing
+    // them costs it CPU that any stranger can make it spend.
     void PinPeer(std::string sha256OfPublicKeyHex);
     // For peers known by their key rather than by a CA (pairing, as SSH's
     // known_hosts): the peer must present a certificate, but no CA, name or
