@@ -65,7 +65,7 @@ class Mesh::Listener : public xsock::AsyncSocket {
 };
 
 Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
-           demo::Identity identity)
+           demo::Identity identity, Transfers::Limits fileLimits)
     : loop_(loop),
       ui_(ui),
       name_(std::move(name)),
@@ -74,7 +74,7 @@ Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::p
       clientTls_(MakeTls(false, identity_)),
       serverTls_(MakeTls(true, identity_)),
       known_(identity_.folder + "/peers.list"),
-      transfers_(ui, std::move(downloads)) {}
+      transfers_(loop, ui, std::move(downloads), identity_, fileLimits) {}
 
 Mesh::~Mesh() = default;
 
@@ -190,6 +190,10 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
         }
     } else if (auto* chunk = dynamic_cast<FileChunk*>(message.get())) {
         if (!transfers_.OnChunk(connection, *chunk, why)) {
+            connection.Drop("malformed message (" + why + ")", true);
+        }
+    } else if (auto* answer = dynamic_cast<FileAnswer*>(message.get())) {
+        if (!transfers_.OnAnswer(connection, *answer, why)) {
             connection.Drop("malformed message (" + why + ")", true);
         }
     } else if (dynamic_cast<Bye*>(message.get()) != nullptr) {
