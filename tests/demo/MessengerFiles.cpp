@@ -337,4 +337,36 @@ BOOST_FIXTURE_TEST_CASE(ReceiverDiscardsThePartialFileWhenTheSenderIsKilled, Thr
     carol.child.WaitFor("^<bob> still here$");
 }
 
+// The readline UI: the offer is shown above the prompt, and /accept typed
+// there brings the file.
+BOOST_AUTO_TEST_CASE(InteractiveAcceptBringsTheFile) {
+    TempDir dir;
+    Peer alice("alice", dir);
+    const std::filesystem::path downloads = dir.Path() / "tess";
+    Tmux tmux(kTmux, dir.Path() / "tmux.sock",
+              "XDG_CONFIG_HOME=" + Config(dir).string() + " " + kMessenger +
+                  " --name tess --downloads " + downloads.string() + " --connect " + alice.address +
+                  " --code " + alice.code);
+    alice.child.WaitFor(R"(^\* tess joined \(127\.0\.0\.1:[0-9]+\)$)");
+    auto contains = [](const std::string& text) {
+        return [text](const std::string& screen) { return screen.find(text) != std::string::npos; };
+    };
+    tmux.WaitForScreen(contains("* alice joined (" + alice.address + ")"), "alice joining");
+    const std::string payload = Random(300'000, 3);
+    alice.child.Send("/send tess " + WriteFile(dir.Path() / "photo.jpg", payload).string());
+    tmux.WaitForScreen(contains("offers photo.jpg (300000 bytes, sha256 "), "the offer");
+    // (The line wraps at the pane's 100 columns.)
+    tmux.WaitForScreen(contains("or /reject 1"), "how to answer it");
+    BOOST_TEST(NothingIn(downloads));
+    tmux.Type("/accept 1");
+    tmux.Press("Enter");
+    alice.child.WaitFor(R"(^\* sent photo\.jpg to tess \(300000 bytes\)$)");
+    tmux.WaitForScreen(contains("* received photo.jpg from alice (300000 bytes, sha256 ok)"),
+                       "the file received");
+    BOOST_TEST((ReadAll(downloads / "photo.jpg") == payload));
+    tmux.Type("/quit");
+    tmux.Press("Enter");
+    BOOST_TEST(tmux.WaitForExit() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
