@@ -3,11 +3,13 @@
 #include "Downloads.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -19,6 +21,11 @@ namespace {
 
 // Enough numbered names for any folder a person keeps; past them, refuse.
 constexpr int kMaxNumberedNames = 1000;
+
+constexpr char kPartialPrefix[] = ".xsock-part-";
+// A partial file is created, then locked: one younger than this may be
+// between the two.
+constexpr auto kStaleAfter = std::chrono::minutes(1);
 
 std::string Reason(const std::string& what) {
     return what + ": " + std::strerror(errno);
@@ -67,6 +74,25 @@ xsock::Descriptor CreatePartial(const std::filesystem::path& folder, std::filesy
     }
     why = "cannot create a partial file in " + folder.string() + ": every name taken";
     return xsock::Descriptor();
+}
+
+std::size_t RemoveStalePartials(const std::filesystem::path& folder) {
+    std::size_t removed = 0;
+    std::error_code error;
+    const auto now = std::filesystem::file_time_type::clock::now();
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(kPartialPrefix, 0) != 0 || !entry.is_regular_file(error) ||
+            entry.is_symlink(error) || now - entry.last_write_time(error) < kStaleAfter) {
+            continue;
+        }
+        xsock::Descriptor file(::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (file.IsOpen() && ::flock(file.Get(), LOCK_EX | LOCK_NB) == 0 &&
+            ::unlink(entry.path().c_str()) == 0) {
+            ++removed;
+        }
+    }
+    return removed;
 }
 
 std::string NumberedName(const std::string& name, int number) {

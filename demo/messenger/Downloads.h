@@ -10,11 +10,16 @@
 // overwritten either) and the partial file is renamed over that placeholder,
 // which is ours.
 //
+// A partial file is locked (flock) while its transfer runs; one that no
+// process holds and that was not written for a minute is stale (its
+// messenger was killed) and RemoveStalePartials removes it.
+//
 // Thread safety: plain functions. Errors: returned as texts a person can read.
 #pragma once
 
 #include <xsock/Descriptor.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -30,6 +35,9 @@ std::string CheckFreeSpace(const std::filesystem::path& folder, std::uint64_t ne
 // descriptor is closed with `why` set on failure.
 xsock::Descriptor CreatePartial(const std::filesystem::path& folder, std::filesystem::path& partial,
                                 std::string& why);
+
+// Removes the stale partial files in `folder`; returns how many.
+std::size_t RemoveStalePartials(const std::filesystem::path& folder);
 
 // "name.ext" with a number: "name (N).ext" (a name with no dot after its
 // first character: "name (N)").

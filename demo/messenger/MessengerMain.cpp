@@ -304,6 +304,7 @@ int main(int argc, char** argv) {
     console.Print("* listening on " + mesh.ListenAddress().ToString() + " as " + mesh.Name() +
                   (interactive ? " (/help for commands)" : ""));
     console.Print("* your key: " + demo::ShortFingerprint(mesh.Id()));
+    mesh.Files().RemoveStalePartials();
     std::optional<Discovery> discovery;
     if (options->discover) {
         discovery.emplace(

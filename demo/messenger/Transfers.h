@@ -67,6 +67,8 @@ class Transfers {
     Transfers(const Transfers&) = delete;
     Transfers& operator=(const Transfers&) = delete;
 
+    // Removes partial files a killed messenger left in the downloads folder.
+    void RemoveStalePartials();
     // Offers `path` to the peer on `to`; prints why not if it cannot.
     void Offer(Connection& to, const std::string& path);
     // The user's answer to offer `number`.

@@ -31,6 +31,13 @@ bool IsSafeFileName(const std::string& name) {
            SafeText(name) == name;
 }
 
+void Transfers::RemoveStalePartials() {
+    if (std::size_t removed = messenger::RemoveStalePartials(downloads_); removed > 0) {
+        ui_.print("* removed " + std::to_string(removed) + " stale partial file" +
+                  (removed == 1 ? "" : "s") + " from " + downloads_.string());
+    }
+}
+
 bool Transfers::OnOffer(Connection& from, const FileOffer& offer, std::string& why) {
     if (!IsSafeFileName(offer.name)) {
         why = "file name refused: '" + offer.name + "'";  // shown through SafeText

@@ -5,15 +5,14 @@
 // a raw TLS client sends what no messenger would.
 #include "MessengerPeers.h"
 
-#include <Sha256.h>
-#include <Signature.h>
-
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,14 +49,6 @@ bool NothingIn(const std::filesystem::path& folder) {
     return !std::filesystem::exists(folder) || std::filesystem::is_empty(folder);
 }
 
-demo::Signer SignerOf(const TempDir& dir, const std::string& profile) {
-    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
-    std::string error;
-    std::optional<demo::Identity> identity = demo::LoadIdentity(profile, error);
-    BOOST_TEST_REQUIRE(identity.has_value(), error);
-    return demo::Signer(*identity);
-}
-
 std::string OfferLine(const std::string& from, const std::string& key, const std::string& name,
                       std::size_t size, int number) {
     const std::string n = std::to_string(number);
@@ -79,60 +70,6 @@ struct TwoPeers {
     }
     TempDir dir;
     Peer alice, bob;
-};
-
-// A raw TLS client that `peer` trusts (/trust the first time, its key pinned
-// after), which writes offers and chunks by hand, signed with its own key.
-struct Stranger {
-    Stranger(Peer& peer, const TempDir& dir, const std::string& profile = "mallory")
-        : client(peer.port, Config(dir), profile), signer(SignerOf(dir, profile)) {
-        messenger::Hello hello;
-        hello.id = client.fingerprint;
-        hello.name = "mallory";
-        std::size_t seen = peer.child.LineCount();
-        Send({&hello});
-        std::string line = peer.child.WaitFor(
-            R"(^\* mallory (\(127\.0\.0\.1:[0-9]+\) is not trusted|joined))", seen);
-        if (line.find("not trusted") != std::string::npos) {
-            peer.child.Send("/trust mallory");
-            peer.child.WaitFor(R"(^\* mallory joined )", seen);
-        }
-    }
-
-    // An offer of `content` to the peer, signed as a messenger signs it.
-    messenger::FileOffer Offer(std::uint32_t transfer, const std::string& name,
-                               const std::string& content) {
-        messenger::FileOffer offer;
-        offer.transfer = transfer;
-        offer.name = name;
-        offer.size = content.size();
-        xsock::demo::Sha256 sha;
-        sha.Update(content.data(), content.size());
-        offer.sha256 = xsock::demo::Sha256::Hex(sha.Finish());
-        offer.publicKey = signer.PublicKey();
-        offer.signature =
-            signer.Sign(messenger::OfferSignedBytes(offer, client.fingerprint, client.peerKey));
-        return offer;
-    }
-
-    // Through one storing archive for the whole link, as a messenger writes:
-    // a class crosses once and is referred to after.
-    void Send(const std::vector<xsock::Object*>& messages) {
-        for (xsock::Object* message : messages) {
-            messenger::WriteMessage(out, *message);
-        }
-        out.Flush();
-        auto bytes = file.Contents();
-        client.Write(std::string(reinterpret_cast<const char*>(bytes.data()) + written,
-                                 bytes.size() - written));
-        written = bytes.size();
-    }
-
-    TlsClient client;
-    demo::Signer signer;
-    xsock::MemFile file;
-    xsock::Archive out{file, xsock::Archive::store};
-    std::size_t written = 0;
 };
 
 }  // namespace
@@ -273,6 +210,33 @@ BOOST_AUTO_TEST_CASE(OfferFloodPastTheCapIsRefused) {
     BOOST_TEST(NothingIn(bob.downloads));
 }
 
+// Offers from many peers are bounded in all: four peers fill the 32 places,
+// and a fifth's offer is refused at once.
+BOOST_AUTO_TEST_CASE(OffersInAllAreCapped) {
+    TempDir dir;
+    Peer bob("bob", dir);
+    std::vector<std::unique_ptr<Stranger>> strangers;
+    for (int peer = 1; peer <= 5; ++peer) {
+        auto& stranger = strangers.emplace_back(
+            std::make_unique<Stranger>(bob, dir, "m" + std::to_string(peer)));
+        std::vector<messenger::FileOffer> offers;
+        for (std::uint32_t i = 1; i <= (peer < 5 ? 8u : 1u); ++i) {
+            offers.push_back(stranger->Offer(i, "f" + std::to_string(i) + ".txt", "x"));
+        }
+        std::vector<xsock::Object*> messages;
+        for (messenger::FileOffer& offer : offers) {
+            messages.push_back(&offer);
+        }
+        stranger->Send(messages);
+        if (peer < 5) {
+            bob.child.WaitFor("^\\* m" + std::to_string(peer) + R"( \(key .*\) offers f8\.txt )");
+        }
+    }
+    bob.child.WaitFor(R"(^\* refused f1\.txt from m5 unasked: 32 offers are open already$)");
+    BOOST_TEST(bob.child.Count(R"(^\* m[0-9] \(key .*\) offers )") == 32u);
+    BOOST_TEST(NothingIn(bob.downloads));
+}
+
 // An offer must be signed by the link's own key, for this recipient, over
 // exactly the fields it carries.
 BOOST_AUTO_TEST_CASE(ForgedOfferSignatureIsRefused) {
@@ -335,6 +299,24 @@ BOOST_FIXTURE_TEST_CASE(ReceiverDiscardsThePartialFileWhenTheSenderIsKilled, Thr
     BOOST_TEST(std::filesystem::is_empty(bob.downloads));
     bob.child.Send("still here");
     carol.child.WaitFor("^<bob> still here$");
+}
+
+// A partial file that a killed messenger left (old, and locked by no one) is
+// removed when the next one starts; other files stay.
+BOOST_AUTO_TEST_CASE(StalePartialFilesAreRemovedAtStart) {
+    TempDir dir;
+    const std::filesystem::path downloads = dir.Path() / "bob-downloads";
+    std::filesystem::create_directories(downloads);
+    const std::filesystem::path stale = WriteFile(downloads / ".xsock-part-0123456789abcdef", "x");
+    std::filesystem::last_write_time(
+        stale, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+    WriteFile(downloads / ".xsock-part-fedcba9876543210", "written just now");
+    WriteFile(downloads / "keep.txt", "mine");
+    Peer bob("bob", dir);
+    bob.child.WaitFor("^\\* removed 1 stale partial file from " + Escape(downloads.string()) + "$");
+    BOOST_TEST(!std::filesystem::exists(stale));
+    BOOST_TEST(std::filesystem::exists(downloads / ".xsock-part-fedcba9876543210"));
+    BOOST_TEST(ReadAll(downloads / "keep.txt") == "mine");
 }
 
 // The readline UI: the offer is shown above the prompt, and /accept typed

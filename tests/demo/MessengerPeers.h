@@ -1,12 +1,16 @@
 // The messenger suites' peers: xsock-messenger processes in line mode with
 // their own keys (XDG_CONFIG_HOME in a temporary folder), a mesh of three
 // joined through invites, and protocol messages written as a messenger
-// writes them. The binary's path and tmux's come from the build
+// writes them, also by a raw TLS client that signs them as a messenger
+// would. The binary's path and tmux's come from the build
 // (XSOCK_MESSENGER, XSOCK_TMUX).
 #pragma once
 
 #include "Messages.h"
 #include "MessengerHarness.h"
+
+#include <Sha256.h>
+#include <Signature.h>
 
 #include <xsock/Archive.h>
 #include <xsock/File.h>
@@ -130,5 +134,67 @@ inline std::string ReadAll(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+inline demo::Signer SignerOf(const TempDir& dir, const std::string& profile) {
+    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+    std::string error;
+    std::optional<demo::Identity> identity = demo::LoadIdentity(profile, error);
+    BOOST_TEST_REQUIRE(identity.has_value(), error);
+    return demo::Signer(*identity);
+}
+
+// A raw TLS client that `peer` trusts (/trust the first time, its key pinned
+// after), which writes offers and chunks by hand, signed with its own key.
+struct Stranger {
+    Stranger(Peer& peer, const TempDir& dir, const std::string& profile = "mallory")
+        : client(peer.port, Config(dir), profile), signer(SignerOf(dir, profile)) {
+        messenger::Hello hello;
+        hello.id = client.fingerprint;
+        hello.name = profile;  // its name is its profile's
+        std::size_t seen = peer.child.LineCount();
+        Send({&hello});
+        std::string line = peer.child.WaitFor(
+            "^\\* " + profile + R"( (\(127\.0\.0\.1:[0-9]+\) is not trusted|joined))", seen);
+        if (line.find("not trusted") != std::string::npos) {
+            peer.child.Send("/trust " + profile);
+            peer.child.WaitFor("^\\* " + profile + " joined ", seen);
+        }
+    }
+
+    // An offer of `content` to the peer, signed as a messenger signs it.
+    messenger::FileOffer Offer(std::uint32_t transfer, const std::string& name,
+                               const std::string& content) {
+        messenger::FileOffer offer;
+        offer.transfer = transfer;
+        offer.name = name;
+        offer.size = content.size();
+        xsock::demo::Sha256 sha;
+        sha.Update(content.data(), content.size());
+        offer.sha256 = xsock::demo::Sha256::Hex(sha.Finish());
+        offer.publicKey = signer.PublicKey();
+        offer.signature =
+            signer.Sign(messenger::OfferSignedBytes(offer, client.fingerprint, client.peerKey));
+        return offer;
+    }
+
+    // Through one storing archive for the whole link, as a messenger writes:
+    // a class crosses once and is referred to after.
+    void Send(const std::vector<xsock::Object*>& messages) {
+        for (xsock::Object* message : messages) {
+            messenger::WriteMessage(out, *message);
+        }
+        out.Flush();
+        auto bytes = file.Contents();
+        client.Write(std::string(reinterpret_cast<const char*>(bytes.data()) + written,
+                                 bytes.size() - written));
+        written = bytes.size();
+    }
+
+    TlsClient client;
+    demo::Signer signer;
+    xsock::MemFile file;
+    xsock::Archive out{file, xsock::Archive::store};
+    std::size_t written = 0;
+};
 
 }  // namespace messenger::test
