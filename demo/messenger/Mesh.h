@@ -55,7 +55,8 @@ namespace messenger {
 
 class Mesh : public ConnectionListener {
   public:
-    // Throws std::system_error if the identity's key pair cannot be used.
+    // Throws std::runtime_error (std::system_error from TLS) if the
+    // identity's key pair cannot be used.
     Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
          demo::Identity identity, Transfers::Limits fileLimits = {});
     ~Mesh();

@@ -3,7 +3,8 @@
 // connects a newcomer to all of them. See Mesh.h for the protocol.
 //
 //   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT [--code CODE] ...]
-//                   [--discover] [--downloads DIR] [--max-file MIB] [--line-mode]
+//                   [--discover] [--downloads DIR] [--max-file MIB] [--offer-timeout SEC]
+//                   [--line-mode]
 //   xsock-messenger --name NAME --blocking HOST:PORT
 //
 // One thread runs everything. xsock's SocketLoop watches the sockets, but it
@@ -132,8 +133,11 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
             options.downloads = argv[++i];
         } else if ((arg == "--max-file" || arg == "--offer-timeout") && hasValue) {
             std::optional<std::uint64_t> value = Number(argv[++i]);
-            if (!value || *value == 0 || *value > (std::uint64_t{1} << 40)) {
-                std::cerr << "xsock-messenger: " << arg << " takes a positive number\n";
+            // At most 2^40 MiB, or a week: the timer's clock must not overflow.
+            const std::uint64_t most = arg == "--max-file" ? std::uint64_t{1} << 40 : 604800;
+            if (!value || *value == 0 || *value > most) {
+                std::cerr << "xsock-messenger: " << arg << " takes a number from 1 to " << most
+                          << "\n";
                 status = 2;
                 return std::nullopt;
             }

@@ -186,6 +186,17 @@ BOOST_AUTO_TEST_CASE(OfferOverTheSizeCapIsRefusedAtAccept) {
     BOOST_TEST(NothingIn(peers.bob.downloads));
 }
 
+BOOST_AUTO_TEST_CASE(FileOptionsTakeOnlySensibleNumbers) {
+    std::string output;
+    for (const char* bad : {"0", "-1", "x", "1e3", "604801"}) {
+        BOOST_TEST(Run({kMessenger, "--name", "x", "--offer-timeout", bad}, &output) == 2, bad);
+        BOOST_TEST(output.find("--offer-timeout takes a number") != std::string::npos);
+    }
+    BOOST_TEST(Run({kMessenger, "--name", "x", "--max-file", "0"}, &output) == 2);
+    BOOST_TEST(Run({kMessenger, "--help"}, &output) == 0);
+    BOOST_TEST(output.find("--max-file") != std::string::npos);
+}
+
 // Twelve offers at once from one peer: eight wait for an answer, the other
 // four are refused at once and the user is told.
 BOOST_AUTO_TEST_CASE(OfferFloodPastTheCapIsRefused) {
