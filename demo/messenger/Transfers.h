@@ -9,7 +9,7 @@
 // prints why.
 //
 // Receiving: an offer whose signature is not by the link's proved key, whose
-// name has a path or anything SafeName would change in it, or whose transfer
+// name has a path or anything SafeText would change in it, or whose transfer
 // id does not increase drops the link; one past the bounds in flight (per
 // peer, in all) is refused at once with a notice. Otherwise it waits for
 // /accept N or /reject N (N a small local number), and is refused when left

@@ -231,22 +231,25 @@ bool Transfers::OnChunk(Connection& from, const FileChunk& chunk, std::string& w
 void Transfers::Finish(Incoming& transfer) {
     ui_.status("");
     std::string sum = xsock::demo::Sha256::Hex(transfer.digest.Finish());
-    bool closed = ::close(transfer.file.Release()) == 0;
-    if (transfer.failed || !closed) {
-        if (!closed) {
-            ui_.print("* cannot save " + transfer.name + ": " + std::strerror(errno));
-        }
-        return;
+    std::string problem;
+    if (::close(transfer.file.Release()) != 0) {
+        problem = std::strerror(errno);
+    } else if (!transfer.failed && sum != transfer.sha256) {
+        problem = "sha256 mismatch";
     }
-    if (sum != transfer.sha256) {
-        ui_.print("* discarded " + transfer.name + " from " + transfer.sender + " (" +
-                  Bytes(transfer.size) + ", sha256 mismatch)");
-        return;
+    std::string placed;
+    if (problem.empty() && !transfer.failed) {
+        placed = PlaceFile(transfer.partial, downloads_, transfer.name, problem);
     }
-    std::string why;
-    std::string placed = PlaceFile(transfer.partial, downloads_, transfer.name, why);
     if (placed.empty()) {
-        ui_.print("* cannot save " + transfer.name + ": " + why);
+        // Gone before it is reported: whoever reads the line finds no file.
+        std::error_code ignored;
+        std::filesystem::remove(transfer.partial, ignored);
+        transfer.partial.clear();
+        if (!problem.empty()) {
+            ui_.print("* discarded " + transfer.name + " from " + transfer.sender + " (" +
+                      Bytes(transfer.size) + ", " + problem + ")");
+        }
         return;
     }
     transfer.partial.clear();

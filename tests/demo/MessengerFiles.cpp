@@ -126,6 +126,25 @@ BOOST_AUTO_TEST_CASE(UnsolicitedChunksWriteNothingAndDropTheLink) {
     BOOST_TEST(NothingIn(bob.downloads));
 }
 
+// Accepted bytes that do not match the offered SHA-256 are deleted, never
+// given the name.
+BOOST_AUTO_TEST_CASE(ChecksumMismatchLeavesNothing) {
+    TempDir dir;
+    Peer bob("bob", dir);
+    Stranger mallory(bob, dir);
+    messenger::FileOffer offer = mallory.Offer(1, "setup.sh", "echo hello");
+    mallory.Send({&offer});
+    bob.child.WaitFor(R"(^\* mallory \(key .*\) offers setup\.sh \(10 bytes, )");
+    bob.child.Send("/accept 1");
+    bob.child.WaitFor(R"(^\* receiving setup\.sh from mallory \(10 bytes\)$)");
+    messenger::FileChunk chunk;
+    chunk.transfer = 1;
+    chunk.data = "rm -rf ~/x";
+    mallory.Send({&chunk});
+    bob.child.WaitFor(R"(^\* discarded setup\.sh from mallory \(10 bytes, sha256 mismatch\)$)");
+    BOOST_TEST(NothingIn(bob.downloads));
+}
+
 // A name that exists in downloads is never overwritten: the file arrives as
 // "notes (1).txt", then "notes (2).txt", and the original is intact.
 BOOST_FIXTURE_TEST_CASE(AcceptedFileNeverOverwritesOne, TwoPeers) {
