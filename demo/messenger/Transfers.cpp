@@ -89,7 +89,9 @@ bool Transfers::OnAnswer(Connection& from, const FileAnswer& answer, std::string
         return false;
     }
     if (!answer.accepted) {
-        ui_.print("* " + from.name + " refused " + it->name + " (" + SafeText(answer.reason) + ")");
+        // A line, not a page: the reason is the peer's text.
+        ui_.print("* " + from.name + " refused " + it->name + " (" +
+                  SafeText(answer.reason.substr(0, 200)) + ")");
         if (!it->busy) {
             outgoing_.erase(it);
         }
