@@ -68,7 +68,7 @@ class Mesh::Listener : public xsock::AsyncSocket {
 };
 
 Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
-           demo::Identity identity, Bounds bounds)
+           demo::Identity identity, Bounds bounds, Transfers::Limits fileLimits)
     : loop_(loop),
       ui_(ui),
       name_(std::move(name)),
@@ -80,7 +80,7 @@ Mesh::Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::p
       sequence_(FirstSequence()),
       bounds_(bounds),
       signer_(identity_),
-      transfers_(ui, std::move(downloads)) {
+      transfers_(loop, ui, std::move(downloads), identity_, fileLimits) {
     // Often enough that a link is dropped soon after its deadline.
     auto every = std::clamp(bounds_.handshakeTimeout / 4, std::chrono::milliseconds(100),
                             std::chrono::milliseconds(1000));
@@ -208,6 +208,10 @@ void Mesh::OnMessage(Connection& connection, std::unique_ptr<xsock::Object> mess
         }
     } else if (auto* chunk = dynamic_cast<FileChunk*>(message.get())) {
         if (!transfers_.OnChunk(connection, *chunk, why)) {
+            connection.Drop("malformed message (" + why + ")", true);
+        }
+    } else if (auto* answer = dynamic_cast<FileAnswer*>(message.get())) {
+        if (!transfers_.OnAnswer(connection, *answer, why)) {
             connection.Drop("malformed message (" + why + ")", true);
         }
     } else if (dynamic_cast<Bye*>(message.get()) != nullptr) {

@@ -110,9 +110,10 @@ struct Bounds {
 
 class Mesh : public ConnectionListener {
   public:
-    // Throws std::system_error if the identity's key pair cannot be used.
+    // Throws std::runtime_error (std::system_error from TLS) if the
+    // identity's key pair cannot be used.
     Mesh(xsock::SocketLoop& loop, Ui& ui, std::string name, std::filesystem::path downloads,
-         demo::Identity identity, Bounds bounds = {});
+         demo::Identity identity, Bounds bounds = {}, Transfers::Limits fileLimits = {});
     ~Mesh();
 
     // Starts listening; false with the reason in `why`.
@@ -130,6 +131,8 @@ class Mesh : public ConnectionListener {
     void WhoIs(const std::string& name);
     void Rename(const std::string& name);
     void SendFile(const std::string& peer, const std::string& path);
+    // /accept N and /reject N.
+    Transfers& Files() noexcept { return transfers_; }
     // Says goodbye to everyone; Idle() tells when it is all sent.
     void Leave();
     bool Idle() const;

@@ -13,7 +13,8 @@ XSOCK_IMPLEMENT_SERIAL(Hello, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(PairProof, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(PeerList, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(Chat, xsock::Object, 1)
-XSOCK_IMPLEMENT_SERIAL(FileOffer, xsock::Object, 1)
+XSOCK_IMPLEMENT_SERIAL(FileOffer, xsock::Object, 2)
+XSOCK_IMPLEMENT_SERIAL(FileAnswer, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(FileChunk, xsock::Object, 1)
 XSOCK_IMPLEMENT_SERIAL(Bye, xsock::Object, 1)
 
@@ -103,7 +104,30 @@ std::uint64_t FirstSequence() {
 }
 
 void FileOffer::Serialize(xsock::Archive& ar) {
-    ar.Exchange(transfer, name, size, sha256);
+    ar.Exchange(transfer, name, size, sha256, publicKey, signature);
+}
+
+std::string OfferSignedBytes(const FileOffer& offer, const std::string& sender,
+                             const std::string& recipient) {
+    std::string bytes;
+    auto field = [&bytes](const std::string& value) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            bytes.push_back(static_cast<char>(std::uint64_t{value.size()} >> shift & 0xff));
+        }
+        bytes += value;
+    };
+    field("xsock-messenger offer v1");
+    field(sender);
+    field(recipient);
+    field(std::to_string(offer.transfer));
+    field(offer.name);
+    field(std::to_string(offer.size));
+    field(offer.sha256);
+    return bytes;
+}
+
+void FileAnswer::Serialize(xsock::Archive& ar) {
+    ar.Exchange(transfer, accepted, reason);
 }
 
 void FileChunk::Serialize(xsock::Archive& ar) {

@@ -111,8 +111,14 @@ std::string ChatSignedBytes(const Chat& chat);
 // a restarted peer goes on above the numbers its peers have seen from it.
 std::uint64_t FirstSequence();
 
-// Announces a file; FileChunks with the same transfer id follow until `size`
-// bytes have arrived. name is a base name; sha256 is lower-case hex.
+// Offers a file; nothing more follows until the receiver's user answers with
+// a FileAnswer. Accepted, FileChunks with the same transfer id follow until
+// `size` bytes have arrived. name is a base name; sha256 is lower-case hex.
+// A sender's transfer ids increase along a link: a repeated one is refused.
+// The offer speaks for its author: `signature` is by the key `publicKey`
+// (DER), whose fingerprint must be the link's proved id, over
+// OfferSignedBytes, which also names the recipient, so an offer cannot be
+// replayed to another peer.
 class FileOffer : public xsock::Object {
     XSOCK_DECLARE_SERIAL(FileOffer)
   public:
@@ -121,6 +127,26 @@ class FileOffer : public xsock::Object {
     std::string name;
     std::uint64_t size = 0;
     std::string sha256;
+    std::string publicKey;
+    std::string signature;
+};
+
+// What FileOffer's signature covers: a domain label, then the sender's and
+// the recipient's ids and the offer's fields, each length-prefixed so no two
+// offers share an encoding.
+std::string OfferSignedBytes(const FileOffer& offer, const std::string& sender,
+                             const std::string& recipient);
+
+// The receiver's answer to a FileOffer: accepted (chunks may follow), or
+// refused with a reason the sender prints (rejected, expired, too large, no
+// space, too many offers at once).
+class FileAnswer : public xsock::Object {
+    XSOCK_DECLARE_SERIAL(FileAnswer)
+  public:
+    void Serialize(xsock::Archive& ar) override;
+    std::uint32_t transfer = 0;
+    bool accepted = false;
+    std::string reason;
 };
 
 class FileChunk : public xsock::Object {

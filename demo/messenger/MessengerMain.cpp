@@ -3,7 +3,8 @@
 // connects a newcomer to all of them. See Mesh.h for the protocol.
 //
 //   xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT [--code CODE] ...]
-//                   [--discover] [--downloads DIR] [--line-mode] [bounds, see the usage]
+//                   [--discover] [--downloads DIR] [--max-file MIB] [--offer-timeout SEC]
+//                   [--line-mode] [bounds, see the usage]
 //   xsock-messenger --name NAME --blocking HOST:PORT
 //
 // One thread runs everything. xsock's SocketLoop watches the sockets, but it
@@ -29,8 +30,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -56,6 +60,7 @@ struct Options {
     std::string discoverGroup = Discovery::kDefaultGroup;
     std::string discoverInterface;
     std::string downloads = "downloads";
+    Transfers::Limits files;
     bool lineMode = false;
     std::string blocking;
     Bounds bounds;
@@ -65,7 +70,8 @@ const char* const kUsage =
     "usage: xsock-messenger --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT\n"
     "                       [--code CODE] ...]\n"
     "                       [--discover [--discover-port PORT] [--discover-group ADDR]\n"
-    "                        [--discover-interface ADDR]] [--downloads DIR] [--line-mode]\n"
+    "                        [--discover-interface ADDR]] [--downloads DIR] [--max-file MIB]\n"
+    "                       [--offer-timeout SEC] [--line-mode]\n"
     "                       [--handshake-timeout SECONDS] [--max-unauthenticated N]\n"
     "                       [--max-per-address N] [--max-queued MIB] [--max-queued-total MIB]\n"
     "       xsock-messenger --name NAME --blocking HOST:PORT\n"
@@ -77,6 +83,8 @@ const char* const kUsage =
     "  --code        the invite code that peer printed (first contact)\n"
     "  --discover    find peers on this host or LAN by multicast (or broadcast)\n"
     "  --downloads   where received files go (default ./downloads)\n"
+    "  --max-file    the largest file /accept takes, in MiB (default 4096)\n"
+    "  --offer-timeout  seconds an offer waits for /accept or /reject (default 600)\n"
     "  --line-mode   plain lines even on a terminal (the default on a pipe)\n"
     "  --blocking    a minimal client built on Socket + SocketFile + Archive\n"
     "\n"
@@ -100,8 +108,17 @@ std::size_t Count(const char* text, std::size_t max) {
 
 const char* const kHelp =
     "commands: /connect HOST:PORT [CODE]  /invite  /trust NAME  /peers  /whois NAME\n"
-    "          /nick NAME  /send PEER PATH  /help  /quit\n"
+    "          /nick NAME  /send PEER PATH  /accept N  /reject N  /help  /quit\n"
     "anything else is sent to every peer";
+
+// A decimal number with nothing around it.
+std::optional<std::uint64_t> Number(const std::string& text) {
+    if (text.empty() || text.size() > 15 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    return std::stoull(text);
+}
 
 std::optional<Options> Parse(int argc, char** argv, int& status) {
     Options options;
@@ -135,6 +152,21 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
             options.discoverInterface = argv[++i];
         } else if (arg == "--downloads" && hasValue) {
             options.downloads = argv[++i];
+        } else if ((arg == "--max-file" || arg == "--offer-timeout") && hasValue) {
+            std::optional<std::uint64_t> value = Number(argv[++i]);
+            // At most 2^40 MiB, or a week: the timer's clock must not overflow.
+            const std::uint64_t most = arg == "--max-file" ? std::uint64_t{1} << 40 : 604800;
+            if (!value || *value == 0 || *value > most) {
+                std::cerr << "xsock-messenger: " << arg << " takes a number from 1 to " << most
+                          << "\n";
+                status = 2;
+                return std::nullopt;
+            }
+            if (arg == "--max-file") {
+                options.files.maxFile = *value << 20;
+            } else {
+                options.files.answerTime = std::chrono::seconds(*value);
+            }
         } else if (arg == "--line-mode") {
             options.lineMode = true;
         } else if (arg == "--blocking" && hasValue) {
@@ -230,6 +262,13 @@ bool Command(Mesh& mesh, Console& console, const std::string& line) {
         console.SetPrompt(first + "> ");
     } else if (command == "/send" && !first.empty() && !rest.empty()) {
         mesh.SendFile(first, rest);
+    } else if ((command == "/accept" || command == "/reject") && Number(first) && rest.empty()) {
+        int number = static_cast<int>(std::min<std::uint64_t>(*Number(first), INT_MAX));
+        if (command == "/accept") {
+            mesh.Files().Accept(number);
+        } else {
+            mesh.Files().Reject(number);
+        }
     } else if (command == "/help") {
         console.Print(kHelp);
     } else {
@@ -286,8 +325,9 @@ int main(int argc, char** argv) {
     Ui ui;
     std::optional<Mesh> built;
     try {
-        built.emplace(loop, ui, options->name, options->downloads, *identity, options->bounds);
-    } catch (const std::system_error& error) {
+        built.emplace(loop, ui, options->name, options->downloads, *identity, options->bounds,
+                      options->files);
+    } catch (const std::runtime_error& error) {
         std::cerr << "xsock-messenger: cannot use the key pair in " << identity->folder << ": "
                   << error.what() << "\n";
         return 1;
@@ -313,6 +353,7 @@ int main(int argc, char** argv) {
     console.Print("* listening on " + mesh.ListenAddress().ToString() + " as " + mesh.Name() +
                   (interactive ? " (/help for commands)" : ""));
     console.Print("* your key: " + demo::ShortFingerprint(mesh.Id()));
+    mesh.Files().RemoveStalePartials();
     std::optional<Discovery> discovery;
     if (options->discover) {
         discovery.emplace(

@@ -2,8 +2,7 @@
 // in line mode with piped stdin/stdout; one test drives the interactive
 // (readline) UI inside tmux and reads the screen. The binary's path and
 // tmux's come from the build (XSOCK_MESSENGER, XSOCK_TMUX).
-#include "Messages.h"
-#include "MessengerHarness.h"
+#include "MessengerPeers.h"
 
 #include <Signature.h>
 
@@ -30,9 +29,6 @@ using namespace messenger::test;
 
 namespace {
 
-const std::string kMessenger = XSOCK_MESSENGER;
-const std::string kTmux = XSOCK_TMUX;
-
 // The most a peer may hold at its peak while a non-reading peer is flooded:
 // its baseline (some MiB) + 8 MiB queued + 2 MiB of input + copies in flight.
 // The old 64 MiB queue alone would break it. Sanitizers double the heap.
@@ -41,94 +37,6 @@ constexpr long kMemoryBoundKib = 160 << 10;
 #else
 constexpr long kMemoryBoundKib = 64 << 10;
 #endif
-
-// Where a test's peers keep their keys and the peers they know
-// (XDG_CONFIG_HOME): one profile per name inside.
-std::filesystem::path Config(const TempDir& dir) {
-    return dir.Path() / "config";
-}
-
-// A name's key, as its messenger made it (or will find it).
-std::string KeyOf(const TempDir& dir, const std::string& name) {
-    ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
-    std::string error;
-    std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + name, error);
-    BOOST_TEST_REQUIRE(identity.has_value(), error);
-    return identity->fingerprint;
-}
-
-// One messenger in line mode, listening on a port of its choice.
-struct Peer {
-    // `launcher` runs the messenger (its arguments follow), if given.
-    Peer(const std::string& name, const TempDir& dir, std::vector<std::string> extra = {},
-         std::vector<std::string> launcher = {})
-        : downloads(dir.Path() / (name + "-downloads")), child([&] {
-              std::vector<std::string> args = std::move(launcher);
-              args.push_back("/usr/bin/env");
-              args.push_back("XDG_CONFIG_HOME=" + Config(dir).string());
-              for (const std::string& arg :
-                   {kMessenger, std::string("--name"), name, std::string("--line-mode"),
-                    std::string("--listen"), std::string("127.0.0.1:0"), std::string("--downloads"),
-                    downloads.string()}) {
-                  args.push_back(arg);
-              }
-              args.insert(args.end(), extra.begin(), extra.end());
-              return args;
-          }()) {
-        std::string line = child.WaitFor(R"(^\* listening on 127\.0\.0\.1:[0-9]+ as )");
-        std::size_t start = line.find("127.0.0.1:");
-        address = line.substr(start, line.find(' ', start) - start);
-        port = static_cast<unsigned>(std::stoul(address.substr(address.find(':') + 1)));
-        line = child.WaitFor(R"(^\* invite code: [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4} )");
-        code = line.substr(line.find("code: ") + 6, 14);
-    }
-
-    // A peer still running ends with /quit, so that a sanitizer build also
-    // checks it for leaks and errors on the way out.
-    ~Peer() {
-        if (child.Running()) {
-            int status = child.Finish("/quit");
-            BOOST_CHECK_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                                "a peer did not quit cleanly:\n"
-                                    << child.Transcript());
-        }
-    }
-    Peer(const Peer&) = delete;
-    Peer& operator=(const Peer&) = delete;
-
-    std::filesystem::path downloads;
-    Child child;
-    std::string address;
-    unsigned port = 0;
-    std::string code;  // the invite it printed on start
-};
-
-std::string Joined(const std::string& name, const Peer& peer) {
-    return "^\\* " + name + " joined \\(" + Escape(peer.address) + "\\)$";
-}
-
-// Three peers: bob joins through alice's invite code, then carol through
-// bob's, and meets alice because bob vouches for each to the other.
-struct ThreePeers {
-    ThreePeers()
-        : alice("alice", dir),
-          bob("bob", dir, {"--connect", alice.address, "--code", alice.code}),
-          carol("carol", dir, BobJoined()) {
-        alice.child.WaitFor(Joined("carol", carol));
-        bob.child.WaitFor(Joined("carol", carol));
-        carol.child.WaitFor(Joined("alice", alice));
-        carol.child.WaitFor(Joined("bob", bob));
-    }
-
-    std::vector<std::string> BobJoined() {
-        alice.child.WaitFor(Joined("bob", bob));
-        bob.child.WaitFor(Joined("alice", alice));
-        return {"--connect", bob.address, "--code", bob.code};
-    }
-
-    TempDir dir;
-    Peer alice, bob, carol;
-};
 
 // The screen's non-blank rows, without trailing blanks.
 std::vector<std::string> Rows(const std::string& screen) {
@@ -143,18 +51,6 @@ std::vector<std::string> Rows(const std::string& screen) {
     return rows;
 }
 
-// Messages as a messenger writes them on a new connection.
-std::string Wire(std::vector<xsock::Object*> messages) {
-    xsock::MemFile file;
-    xsock::Archive out(file, xsock::Archive::store);
-    for (xsock::Object* message : messages) {
-        messenger::WriteMessage(out, *message);
-    }
-    out.Flush();
-    auto bytes = file.Contents();
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
 // A chat signed by `signer`, whatever origin it claims.
 messenger::Chat SignedChat(const demo::Signer& signer, const std::string& origin,
                            std::uint64_t sequence, const std::string& name,
@@ -167,11 +63,6 @@ messenger::Chat SignedChat(const demo::Signer& signer, const std::string& origin
     chat.publicKey = signer.PublicKey();
     chat.signature = signer.Sign(messenger::ChatSignedBytes(chat));
     return chat;
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace
@@ -639,65 +530,6 @@ BOOST_FIXTURE_TEST_CASE(ReplayedLineIsShownOnceAndForgersAreDropped, SignedLines
     BOOST_TEST(bob.child.Count("^<alice> first$") == 1u);
     alice.child.Send("bye");
     bob.child.WaitFor("^<alice> bye$");
-}
-
-BOOST_FIXTURE_TEST_CASE(SendDeliversFileWithMatchingChecksum, ThreePeers) {
-    std::string payload(1'500'000, '\0');
-    std::mt19937 random(7);
-    for (char& byte : payload) {
-        byte = static_cast<char>(random());
-    }
-    std::filesystem::path source = dir.Path() / "payload.bin";
-    std::ofstream(source, std::ios::binary) << payload;
-
-    alice.child.Send("/send bob " + source.string());
-    bob.child.WaitFor(R"(^\* received payload\.bin from alice \(1500000 bytes, sha256 ok\)$)");
-    alice.child.WaitFor(R"(^\* sent payload\.bin to bob \(1500000 bytes\)$)");
-    BOOST_TEST(alice.child.Count(R"(^\* sending payload\.bin to bob: 100% )") == 1u);
-    BOOST_TEST((ReadAll(bob.downloads / "payload.bin") == payload));
-    // Only the finished file is left (no partial file), and only bob got it.
-    auto entries = std::distance(std::filesystem::directory_iterator(bob.downloads),
-                                 std::filesystem::directory_iterator());
-    BOOST_TEST(entries == 1);
-    BOOST_TEST(!std::filesystem::exists(carol.downloads / "payload.bin"));
-    // The mesh still chats after the transfer.
-    bob.child.Send("thanks");
-    alice.child.WaitFor("^<bob> thanks$");
-}
-
-// 64 MiB of zeros that take no disk space: more than loopback's socket
-// buffers hold, so a transfer cannot finish while its receiver is stopped.
-std::filesystem::path BigSparseFile(const TempDir& dir) {
-    std::filesystem::path path = dir.Path() / "big.bin";
-    std::ofstream(path, std::ios::binary).put('\0');
-    std::filesystem::resize_file(path, std::uintmax_t{64} << 20);
-    return path;
-}
-
-BOOST_FIXTURE_TEST_CASE(SenderGivesUpWhenTheReceiverIsKilled, ThreePeers) {
-    bob.child.Kill(SIGSTOP);
-    alice.child.Send("/send bob " + BigSparseFile(dir).string());
-    alice.child.WaitFor(R"(^\* offering big\.bin to bob \(67108864 bytes\)$)");
-    bob.child.Kill(SIGKILL);
-    bob.child.WaitExit();
-    alice.child.WaitFor(R"(^\* gave up sending big\.bin to bob$)");
-    alice.child.WaitFor(R"(^\* bob left)");
-    BOOST_TEST(alice.child.Count(R"(^\* sent big\.bin)") == 0u);
-    alice.child.Send("still here");
-    carol.child.WaitFor("^<alice> still here$");
-}
-
-BOOST_FIXTURE_TEST_CASE(ReceiverDiscardsThePartialFileWhenTheSenderIsKilled, ThreePeers) {
-    alice.child.Send("/send bob " + BigSparseFile(dir).string());
-    bob.child.WaitFor(R"(^\* receiving big\.bin from alice \(67108864 bytes\)$)");
-    alice.child.WaitFor(R"(^\* sending big\.bin to bob: 25% )");
-    alice.child.Kill(SIGKILL);
-    alice.child.WaitExit();
-    bob.child.WaitFor(R"(^\* gave up receiving big\.bin \([0-9]+ of 67108864 bytes arrived\)$)");
-    bob.child.WaitFor(R"(^\* alice left)");
-    BOOST_TEST(std::filesystem::is_empty(bob.downloads));
-    bob.child.Send("still here");
-    carol.child.WaitFor("^<bob> still here$");
 }
 
 BOOST_FIXTURE_TEST_CASE(RenamedPeerIsKnownByItsNewName, ThreePeers) {
