@@ -218,7 +218,8 @@ unsigned AsyncSocket::FilteredInterest() const noexcept {
 // loop is told to report the socket readable without waiting for it.
 void AsyncSocket::MarkBufferedInput() noexcept {
     Filtered& filtered = *filtered_;
-    if (filtered.marked || loop_ == nullptr || heldBack_ || filtered.handshaking) {
+    if (filtered.marked || loop_ == nullptr || (heldBack_ && waitInterest_ == 0) ||
+        filtered.handshaking) {
         return;
     }
     bool wanted = waitInterest_ != 0 ? (waitInterest_ & detail::kReadable) != 0

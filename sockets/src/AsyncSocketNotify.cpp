@@ -14,11 +14,13 @@
 namespace xsock {
 
 unsigned AsyncSocket::DesiredInterest() const noexcept {
+    // A blocking call of this socket's own waits for exactly this, even when
+    // a notification of it was held back during an earlier call of another.
+    if (waitInterest_ != 0) {
+        return waitInterest_;
+    }
     if (heldBack_) {
         return 0;  // held back while another socket's blocking call runs
-    }
-    if (waitInterest_ != 0) {
-        return waitInterest_;  // a blocking call waits for exactly this
     }
     if (filtered_) {
         return FilteredInterest();

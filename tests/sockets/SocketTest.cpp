@@ -271,6 +271,36 @@ BOOST_DATA_TEST_CASE(OtherSocketsNotificationsWaitUntilTheCallReturns, data::mak
     BOOST_CHECK_EQUAL(got, "async");
 }
 
+// A socket whose notification was held back during another socket's call
+// still waits for its own data in a blocking call of its own, before the held
+// notification has been delivered.
+BOOST_DATA_TEST_CASE(ASocketHeldBackDuringAnothersCallStillSeesItsOwnWait, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Socket listenerA, clientA, listenerB, clientB;
+    PumpedSocket serverA, serverB;
+    BlockingPair(listenerA, clientA, serverA);
+    BlockingPair(listenerB, clientB, serverB);
+    serverA.SetTimeout(std::chrono::seconds(20));
+    BOOST_REQUIRE_EQUAL(clientA.Send("one", 3), 3);
+    serverB.onPending = [&](PumpedSocket& self) {
+        if (self.pending == 2) {
+            clientB.Send("b", 1);  // serverA's readiness is held back by now
+        }
+    };
+    char buffer[16];
+    BOOST_REQUIRE_EQUAL(serverB.Receive(buffer, sizeof buffer), 1);
+    BOOST_REQUIRE_EQUAL(serverA.Receive(buffer, sizeof buffer), 3);
+    serverA.onPending = [&](PumpedSocket& self) {
+        if (self.pending == 1) {
+            clientA.Send("two", 3);
+        }
+    };
+    int n = serverA.Receive(buffer, sizeof buffer);
+    BOOST_REQUIRE_MESSAGE(n == 3, "Receive: " << AsyncSocket::GetLastErrorCode().message());
+    BOOST_CHECK_EQUAL(std::string(buffer, 3), "two");
+}
+
 BOOST_DATA_TEST_CASE(CancelFromATimerFailsWithEintr, data::make(kAllBackends), backend) {
     SocketLoop loop({.backend = backend, .pumpWhileBlocking = true});
     Socket listener, client, server;

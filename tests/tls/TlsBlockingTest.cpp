@@ -180,4 +180,60 @@ BOOST_DATA_TEST_CASE(ABlockingServerFinishesItsHandshakeInReceive, data::make(kA
     BOOST_CHECK_EQUAL(std::string(echo, 8), "over tls");
 }
 
+// Two clients on one thread, and a server that greets both and later closes
+// both while the first waits in Receive: the second's greeting is held back
+// during that wait (SPEC section 4), and the first still sees its close.
+BOOST_DATA_TEST_CASE(AWaitingReceiveSeesItsCloseWhileAnotherSocketIsHeldBack,
+                     data::make(kAllBackends), backend) {
+    struct Waiting : Socket {
+        std::atomic<bool> waiting{false};
+        int OnMessagePending() override {
+            waiting = true;
+            return Socket::OnMessagePending();
+        }
+    };
+    SocketLoop loop({backend});
+    TlsContext serverContext = TestServerContext();
+    TlsContext clientContext = TestClientContext();
+    Waiting first;
+    std::promise<unsigned> port;
+    std::atomic<bool> serverOk{true};
+    std::thread server([&, backend] {
+        SocketLoop serverLoop({backend});
+        Socket listener, connections[2];
+        port.set_value(TryListen(listener));
+        for (Socket& connection : connections) {
+            if (!listener.Accept(connection) || !StartTls(connection, serverContext) ||
+                connection.Send("hello", 5) != 5) {
+                serverOk = false;
+                return;
+            }
+        }
+        while (!first.waiting) {
+            std::this_thread::yield();
+        }
+        for (Socket& connection : connections) {
+            connection.Close();
+        }
+    });
+    unsigned serverPort = port.get_future().get();
+    Socket second;
+    for (Socket* client : {static_cast<Socket*>(&first), &second}) {
+        client->SetTimeout(20s);
+        BOOST_REQUIRE(client->Create());
+        BOOST_REQUIRE(StartTls(*client, clientContext, "localhost"));
+        BOOST_REQUIRE(client->Connect("127.0.0.1", serverPort));
+    }
+    char buffer[64];
+    int n;
+    std::string greeting;
+    while ((n = first.Receive(buffer, sizeof buffer)) > 0) {
+        greeting.append(buffer, static_cast<std::size_t>(n));
+    }
+    BOOST_CHECK_MESSAGE(n == 0, AsyncSocket::GetLastErrorCode().message());
+    BOOST_CHECK_EQUAL(greeting, "hello");
+    server.join();
+    BOOST_CHECK(serverOk);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
