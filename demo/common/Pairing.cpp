@@ -16,7 +16,7 @@ namespace demo {
 
 namespace {
 
-// 32 letters and digits without 0/O, 1/I/L: five bits each.
+// 31 letters and digits, without 0/O and 1/I/L: log2(31), about 4.95 bits each.
 constexpr char kAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 constexpr std::size_t kAlphabetSize = sizeof kAlphabet - 1;
 constexpr std::size_t kCodeLength = 12;

@@ -1,7 +1,7 @@
 // One-time pairing codes, read aloud from one screen and typed on another, and
 // the proofs that show both ends of a TLS session know the same code.
 //
-// A code is 12 characters from an alphabet without look-alikes (60 bits),
+// A code is 12 characters from an alphabet without look-alikes (59 bits),
 // shown as XXXX-XXXX-XXXX; case, spaces and dashes do not matter when typed.
 // A proof is HMAC-SHA256 keyed with the code over a role, keying material
 // exported from the TLS session and both ends' key fingerprints: it cannot be
