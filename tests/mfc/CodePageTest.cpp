@@ -6,7 +6,7 @@
 // 63 61 66 C3A9 20 E28093 20 E282AC.
 #include <afxtempl.h>
 
-#include "MfcCollectionSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <xsock/ArchiveContainers.h>
 

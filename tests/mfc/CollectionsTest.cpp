@@ -3,7 +3,7 @@
 // CString as an MFC string, a CObject* as a TN002 object) byte for byte.
 #include <afxtempl.h>
 
-#include "MfcCollectionSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -3,7 +3,7 @@
 // 4-byte little-endian LONG), alone and in a CArray.
 #include <afxtempl.h>
 
-#include "MfcCollectionSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 

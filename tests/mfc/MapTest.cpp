@@ -11,7 +11,7 @@
 //   CMapWordToOb: key >> 4: 0x10 -> 1, 0x20 -> 2.
 #include <afxtempl.h>
 
-#include "MfcCollectionSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -4,6 +4,7 @@
 #include <afx.h>
 
 #include "ArchiveTestSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,6 +15,8 @@ namespace {
 using xsock::test::Bytes;
 using xsock::test::Concat;
 using xsock::test::Hex;
+using xsock::test::Loader;
+using xsock::test::Stored;
 using xsock::test::ToHex;
 
 class CMsg : public CObject {
@@ -31,30 +34,6 @@ class CMsg : public CObject {
     CString m_strText;
 };
 IMPLEMENT_SERIAL(CMsg, CObject, 1)
-
-Bytes BytesOf(const CMemFile& file) {
-    return Bytes(file.GetData(), file.GetData() + file.GetLength());
-}
-
-template <class Write>
-Bytes Stored(Write&& write) {
-    CMemFile file;
-    {
-        CArchive ar(&file, CArchive::store);
-        write(ar);
-        ar.Close();
-    }
-    return BytesOf(file);
-}
-
-// A loading archive over a copy of `bytes`.
-struct Loader {
-    explicit Loader(const Bytes& bytes)
-        : data(bytes), file(data.data(), static_cast<UINT>(data.size())) {}
-    Bytes data;
-    CMemFile file;
-    CArchive ar{&file, CArchive::load};
-};
 
 // The cause of the CArchiveException* `action` throws (freed here), or -1.
 template <class Action>

@@ -9,6 +9,7 @@
 
 #include "ArchiveTestSupport.h"
 #include "EnvironmentGuard.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -18,18 +19,8 @@ namespace {
 
 using xsock::test::Bytes;
 using xsock::test::Hex;
+using xsock::test::Stored;
 using xsock::test::ToHex;
-
-template <class Write>
-Bytes Stored(Write&& write) {
-    CMemFile file;
-    {
-        CArchive ar(&file, CArchive::store);
-        write(ar);
-        ar.Close();
-    }
-    return Bytes(file.GetData(), file.GetData() + file.GetLength());
-}
 
 }  // namespace
 

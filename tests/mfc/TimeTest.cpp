@@ -8,6 +8,7 @@
 
 #include "ArchiveTestSupport.h"
 #include "EnvironmentGuard.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -18,26 +19,9 @@ namespace {
 
 using xsock::test::Bytes;
 using xsock::test::Hex;
+using xsock::test::Loaded;
+using xsock::test::Stored;
 using xsock::test::ToHex;
-
-template <class Write>
-Bytes Stored(Write&& write) {
-    CMemFile file;
-    {
-        CArchive ar(&file, CArchive::store);
-        write(ar);
-        ar.Close();
-    }
-    return Bytes(file.GetData(), file.GetData() + file.GetLength());
-}
-
-template <class Read>
-void Loaded(const Bytes& bytes, Read&& read) {
-    Bytes copy = bytes;
-    CMemFile file(copy.data(), static_cast<UINT>(copy.size()));
-    CArchive ar(&file, CArchive::load);
-    read(ar);
-}
 
 // Runs with TZ set to `zone` (POSIX form) and puts the old zone back.
 class TimeZone {

@@ -7,7 +7,7 @@
 // again is a reference, 02 00.
 #include <afxtempl.h>
 
-#include "MfcCollectionSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -6,6 +6,7 @@
 #include <afx.h>
 
 #include "ArchiveTestSupport.h"
+#include "MfcArchiveSupport.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -13,15 +14,8 @@ namespace {
 
 using xsock::test::Bytes;
 using xsock::test::Hex;
+using xsock::test::Loader;
 using xsock::test::ToHex;
-
-struct Loader {
-    explicit Loader(const Bytes& bytes)
-        : data(bytes), file(data.data(), static_cast<UINT>(data.size())) {}
-    Bytes data;
-    CMemFile file;
-    CArchive ar{&file, CArchive::load};
-};
 
 }  // namespace
 
