@@ -1,0 +1,205 @@
+// xsock-chat-qt's window (demo/chat-qt/ChatWindow.h) driven in-process under
+// Qt's offscreen platform, its loop attached to Qt, against terminal
+// xsock-messenger peers run as processes: it joins by an invite code, lines
+// cross both ways, a stranger is trusted from the trust bar, and a file
+// offered by a terminal peer is accepted with the window's button. Nothing
+// sleeps: nested QEventLoops run until a condition holds, with a deadline.
+#include "MessengerPeers.h"
+
+#include <ChatWindow.h>
+
+#include <xsock/Qt.h>
+#include <xsock/SocketLoop.h>
+
+#include <QAbstractEventDispatcher>
+#include <QApplication>
+#include <QEventLoop>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QTest>
+#include <QTimer>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+using namespace messenger::test;
+
+namespace {
+
+struct Application {
+    Application() {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        app = std::make_unique<QApplication>(argc, argv);
+    }
+    int argc = 1;
+    char name[16] = "ChatQtTest";
+    char* argv[2] = {name, nullptr};
+    std::unique_ptr<QApplication> app;
+};
+
+// Runs a nested QEventLoop until `done()` holds (checked each time Qt is
+// about to sleep, and every 50 ms for output from the peers' pipes, which Qt
+// does not watch), or the deadline.
+bool RunUntil(const std::function<bool()>& done) {
+    if (done()) {
+        return true;
+    }
+    QEventLoop loop;
+    QTimer::singleShot(std::chrono::milliseconds(kDeadline), &loop, &QEventLoop::quit);
+    QTimer poll;
+    auto check = [&] {
+        if (done()) {
+            loop.quit();
+        }
+    };
+    QObject::connect(&poll, &QTimer::timeout, &loop, check);
+    poll.start(std::chrono::milliseconds(50));
+    QObject::connect(QAbstractEventDispatcher::instance(), &QAbstractEventDispatcher::aboutToBlock,
+                     &loop, check);
+    loop.exec();
+    return done();
+}
+
+// A window named "window" with its own key, listening on a loopback port.
+struct WindowPeer {
+    explicit WindowPeer(const TempDir& dir) : attachment(xsock::AttachToQt(loop)) {
+        ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
+        std::string why;
+        std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-window", why);
+        BOOST_TEST_REQUIRE(identity.has_value(), why);
+        downloads = dir.Path() / "window-downloads";
+        window.emplace(loop, "window", downloads, *identity);
+        std::error_code error;
+        auto where = xsock::SocketAddress::FromHostAndPort("127.0.0.1", 0, error);
+        BOOST_TEST_REQUIRE(window->Mesh().Listen(where, why), why);
+        address = window->Mesh().ListenAddress().ToString();
+        window->show();
+    }
+
+    void Type(const std::string& line) {
+        auto* input = window->findChild<QLineEdit*>("input");
+        BOOST_TEST_REQUIRE(input != nullptr);
+        QTest::keyClicks(input, QString::fromStdString(line));
+        QTest::keyClick(input, Qt::Key_Return);
+    }
+    bool Shows(const std::string& text) const {
+        return window->findChild<QPlainTextEdit*>("chat")->toPlainText().contains(
+            QString::fromStdString(text));
+    }
+    // The Accept button of an offer on show, or null.
+    QPushButton* AcceptButton() const {
+        auto buttons = window->findChildren<QPushButton*>(QRegularExpression("^accept-[0-9]+$"));
+        return buttons.isEmpty() ? nullptr : buttons.front();
+    }
+    std::string Chat() const {
+        return window->findChild<QPlainTextEdit*>("chat")->toPlainText().toStdString();
+    }
+
+    xsock::SocketLoop loop{{xsock::SocketLoop::Backend::Epoll}};
+    xsock::QtAttachment attachment;
+    std::filesystem::path downloads;
+    std::optional<chatqt::ChatWindow> window;
+    std::string address;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(WindowJoinsATerminalPeerAndLinesCrossBothWays) {
+    Application application;
+    TempDir dir;
+    Peer alice("alice", dir);
+    WindowPeer window(dir);
+
+    window.Type("/connect " + alice.address + " " + alice.code);
+    BOOST_TEST_REQUIRE(RunUntil([&] {
+                           return alice.child.Seen("^\\* window joined") &&
+                                  window.Shows("* alice joined");
+                       }),
+                       window.Chat() << alice.child.Transcript());
+    auto* peers = window.window->findChild<QListWidget*>("peers");
+    BOOST_TEST_REQUIRE(peers->count() == 1);
+    BOOST_TEST(peers->item(0)->text().toStdString().starts_with("alice ("));
+
+    window.Type("hello from the window");
+    BOOST_TEST(RunUntil([&] { return alice.child.Seen("^<window> hello from the window$"); }),
+               alice.child.Transcript());
+    BOOST_TEST(window.window->findChild<QLineEdit*>("input")->text().isEmpty());
+
+    // A peer's line reaches the view as plain text, its escape made visible.
+    alice.child.Send("hello from the terminal \x1b[2J");
+    BOOST_TEST(RunUntil([&] { return window.Shows("<alice> hello from the terminal"); }),
+               window.Chat());
+    BOOST_TEST(window.Chat().find('\x1b') == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(TrustBarShowsTheStrangersKeyAndTrustsIt) {
+    Application application;
+    TempDir dir;
+    WindowPeer window(dir);
+    const std::string bobKey = KeyOf(dir, "bob");
+    Peer bob("bob", dir, {"--connect", window.address});
+
+    // Each side holds the other until its user trusts it.
+    auto* bar = window.window->findChild<QWidget*>("trustBar");
+    BOOST_TEST_REQUIRE(RunUntil([&] {
+                           return bar->isVisible() &&
+                                  bob.child.Seen(
+                                      "^\\* window \\(127\\.0\\.0\\.1:[0-9]+\\) is "
+                                      "not trusted yet");
+                       }),
+                       window.Chat() << bob.child.Transcript());
+    auto* text = bar->findChild<QLabel*>();
+    BOOST_TEST(text->text().toStdString().find("bob") != std::string::npos);
+    BOOST_TEST(text->text().toStdString().find(bobKey) != std::string::npos);
+
+    QTest::mouseClick(bar->findChild<QPushButton*>("trust"), Qt::LeftButton);
+    BOOST_TEST(RunUntil([&] { return window.Shows("* bob joined"); }), window.Chat());
+    BOOST_TEST(!bar->isVisible());
+    bob.child.Send("/trust window");
+    BOOST_TEST_REQUIRE(RunUntil([&] { return bob.child.Seen("^\\* window joined"); }),
+                       bob.child.Transcript() << window.Chat());
+    bob.child.Send("now we can talk");
+    BOOST_TEST(RunUntil([&] { return window.Shows("<bob> now we can talk"); }), window.Chat());
+}
+
+BOOST_AUTO_TEST_CASE(FileOfferIsAcceptedWithTheWindowsButton) {
+    Application application;
+    TempDir dir;
+    Peer alice("alice", dir);
+    WindowPeer window(dir);
+    window.Type("/connect " + alice.address + " " + alice.code);
+    BOOST_TEST_REQUIRE(RunUntil([&] { return alice.child.Seen("^\\* window joined"); }),
+                       alice.child.Transcript());
+
+    const std::filesystem::path file = dir.Path() / "report.txt";
+    std::string contents(300'000, 'x');
+    for (std::size_t i = 0; i < contents.size(); i += 7) {
+        contents[i] = static_cast<char>('a' + i % 26);
+    }
+    std::ofstream(file, std::ios::binary) << contents;
+    alice.child.Send("/send window " + file.string());
+
+    QPushButton* accept = nullptr;
+    BOOST_TEST_REQUIRE(RunUntil([&] {
+                           accept = window.AcceptButton();
+                           return accept != nullptr;
+                       }),
+                       window.Chat());
+    QTest::mouseClick(accept, Qt::LeftButton);
+    BOOST_TEST_REQUIRE(
+        RunUntil([&] { return alice.child.Seen("^\\* sent report\\.txt to window"); }),
+        alice.child.Transcript());
+    BOOST_TEST(RunUntil([&] { return window.Shows("* received report.txt"); }), window.Chat());
+    BOOST_TEST(ReadAll(window.downloads / "report.txt") == contents);
+    BOOST_TEST(RunUntil([&] { return window.AcceptButton() == nullptr; }));
+}
