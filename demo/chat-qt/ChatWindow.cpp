@@ -75,6 +75,7 @@ ChatWindow::ChatWindow(xsock::SocketLoop& loop, const std::string& name,
     splitter->addWidget(peers_);
     splitter->addWidget(chat_);
     splitter->setStretchFactor(1, 3);
+    splitter->setSizes({210, 510});
     layout->addWidget(splitter, 1);
 
     offers_ = new QVBoxLayout;
