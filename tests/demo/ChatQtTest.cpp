@@ -70,15 +70,21 @@ bool RunUntil(const std::function<bool()>& done) {
     return done();
 }
 
-// A window named "window" with its own key, listening on a loopback port.
+// The test thread's loop, run by Qt (one attachment a thread).
+struct QtLoop {
+    xsock::SocketLoop loop{{xsock::SocketLoop::Backend::Epoll}};
+    xsock::QtAttachment attachment = xsock::AttachToQt(loop);
+};
+
+// A window with its own key, listening on a loopback port.
 struct WindowPeer {
-    explicit WindowPeer(const TempDir& dir) : attachment(xsock::AttachToQt(loop)) {
+    WindowPeer(QtLoop& qt, const TempDir& dir, const std::string& name = "window") {
         ::setenv("XDG_CONFIG_HOME", Config(dir).c_str(), 1);
         std::string why;
-        std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-window", why);
+        std::optional<demo::Identity> identity = demo::LoadIdentity("messenger-" + name, why);
         BOOST_TEST_REQUIRE(identity.has_value(), why);
-        downloads = dir.Path() / "window-downloads";
-        window.emplace(loop, "window", downloads, *identity);
+        downloads = dir.Path() / (name + "-downloads");
+        window.emplace(qt.loop, name, downloads, *identity);
         std::error_code error;
         auto where = xsock::SocketAddress::FromHostAndPort("127.0.0.1", 0, error);
         BOOST_TEST_REQUIRE(window->Mesh().Listen(where, why), why);
@@ -105,8 +111,6 @@ struct WindowPeer {
         return window->findChild<QPlainTextEdit*>("chat")->toPlainText().toStdString();
     }
 
-    xsock::SocketLoop loop{{xsock::SocketLoop::Backend::Epoll}};
-    xsock::QtAttachment attachment;
     std::filesystem::path downloads;
     std::optional<chatqt::ChatWindow> window;
     std::string address;
@@ -118,7 +122,8 @@ BOOST_AUTO_TEST_CASE(WindowJoinsATerminalPeerAndLinesCrossBothWays) {
     Application application;
     TempDir dir;
     Peer alice("alice", dir);
-    WindowPeer window(dir);
+    QtLoop qt;
+    WindowPeer window(qt, dir);
 
     window.Type("/connect " + alice.address + " " + alice.code);
     BOOST_TEST_REQUIRE(RunUntil([&] {
@@ -145,7 +150,8 @@ BOOST_AUTO_TEST_CASE(WindowJoinsATerminalPeerAndLinesCrossBothWays) {
 BOOST_AUTO_TEST_CASE(TrustBarShowsTheStrangersKeyAndTrustsIt) {
     Application application;
     TempDir dir;
-    WindowPeer window(dir);
+    QtLoop qt;
+    WindowPeer window(qt, dir);
     const std::string bobKey = KeyOf(dir, "bob");
     Peer bob("bob", dir, {"--connect", window.address});
 
@@ -176,7 +182,8 @@ BOOST_AUTO_TEST_CASE(FileOfferIsAcceptedWithTheWindowsButton) {
     Application application;
     TempDir dir;
     Peer alice("alice", dir);
-    WindowPeer window(dir);
+    QtLoop qt;
+    WindowPeer window(qt, dir);
     window.Type("/connect " + alice.address + " " + alice.code);
     BOOST_TEST_REQUIRE(RunUntil([&] { return alice.child.Seen("^\\* window joined"); }),
                        alice.child.Transcript());
@@ -202,4 +209,39 @@ BOOST_AUTO_TEST_CASE(FileOfferIsAcceptedWithTheWindowsButton) {
     BOOST_TEST(RunUntil([&] { return window.Shows("* received report.txt"); }), window.Chat());
     BOOST_TEST(ReadAll(window.downloads / "report.txt") == contents);
     BOOST_TEST(RunUntil([&] { return window.AcceptButton() == nullptr; }));
+}
+
+// Two windows and a terminal peer: both windows join through alice's invite
+// codes and meet each other because alice vouches for each; a line typed in
+// one window reaches the other window and the terminal.
+BOOST_AUTO_TEST_CASE(TwoWindowsAndATerminalFormAMesh) {
+    Application application;
+    TempDir dir;
+    Peer alice("alice", dir);
+    QtLoop qt;
+    WindowPeer one(qt, dir, "one");
+    WindowPeer two(qt, dir, "two");
+
+    one.Type("/connect " + alice.address + " " + alice.code);
+    BOOST_TEST_REQUIRE(RunUntil([&] { return alice.child.Seen("^\\* one joined"); }),
+                       alice.child.Transcript());
+    const std::size_t from = alice.child.LineCount();
+    alice.child.Send("/invite");
+    BOOST_TEST_REQUIRE(RunUntil([&] { return alice.child.Seen("^\\* invite code: ", from); }));
+    std::string line = alice.child.WaitFor("^\\* invite code: ", from);
+    two.Type("/connect " + alice.address + " " + line.substr(line.find("code: ") + 6, 14));
+    BOOST_TEST_REQUIRE(RunUntil([&] {
+                           return alice.child.Seen("^\\* two joined") &&
+                                  one.Shows("* two joined") && two.Shows("* one joined");
+                       }),
+                       one.Chat() << two.Chat() << alice.child.Transcript());
+
+    one.Type("a line for everyone");
+    BOOST_TEST(RunUntil([&] {
+                   return two.Shows("<one> a line for everyone") &&
+                          alice.child.Seen("^<one> a line for everyone$");
+               }),
+               two.Chat() << alice.child.Transcript());
+    auto* peers = two.window->findChild<QListWidget*>("peers");
+    BOOST_TEST(peers->count() == 2);
 }
