@@ -41,8 +41,6 @@ ChatWindow::ChatWindow(xsock::SocketLoop& loop, const std::string& name,
     ui_.offer = [this](const messenger::OfferShown& offer) { ShowOffer(offer); };
     ui_.offerGone = [this](int number, const std::string&) { RemoveOffer(number); };
     ui_.progress = [this](const messenger::TransferShown& transfer) { ShowProgress(transfer); };
-    mesh_.emplace(loop, ui_, name, downloads, std::move(identity), messenger::Bounds{}, fileLimits);
-
     setWindowTitle(Text("xsock chat: " + name));
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
@@ -101,9 +99,19 @@ ChatWindow::ChatWindow(xsock::SocketLoop& loop, const std::string& name,
     statusBar()->addPermanentWidget(progress_);
     resize(720, 480);
     input_->setFocus();
+    // Last: the mesh may report through the Ui as it starts, into the widgets.
+    mesh_.emplace(loop, ui_, name, downloads, std::move(identity), messenger::Bounds{}, fileLimits);
 }
 
-ChatWindow::~ChatWindow() = default;
+ChatWindow::~ChatWindow() {
+    // The mesh's links may still report as they close; the window is going.
+    ui_.print = [](const std::string&) {};
+    ui_.status = [](const std::string&) {};
+    ui_.offer = nullptr;
+    ui_.offerGone = nullptr;
+    ui_.progress = nullptr;
+    mesh_.reset();
+}
 
 void ChatWindow::Print(const std::string& line) {
     chat_->appendPlainText(Text(line));
@@ -137,6 +145,9 @@ void ChatWindow::Submit() {
 }
 
 void ChatWindow::RefreshPeers() {
+    if (!mesh_) {
+        return;
+    }
     peers_->clear();
     const messenger::PeerShown* waiting = nullptr;
     std::vector<messenger::PeerShown> peers = mesh_->Peers();
