@@ -12,6 +12,7 @@
 #include <xsock/SocketLoop.h>
 
 #include <QAbstractEventDispatcher>
+#include <QAction>
 #include <QApplication>
 #include <QEventLoop>
 #include <QLabel>
@@ -244,4 +245,31 @@ BOOST_AUTO_TEST_CASE(TwoWindowsAndATerminalFormAMesh) {
                two.Chat() << alice.child.Transcript());
     auto* peers = two.window->findChild<QListWidget*>("peers");
     BOOST_TEST(peers->count() == 2);
+}
+
+// The Invite action shows a code, and a terminal peer that dials the window
+// with it is paired with no trust prompt on either side.
+BOOST_AUTO_TEST_CASE(TerminalPeerJoinsWithTheWindowsInviteCode) {
+    Application application;
+    TempDir dir;
+    QtLoop qt;
+    WindowPeer window(qt, dir);
+    QAction* invite = nullptr;
+    for (QAction* action : window.window->findChildren<QAction*>()) {
+        invite = action->text() == "Invite" ? action : invite;
+    }
+    BOOST_TEST_REQUIRE(invite != nullptr);
+    invite->trigger();
+    const std::string shown = window.window->findChild<QLabel*>("inviteCode")->text().toStdString();
+    BOOST_TEST_REQUIRE(shown.starts_with("invite code: "));
+    const std::string code = shown.substr(shown.find(": ") + 2);
+    BOOST_TEST_REQUIRE(code.size() == 14u);
+
+    Peer bob("bob", dir, {"--connect", window.address, "--code", code});
+    BOOST_TEST(RunUntil([&] {
+                   return bob.child.Seen("^\\* window joined") && window.Shows("* bob joined");
+               }),
+               window.Chat() << bob.child.Transcript());
+    BOOST_TEST(!window.window->findChild<QWidget*>("trustBar")->isVisible());
+    BOOST_TEST(window.Shows("paired with the invite code"));
 }
