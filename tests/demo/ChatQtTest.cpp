@@ -19,6 +19,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QTest>
@@ -209,6 +210,27 @@ BOOST_AUTO_TEST_CASE(FileOfferIsAcceptedWithTheWindowsButton) {
         alice.child.Transcript());
     BOOST_TEST(RunUntil([&] { return window.Shows("* received report.txt"); }), window.Chat());
     BOOST_TEST(ReadAll(window.downloads / "report.txt") == contents);
+    BOOST_TEST(RunUntil([&] { return window.AcceptButton() == nullptr; }));
+    // The progress bar was driven to the end, and is put away.
+    auto* progress = window.window->findChild<QProgressBar*>("progress");
+    BOOST_TEST(progress->maximum() == 1000);
+    BOOST_TEST(progress->value() == 1000);
+    BOOST_TEST(!progress->isVisible());
+
+    // A second offer, refused with the Reject button.
+    const std::size_t from = alice.child.LineCount();
+    alice.child.Send("/send window " + file.string());
+    QPushButton* reject = nullptr;
+    BOOST_TEST_REQUIRE(RunUntil([&] {
+                           auto buttons = window.window->findChildren<QPushButton*>(
+                               QRegularExpression("^reject-[0-9]+$"));
+                           reject = buttons.isEmpty() ? nullptr : buttons.front();
+                           return reject != nullptr && reject->isVisible();
+                       }),
+                       window.Chat());
+    QTest::mouseClick(reject, Qt::LeftButton);
+    BOOST_TEST(RunUntil([&] { return alice.child.Seen("^\\* window refused report\\.txt", from); }),
+               alice.child.Transcript());
     BOOST_TEST(RunUntil([&] { return window.AcceptButton() == nullptr; }));
 }
 
