@@ -128,6 +128,8 @@ class Mesh : public ConnectionListener {
     void Trust(const std::string& name);
     void Say(const std::string& text);
     void ListPeers();
+    // The greeted peers, as /peers lists them.
+    std::vector<PeerShown> Peers() const;
     void WhoIs(const std::string& name);
     void Rename(const std::string& name);
     void SendFile(const std::string& peer, const std::string& path);

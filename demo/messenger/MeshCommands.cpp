@@ -58,6 +58,20 @@ void Mesh::ListPeers() {
     ui_.print("* " + std::to_string(count) + (count == 1 ? " peer" : " peers") + line);
 }
 
+std::vector<PeerShown> Mesh::Peers() const {
+    std::vector<PeerShown> peers;
+    for (const auto& connection : connections_) {
+        if (connection->greeted && !connection->IsGone()) {
+            peers.push_back({connection->name, connection->peerId,
+                             connection->listenAddress.empty() ? connection->Address()
+                                                               : connection->listenAddress,
+                             connection->trusted,
+                             !connection->trusted && connection->code.empty()});
+        }
+    }
+    return peers;
+}
+
 void Mesh::WhoIs(const std::string& name) {
     if (name == name_) {
         ui_.print("* " + name_ + " (you): key " + demo::ShortFingerprint(id_) + ", " + id_);

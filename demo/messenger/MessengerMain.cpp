@@ -15,6 +15,7 @@
 // is readable whenever the loop has work, and main() poll()s it together with
 // standard input, feeding keys to the Console and running loop.RunOnce(0ms).
 #include "BlockingClient.h"
+#include "Commands.h"
 #include "Console.h"
 #include "Discovery.h"
 #include "Mesh.h"
@@ -30,14 +31,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -104,20 +103,6 @@ std::size_t Count(const char* text, std::size_t max) {
     return errno == 0 && end != text && *end == '\0' && value >= 1 && value <= max
                ? static_cast<std::size_t>(value)
                : 0;
-}
-
-const char* const kHelp =
-    "commands: /connect HOST:PORT [CODE]  /invite  /trust NAME  /peers  /whois NAME\n"
-    "          /nick NAME  /send PEER PATH  /accept N  /reject N  /help  /quit\n"
-    "anything else is sent to every peer";
-
-// A decimal number with nothing around it.
-std::optional<std::uint64_t> Number(const std::string& text) {
-    if (text.empty() || text.size() > 15 ||
-        text.find_first_not_of("0123456789") != std::string::npos) {
-        return std::nullopt;
-    }
-    return std::stoull(text);
 }
 
 std::optional<Options> Parse(int argc, char** argv, int& status) {
@@ -227,56 +212,6 @@ std::optional<xsock::SocketAddress> ListenAddress(const Options& options) {
     return error ? std::nullopt : std::optional(address);
 }
 
-// Runs one command line; false for /quit.
-bool Command(Mesh& mesh, Console& console, const std::string& line) {
-    if (line.empty()) {
-        return true;
-    }
-    if (line[0] != '/') {
-        mesh.Say(line);
-        return true;
-    }
-    std::istringstream words(line);
-    std::string command, first, rest;
-    words >> command >> first;
-    std::getline(words >> std::ws, rest);
-    if (command == "/quit") {
-        return false;
-    } else if (command == "/connect" && !first.empty()) {
-        std::string code = demo::NormalizeCode(rest);
-        if (!rest.empty() && code.empty()) {
-            console.Print("* '" + rest + "' is not an invite code");
-        } else {
-            mesh.Connect(first, code);
-        }
-    } else if (command == "/invite") {
-        console.Print("* invite code: " + mesh.Invite() + " (one peer, within 10 minutes)");
-    } else if (command == "/trust" && !first.empty()) {
-        mesh.Trust(first);
-    } else if (command == "/peers") {
-        mesh.ListPeers();
-    } else if (command == "/whois" && !first.empty()) {
-        mesh.WhoIs(first);
-    } else if (command == "/nick" && IsPlainName(first)) {
-        mesh.Rename(first);
-        console.SetPrompt(first + "> ");
-    } else if (command == "/send" && !first.empty() && !rest.empty()) {
-        mesh.SendFile(first, rest);
-    } else if ((command == "/accept" || command == "/reject") && Number(first) && rest.empty()) {
-        int number = static_cast<int>(std::min<std::uint64_t>(*Number(first), INT_MAX));
-        if (command == "/accept") {
-            mesh.Files().Accept(number);
-        } else {
-            mesh.Files().Reject(number);
-        }
-    } else if (command == "/help") {
-        console.Print(kHelp);
-    } else {
-        console.Print("* unknown or incomplete command: " + line + " (try /help)");
-    }
-    return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,7 +271,9 @@ int main(int argc, char** argv) {
     Console console(
         interactive, options->name + "> ",
         [&](const std::string& line) {
-            if (!quitting && !Command(mesh, console, line)) {
+            if (!quitting && !RunCommand(mesh, ui, line, [&](const std::string& name) {
+                    console.SetPrompt(name + "> ");
+                })) {
                 quitting = true;
             }
         },

@@ -34,6 +34,15 @@ struct TransferShown {
     std::uint64_t size = 0;
 };
 
+// A greeted peer, for a front end's list of peers (Mesh::Peers).
+struct PeerShown {
+    std::string name;
+    std::string id;       // its key's fingerprint, in full
+    std::string address;  // where it listens, or where it came from
+    bool trusted = false;
+    bool waiting = false;  // for /trust NAME (not trusted, and not pairing by a code)
+};
+
 struct Ui {
     std::function<void(const std::string&)> print;
     std::function<void(const std::string&)> status;

@@ -168,6 +168,23 @@ class Child {
         }
     }
 
+    // Takes in the output that has arrived, without waiting for more (for a
+    // test that runs an event loop meanwhile); whether a line from `from` on
+    // matches.
+    bool Seen(const std::string& pattern, std::size_t from = 0) {
+        for (pollfd fd{stdout_.Get(), POLLIN, 0}; fd.fd >= 0 && ::poll(&fd, 1, 0) > 0;
+             fd.fd = stdout_.Get()) {
+            Read(std::chrono::steady_clock::now() + kDeadline);
+        }
+        Pattern wanted(pattern);
+        for (std::size_t i = from; i < lines_.size(); ++i) {
+            if (wanted.Matches(lines_[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // How many lines read so far match.
     std::size_t Count(const std::string& pattern) const {
         Pattern wanted(pattern);
