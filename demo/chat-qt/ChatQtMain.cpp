@@ -4,6 +4,7 @@
 //
 //   xsock-chat-qt --name NAME [--listen [ADDR:]PORT] [--connect HOST:PORT [--code CODE] ...]
 //                 [--downloads DIR]
+#include <Commands.h>
 #include "ChatWindow.h"
 
 #include <Pairing.h>
@@ -83,18 +84,6 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
     return options;
 }
 
-std::optional<xsock::SocketAddress> ListenAddress(const std::string& listen) {
-    std::string text = listen.empty() ? "0" : listen;
-    std::error_code error;
-    if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 5) {
-        auto address = xsock::SocketAddress::FromHostAndPort(
-            "127.0.0.1", static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10)), error);
-        return error || address.Port() > 65535 ? std::nullopt : std::optional(address);
-    }
-    auto address = xsock::SocketAddress::Parse(text, error);
-    return error ? std::nullopt : std::optional(address);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +93,8 @@ int main(int argc, char** argv) {
     if (!options) {
         return status;
     }
-    std::optional<xsock::SocketAddress> listen = ListenAddress(options->listen);
+    std::optional<xsock::SocketAddress> listen =
+        messenger::ListenAddress(options->listen, "127.0.0.1");
     if (!listen) {
         std::cerr << "xsock-chat-qt: bad --listen address '" << options->listen << "'\n";
         return 2;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <sstream>
 
 namespace messenger {
@@ -72,6 +73,19 @@ bool RunCommand(Mesh& mesh, Ui& ui, const std::string& line,
         ui.print("* unknown or incomplete command: " + line + " (try /help)");
     }
     return true;
+}
+
+std::optional<xsock::SocketAddress> ListenAddress(const std::string& listen,
+                                                  const std::string& host) {
+    std::string text = listen.empty() ? "0" : listen;
+    std::error_code error;
+    if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 5) {
+        auto address = xsock::SocketAddress::FromHostAndPort(
+            host, static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10)), error);
+        return error || address.Port() > 65535 ? std::nullopt : std::optional(address);
+    }
+    auto address = xsock::SocketAddress::Parse(text, error);
+    return error ? std::nullopt : std::optional(address);
 }
 
 }  // namespace messenger

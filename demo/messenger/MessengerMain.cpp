@@ -196,22 +196,6 @@ std::optional<Options> Parse(int argc, char** argv, int& status) {
     return options;
 }
 
-std::optional<xsock::SocketAddress> ListenAddress(const Options& options) {
-    std::string text = options.listen;
-    std::string host = options.discover ? "0.0.0.0" : "127.0.0.1";
-    if (text.empty()) {
-        text = "0";
-    }
-    std::error_code error;
-    if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 5) {
-        auto address = xsock::SocketAddress::FromHostAndPort(
-            host, static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10)), error);
-        return error || address.Port() > 65535 ? std::nullopt : std::optional(address);
-    }
-    auto address = xsock::SocketAddress::Parse(text, error);
-    return error ? std::nullopt : std::optional(address);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -223,7 +207,8 @@ int main(int argc, char** argv) {
     if (!options->blocking.empty()) {
         return RunBlockingClient(options->blocking, options->name);
     }
-    std::optional<xsock::SocketAddress> listen = ListenAddress(*options);
+    std::optional<xsock::SocketAddress> listen =
+        ListenAddress(options->listen, options->discover ? "0.0.0.0" : "127.0.0.1");
     if (!listen) {
         std::cerr << "xsock-messenger: bad --listen address '" << options->listen
                   << "' (use PORT, 127.0.0.1:PORT or [::1]:PORT)\n";
