@@ -25,6 +25,14 @@
 using namespace xsock;
 using namespace xsock::test;
 using namespace std::chrono_literals;
+namespace data = boost::unit_test::data;
+
+namespace {
+
+// The backends with a descriptor a host loop can watch.
+const std::vector<SocketLoop::Backend> kNativeBackends = WithUring({SocketLoop::Backend::Epoll});
+
+}  // namespace
 
 namespace {
 
@@ -140,8 +148,9 @@ std::string AttachOnThread(Make make) {
 
 BOOST_AUTO_TEST_SUITE(GLibAttachmentTest)
 
-BOOST_AUTO_TEST_CASE(AnExchangeOfManyRoundsRunsInsideTheGMainLoop) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnExchangeOfManyRoundsRunsInsideTheGMainLoop, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     GLibAttachment attachment = AttachToGLib(loop);
@@ -176,8 +185,8 @@ BOOST_AUTO_TEST_CASE(AnExchangeOfManyRoundsRunsInsideTheGMainLoop) {
     BOOST_CHECK_LE(host.iterations, 3 * kRounds);
 }
 
-BOOST_AUTO_TEST_CASE(XsockTimersRunBesideGLibTimeouts) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(XsockTimersRunBesideGLibTimeouts, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     // A context of the test's own, as a program with a second main loop uses.
     GMainContext* context = g_main_context_new();
     {
@@ -208,8 +217,9 @@ BOOST_AUTO_TEST_CASE(XsockTimersRunBesideGLibTimeouts) {
     g_main_context_unref(context);
 }
 
-BOOST_AUTO_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     GLibAttachment attachment = AttachToGLib(loop);
     Host host;
     constexpr int kThreads = 4, kEach = 250;
@@ -234,8 +244,9 @@ BOOST_AUTO_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread) {
     BOOST_CHECK_EQUAL(wrongThread, 0);
 }
 
-BOOST_AUTO_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndGLibSleeps) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndGLibSleeps, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     GLibAttachment attachment = AttachToGLib(loop);
@@ -253,8 +264,8 @@ BOOST_AUTO_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndGLibSleeps) {
     BOOST_CHECK_EQUAL(server.Receive(buffer, sizeof buffer), 6);
 }
 
-BOOST_AUTO_TEST_CASE(AnIdleAttachedLoopLeavesGLibAsleep) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnIdleAttachedLoopLeavesGLibAsleep, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     loop.SetTimer(
@@ -275,8 +286,9 @@ BOOST_AUTO_TEST_CASE(AnIdleAttachedLoopLeavesGLibAsleep) {
                             << " ms of CPU");
 }
 
-BOOST_AUTO_TEST_CASE(ANestedMainLoopInANotificationKeepsDelivering) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(ANestedMainLoopInANotificationKeepsDelivering, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     GLibAttachment attachment = AttachToGLib(loop);
@@ -302,8 +314,9 @@ BOOST_AUTO_TEST_CASE(ANestedMainLoopInANotificationKeepsDelivering) {
     BOOST_REQUIRE(host.RunUntil([&] { return server.counts.receive == 1 && nestedDone; }));
 }
 
-BOOST_AUTO_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndGLibCarriesOn) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndGLibCarriesOn, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     std::vector<std::string> caught;
     loop.SetExceptionHandler([&](std::exception_ptr error) {
         try {
@@ -354,8 +367,9 @@ BOOST_AUTO_TEST_CASE(WithoutAHandlerAnExceptionEndsTheProgram) {
                         "the child ended with status " << status);
 }
 
-BOOST_AUTO_TEST_CASE(DetachingStopsGLibFromRunningTheLoopAndAttachingAgainWorks) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(DetachingStopsGLibFromRunningTheLoopAndAttachingAgainWorks,
+                     data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Host host;
     int ran = 0;
     GLibAttachment first = AttachToGLib(loop);
@@ -378,8 +392,8 @@ BOOST_AUTO_TEST_CASE(DetachingStopsGLibFromRunningTheLoopAndAttachingAgainWorks)
     BOOST_CHECK(host.RunUntil([&] { return ran == 3; }));
 }
 
-BOOST_AUTO_TEST_CASE(DetachingFromInsideANotificationIsSafe) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(DetachingFromInsideANotificationIsSafe, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Host host;
     GLibAttachment attachment = AttachToGLib(loop);
     int ran = 0;
@@ -394,8 +408,9 @@ BOOST_AUTO_TEST_CASE(DetachingFromInsideANotificationIsSafe) {
     BOOST_CHECK_EQUAL(ran, 2);
 }
 
-BOOST_AUTO_TEST_CASE(RefusesAnotherThreadABackendWithoutAHandleAndASecondAttachment) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(RefusesAnotherThreadABackendWithoutAHandleAndASecondAttachment,
+                     data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     std::string fromOtherThread;
     std::thread([&] {
         try {

@@ -31,6 +31,14 @@
 using namespace xsock;
 using namespace xsock::test;
 using namespace std::chrono_literals;
+namespace data = boost::unit_test::data;
+
+namespace {
+
+// The backends with a descriptor a host loop can watch.
+const std::vector<SocketLoop::Backend> kNativeBackends = WithUring({SocketLoop::Backend::Epoll});
+
+}  // namespace
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -80,7 +88,10 @@ std::chrono::nanoseconds ThreadCpuTime() {
            std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-// A widget that is always animating: every paint asks for the next one.
+}  // namespace
+
+// A widget that is always animating: every paint asks for the next one. Not
+// in the anonymous namespace: a data test case's lambdas capture it.
 class Animated : public QWidget {
   public:
     std::vector<Clock::time_point> paints;
@@ -93,6 +104,8 @@ class Animated : public QWidget {
         update();
     }
 };
+
+namespace {
 
 // A peer on a thread of its own that answers "ask" with "answer" only after
 // `delay`, from a timer on its own loop.
@@ -157,8 +170,9 @@ BOOST_TEST_GLOBAL_FIXTURE(Application);
 
 BOOST_AUTO_TEST_SUITE(QtAttachmentTest)
 
-BOOST_AUTO_TEST_CASE(AnExchangeOfManyRoundsRunsInsideANestedQEventLoop) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnExchangeOfManyRoundsRunsInsideANestedQEventLoop, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     QtAttachment attachment = AttachToQt(loop);
@@ -184,8 +198,8 @@ BOOST_AUTO_TEST_CASE(AnExchangeOfManyRoundsRunsInsideANestedQEventLoop) {
     BOOST_CHECK_LE(host.iterations, 3 * kRounds);
 }
 
-BOOST_AUTO_TEST_CASE(XsockTimersRunBesideQTimers) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(XsockTimersRunBesideQTimers, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     QtAttachment attachment = AttachToQt(loop);
     Host host;
     std::vector<std::string> order;
@@ -204,8 +218,9 @@ BOOST_AUTO_TEST_CASE(XsockTimersRunBesideQTimers) {
     loop.KillTimer(repeating);
 }
 
-BOOST_AUTO_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     QtAttachment attachment = AttachToQt(loop);
     Host host;
     constexpr int kThreads = 4, kEach = 250;
@@ -230,8 +245,9 @@ BOOST_AUTO_TEST_CASE(TasksPostedFromOtherThreadsRunOnTheGuiThread) {
     BOOST_CHECK_EQUAL(wrongThread, 0);
 }
 
-BOOST_AUTO_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndQtSleeps) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndQtSleeps, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     QtAttachment attachment = AttachToQt(loop);
@@ -245,8 +261,8 @@ BOOST_AUTO_TEST_CASE(AnUnreadSocketGetsOneOnReceiveAndQtSleeps) {
     BOOST_CHECK_LE(host.iterations, 5);
 }
 
-BOOST_AUTO_TEST_CASE(AnIdleAttachedLoopLeavesQtAsleep) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AnIdleAttachedLoopLeavesQtAsleep, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     loop.SetTimer(
@@ -267,8 +283,9 @@ BOOST_AUTO_TEST_CASE(AnIdleAttachedLoopLeavesQtAsleep) {
                             << " ms of CPU");
 }
 
-BOOST_AUTO_TEST_CASE(ANestedQEventLoopInANotificationKeepsDelivering) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(ANestedQEventLoopInANotificationKeepsDelivering, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     QtAttachment attachment = AttachToQt(loop);
@@ -297,8 +314,9 @@ BOOST_AUTO_TEST_CASE(ANestedQEventLoopInANotificationKeepsDelivering) {
 // CSocket's pump: while a blocking Receive waits for a peer that answers late,
 // the window keeps being painted at least every pump interval, while Qt's
 // timers and the loop's own tasks wait until the call returns.
-BOOST_AUTO_TEST_CASE(AWindowKeepsPaintingWhileABlockingReceiveWaits) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(AWindowKeepsPaintingWhileABlockingReceiveWaits, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     QtAttachment attachment = AttachToQt(loop);
     Host host;
     Animated window;
@@ -356,8 +374,9 @@ BOOST_AUTO_TEST_CASE(AWindowKeepsPaintingWhileABlockingReceiveWaits) {
     BOOST_CHECK(host.RunUntil([&] { return qtTimerFired && taskRan; }));
 }
 
-BOOST_AUTO_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndQtCarriesOn) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndQtCarriesOn, data::make(kNativeBackends),
+                     backend) {
+    SocketLoop loop({backend});
     std::vector<std::string> caught;
     loop.SetExceptionHandler([&](std::exception_ptr error) {
         try {
@@ -375,8 +394,9 @@ BOOST_AUTO_TEST_CASE(ExceptionsGoToTheLoopsHandlerAndQtCarriesOn) {
     BOOST_CHECK(caught == std::vector<std::string>{"from a task"});
 }
 
-BOOST_AUTO_TEST_CASE(DetachingStopsQtFromRunningTheLoopAndAttachingAgainWorks) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(DetachingStopsQtFromRunningTheLoopAndAttachingAgainWorks,
+                     data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Host host;
     int ran = 0;
     QtAttachment first = AttachToQt(loop);
@@ -398,8 +418,8 @@ BOOST_AUTO_TEST_CASE(DetachingStopsQtFromRunningTheLoopAndAttachingAgainWorks) {
     BOOST_CHECK(host.RunUntil([&] { return ran == 3; }));
 }
 
-BOOST_AUTO_TEST_CASE(DetachingFromInsideANotificationIsSafe) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(DetachingFromInsideANotificationIsSafe, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Host host;
     QtAttachment attachment = AttachToQt(loop);
     int ran = 0;
@@ -414,8 +434,9 @@ BOOST_AUTO_TEST_CASE(DetachingFromInsideANotificationIsSafe) {
     BOOST_CHECK_EQUAL(ran, 2);
 }
 
-BOOST_AUTO_TEST_CASE(RefusesAnotherThreadABackendWithoutAHandleAndASecondAttachment) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(RefusesAnotherThreadABackendWithoutAHandleAndASecondAttachment,
+                     data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     std::string fromOtherThread;
     std::thread([&] {
         try {
@@ -457,8 +478,8 @@ BOOST_AUTO_TEST_CASE(RefusesAnotherThreadABackendWithoutAHandleAndASecondAttachm
 }
 
 // Last: once QApplication::exec() has returned, Qt paints no more.
-BOOST_AUTO_TEST_CASE(NotificationsRunInsideQApplicationExec) {
-    SocketLoop loop({SocketLoop::Backend::Epoll});
+BOOST_DATA_TEST_CASE(NotificationsRunInsideQApplicationExec, data::make(kNativeBackends), backend) {
+    SocketLoop loop({backend});
     Probe listener, client, server;
     ConnectPair(loop, listener, client, server);
     QtAttachment attachment = AttachToQt(loop);
