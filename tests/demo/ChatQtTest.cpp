@@ -5,6 +5,7 @@
 // offered by a terminal peer is accepted with the window's button. Nothing
 // sleeps: nested QEventLoops run until a condition holds, with a deadline.
 #include "MessengerPeers.h"
+#include "QtTestSupport.h"
 
 #include <ChatWindow.h>
 
@@ -13,7 +14,6 @@
 
 #include <QAbstractEventDispatcher>
 #include <QAction>
-#include <QApplication>
 #include <QEventLoop>
 #include <QLabel>
 #include <QLineEdit>
@@ -38,15 +38,8 @@ using namespace messenger::test;
 
 namespace {
 
-struct Application {
-    Application() {
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-        app = std::make_unique<QApplication>(argc, argv);
-    }
-    int argc = 1;
-    char name[16] = "ChatQtTest";
-    char* argv[2] = {name, nullptr};
-    std::unique_ptr<QApplication> app;
+struct Application : xsock::test::OffscreenApplication {
+    Application() : OffscreenApplication("ChatQtTest") {}
 };
 
 // Runs a nested QEventLoop until `done()` holds (checked each time Qt is

@@ -5,10 +5,10 @@
 #include <xsock/Qt.h>
 #include <xsock/Socket.h>
 
+#include "QtTestSupport.h"
 #include "TestSupport.h"
 
 #include <QAbstractEventDispatcher>
-#include <QApplication>
 #include <QEventLoop>
 #include <QPainter>
 #include <QTimer>
@@ -43,15 +43,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Application {
-    Application() {
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-        app = std::make_unique<QApplication>(argc, argv);
-    }
-    int argc = 1;
-    char name[16] = "QtAttachment";
-    char* argv[2] = {name, nullptr};
-    std::unique_ptr<QApplication> app;
+struct Application : xsock::test::OffscreenApplication {
+    Application() : OffscreenApplication("QtAttachment") {}
 };
 
 // Runs a nested QEventLoop until `done()` holds, checked every time the event
