@@ -48,12 +48,7 @@ std::string CheckRelativePath(std::string_view path) {
             return "a name in the path is longer than " + std::to_string(kNameMax) + " bytes";
         }
         if (component == kPartsFolder) {
-            // Appended rather than "'" + std::string(...): GCC 12's -Wrestrict
-            // misreads that operator+ at -O3 (GCC bug 105329).
-            std::string problem(1, '\'');
-            problem += kPartsFolder;
-            problem += "' is kept for partial files";
-            return problem;
+            return "'" + std::string(kPartsFolder) + "' is kept for partial files";
         }
         if (EndsWith(component, kPartSuffix)) {
             return "names ending in " + std::string(kPartSuffix) + " are kept for partial files";
