@@ -183,7 +183,12 @@ void PartFile::StartAt(std::uint64_t offset) {
                                  ", not at the offered " + std::to_string(offset_));
     }
     if (offset == 0) {
-        if (::ftruncate(file_.Get(), 0) != 0) {
+        // Only a part file that holds something is truncated: ext4 takes a
+        // truncation to 0 for a file being rewritten in place and starts
+        // writing all of it back at close, which the sender would wait for.
+        struct stat info {};
+        if ((::fstat(file_.Get(), &info) != 0 || info.st_size != 0) &&
+            ::ftruncate(file_.Get(), 0) != 0) {
             writeError_ = Reason("cannot truncate the part file");
         }
         sha_.Finish();  // drops the prefix hashed in Open
