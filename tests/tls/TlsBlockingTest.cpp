@@ -9,6 +9,8 @@
 #include "BlockingSupport.h"
 #include "TlsSupport.h"
 
+#include <sys/ioctl.h>
+
 #include <atomic>
 #include <future>
 #include <string>
@@ -234,6 +236,65 @@ BOOST_DATA_TEST_CASE(AWaitingReceiveSeesItsCloseWhileAnotherSocketIsHeldBack,
     BOOST_CHECK_EQUAL(greeting, "hello");
     server.join();
     BOOST_CHECK(serverOk);
+}
+
+// SetReadBufferSize: OpenSSL takes a waiting stream from the descriptor in
+// large reads rather than one record (about 16 KiB) at a time.
+BOOST_DATA_TEST_CASE(ALargerReadBufferTakesMoreThanARecordPerRead, data::make(kAllBackends),
+                     backend) {
+    constexpr int kBytes = 60 << 10;  // four records, within the first receive window
+    for (bool larger : {false, true}) {
+        SocketLoop loop({backend});
+        TlsContext serverContext = TestServerContext();
+        TlsContext clientContext = TestClientContext();
+        if (larger) {
+            clientContext.SetReadBufferSize(std::size_t{128} << 10);
+        }
+        std::promise<unsigned> port;
+        std::promise<void> looked;
+        std::thread server([&, backend] {
+            SocketLoop serverLoop({backend});
+            Socket listener, connection;
+            port.set_value(TryListen(listener));
+            if (listener.Accept(connection) && StartTls(connection, serverContext)) {
+                std::string bytes(kBytes, 'b');
+                connection.Send(bytes.data(), kBytes);
+            }
+            looked.get_future().wait();  // open until the client has looked
+        });
+        unsigned serverPort = port.get_future().get();
+        Socket client;
+        int before = -1;
+        int taken = -1;
+        char byte = 0;
+        if (serverPort != 0 && client.Create() && StartTls(client, clientContext, "localhost") &&
+            client.Connect("127.0.0.1", serverPort)) {
+            auto waiting = [&] {
+                int n = 0;
+                return ::ioctl(static_cast<int>(client.Handle()), FIONREAD, &n) == 0 ? n : -1;
+            };
+            // All of it on the descriptor before the first read.
+            auto deadline = std::chrono::steady_clock::now() + 10s;
+            while (waiting() < kBytes && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::yield();
+            }
+            before = waiting();
+            if (client.Receive(&byte, 1) == 1) {
+                taken = before - waiting();
+            }
+        }
+        looked.set_value();
+        server.join();
+        BOOST_TEST_MESSAGE("read buffer " << (larger ? "128 KiB" : "default") << ": took " << taken
+                                          << " of " << before << " bytes");
+        BOOST_CHECK_GE(before, kBytes);
+        BOOST_CHECK_EQUAL(byte, 'b');
+        if (larger) {
+            BOOST_CHECK_GT(taken, 40 << 10);
+        } else {
+            BOOST_CHECK(taken > 0 && taken < (20 << 10));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -242,6 +242,11 @@ void TlsContext::SetHandshakeTimeout(std::chrono::milliseconds timeout) noexcept
     impl_->handshakeTimeout = timeout;
 }
 
+void TlsContext::SetReadBufferSize(std::size_t bytes) noexcept {
+    // OpenSSL keeps its default for anything below a record.
+    SSL_CTX_set_default_read_buffer_len(impl_->ctx.get(), bytes);
+}
+
 bool TlsContext::UseCertificate(const char* certificateFile, const char* keyFile) {
     if (!impl_ || !LoadChain(impl_->ctx.get(), certificateFile, keyFile)) {
         return Fail(tls::OpenSslError(tls::Reason::NoPeerCertificate));

@@ -105,6 +105,12 @@ class XSOCK_TLS_EXPORT TlsContext {
     bool AddServerName(const char* hostName, const char* certificateFile, const char* keyFile);
     // Client: resume sessions with a server seen before (on by default).
     void SetSessionResumption(bool on) noexcept;
+    // For bulk transfers: how many bytes OpenSSL may take from the descriptor
+    // in one read, for connections started after the call (default one
+    // record, about 16 KiB). 128 KiB takes a fast stream in a quarter of the
+    // reads, and costs that much memory per connection. Below one record it
+    // is one record.
+    void SetReadBufferSize(std::size_t bytes) noexcept;
 
     bool IsServer() const noexcept;
 
