@@ -1,9 +1,9 @@
 // Ping-pong throughput of xsock AsyncSocket (on epoll and on io_uring),
 // Boost.Asio on epoll, standalone Asio on io_uring, hand-written epoll and
-// io_uring loops and blocking threads, measured in the same run for each block size and
-// connection count; prints the medians as markdown tables (round trips per
-// second, then system calls per round trip and the client's CPU share), then
-// the targets.
+// io_uring loops and blocking threads, measured in the same run for each
+// block size and connection count; prints the medians as markdown tables
+// (round trips per second, then system calls per round trip and the client's
+// CPU share), then the targets.
 //
 // A round trip is one block echoed by the server: round trips/s = bytes/s /
 // block size, summed over all connections. System calls are those both sides
