@@ -30,6 +30,10 @@ bench::Window RunAsio(const Cell& cell);
 bench::Window RunAsioUring(const Cell& cell);
 // A hand-written epoll loop on each side.
 bench::Window RunEpoll(const Cell& cell);
+// A hand-written io_uring loop on each side (multishot recv into provided
+// buffers, sends from them); throws std::system_error where the kernel
+// refuses io_uring.
+bench::Window RunUring(const Cell& cell);
 // One blocking thread per connection on each side.
 bench::Window RunRaw(const Cell& cell);
 

@@ -1,9 +1,9 @@
 // Ping-pong throughput of xsock AsyncSocket (on epoll and on io_uring),
-// Boost.Asio on epoll, standalone Asio on io_uring, a hand-written epoll loop
-// and blocking threads, measured in the same run for each block size and
-// connection count; prints the medians as markdown tables (round trips per
-// second, then system calls per round trip and the client's CPU share), then
-// the targets.
+// Boost.Asio on epoll, standalone Asio on io_uring, hand-written epoll and
+// io_uring loops and blocking threads, measured in the same run for each
+// block size and connection count; prints the medians as markdown tables
+// (round trips per second, then system calls per round trip and the client's
+// CPU share), then the targets.
 //
 // A round trip is one block echoed by the server: round trips/s = bytes/s /
 // block size, summed over all connections. System calls are those both sides
@@ -26,13 +26,14 @@ struct Runner {
 };
 
 // The order of the tables' columns.
-enum { kEpoll, kUring, kAsio, kAsioUring, kHand, kRaw, kRunnerCount };
+enum { kEpoll, kUring, kAsio, kAsioUring, kHand, kHandUring, kRaw, kRunnerCount };
 const Runner kRunners[kRunnerCount] = {
     {"xsock epoll", pingpong::RunXsockEpoll},
     {"xsock uring", pingpong::RunXsockUring},
     {"asio", pingpong::RunAsio},
     {"asio uring", pingpong::RunAsioUring},
     {"epoll by hand", pingpong::RunEpoll},
+    {"uring by hand", pingpong::RunUring},
     {"raw threads", pingpong::RunRaw},
 };
 
@@ -84,8 +85,8 @@ int main(int argc, char** argv) {
     const bench::Options options = bench::ParseOptions(
         argc, argv,
         "PingPongBench: echo ping-pong, xsock AsyncSocket (epoll and io_uring backends) vs\n"
-        "Boost.Asio (epoll) vs standalone Asio (io_uring) vs a hand-written epoll loop vs\n"
-        "one blocking thread per connection, each on its own client and server.",
+        "Boost.Asio (epoll) vs standalone Asio (io_uring) vs hand-written epoll and io_uring\n"
+        "loops vs one blocking thread per connection, each on its own client and server.",
         1.0);
     bench::RaiseFdLimit(8192);
     std::vector<std::size_t> blocks = {64, 1024, 16384, 65536};
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
         options.runs, options.seconds);
     Header("rt/s",
            " xsock epoll / asio | xsock uring / better asio | xsock uring / epoll by hand |"
-           " xsock uring / raw |");
+           " xsock uring / raw | uring by hand / better asio |");
     std::vector<Row> rows;
     for (std::size_t block : blocks) {
         for (int connections : counts) {
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
             // reach all of them alike.
             for (int run = 0; run < options.runs; ++run) {
                 for (std::size_t i = 0; i < kRunnerCount; ++i) {
-                    const bool needsUring = i == kUring || i == kAsioUring;
+                    const bool needsUring = i == kUring || i == kAsioUring || i == kHandUring;
                     const bool runs = options.Runs(kRunners[i].name) && (uring || !needsUring);
                     windows[i].push_back(runs ? kRunners[i].run(cell) : bench::Window{});
                 }
@@ -136,11 +137,12 @@ int main(int argc, char** argv) {
                 std::printf(" %.0f |", median.rate);
             }
             const double betterAsio = std::max(row.median[kAsio].rate, row.median[kAsioUring].rate);
-            std::printf(" %.2f | %.2f | %.2f | %.2f |\n",
+            std::printf(" %.2f | %.2f | %.2f | %.2f | %.2f |\n",
                         bench::Ratio(row.median[kEpoll].rate, row.median[kAsio].rate),
                         bench::Ratio(row.median[kUring].rate, betterAsio),
                         bench::Ratio(row.median[kUring].rate, row.median[kHand].rate),
-                        bench::Ratio(row.median[kUring].rate, row.median[kRaw].rate));
+                        bench::Ratio(row.median[kUring].rate, row.median[kRaw].rate),
+                        bench::Ratio(row.median[kHandUring].rate, betterAsio));
             std::fflush(stdout);
             rows.push_back(row);
         }
