@@ -111,6 +111,9 @@ class UringPoller final : public Poller {
             if (io_uring_sq_ready(&ring_) > 0) {
                 result = io_uring_submit(&ring_);
             }
+            if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) {
+                result = io_uring_get_events(&ring_);  // completions waiting to be posted
+            }
         } else if (timeoutMs < 0) {
             result = io_uring_submit_and_wait(&ring_, 1);
         } else {
