@@ -246,6 +246,7 @@ bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State stat
     peerClosed_ = false;
     bound_ = state != State::Open;
     closeError_ = 0;
+    closeErrorUnread_ = false;
     loop_ = loop;
     loop->Register(this, fd);
     if (!UpdateInterest()) {
@@ -300,6 +301,7 @@ SOCKET AsyncSocket::Release() noexcept {
     readArmed_ = writeArmed_ = acceptArmed_ = oobArmed_ = peerClosed_ = heldBack_ = bound_ = false;
     waitInterest_ = waitReady_ = 0;
     closeError_ = 0;
+    closeErrorUnread_ = false;
     acceptRetry_ = 0;
     connect_.reset();
     filtered_.reset();

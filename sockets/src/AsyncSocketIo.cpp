@@ -139,7 +139,14 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
         n = ReceiveWithSource(buffer, length, flags | extra, *from);
     }
     int error = Portable(errno);
+    if (n > 0 && !datagram && !(flags & (MSG_PEEK | MSG_OOB)) && loop_ != nullptr) {
+        loop_->Consumed(fd_);
+    }
     UpdateInterestAfterIo();
+    if (n == 0 && closeErrorUnread_ && !datagram) {
+        n = -1;  // the backend took the reset off the socket: it is reported here
+        error = closeError_;
+    }
     if (n >= 0) {
         if (datagram && n > length) {
             detail::SetLastError(EMSGSIZE);
@@ -147,6 +154,7 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
         }
         return static_cast<int>(n);
     }
+    closeErrorUnread_ = false;
     if (error == ECONNRESET || error == ECONNABORTED || error == ETIMEDOUT) {
         closeError_ = error;  // the reset is consumed here; OnClose still reports it
     }

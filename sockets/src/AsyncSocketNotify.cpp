@@ -17,7 +17,7 @@ unsigned AsyncSocket::DesiredInterest() const noexcept {
     // A blocking call of this socket's own waits for exactly this, even when
     // a notification of it was held back during an earlier call of another.
     if (waitInterest_ != 0) {
-        return waitInterest_;
+        return WithStreamHint(waitInterest_);
     }
     if (heldBack_) {
         return 0;  // held back while another socket's blocking call runs
@@ -25,6 +25,20 @@ unsigned AsyncSocket::DesiredInterest() const noexcept {
     if (filtered_) {
         return FilteredInterest();
     }
+    return WithStreamHint(DesiredEvents());
+}
+
+// A connected, unfiltered stream socket tells the backend so: readable then
+// means data, its end or an error, which a backend may learn by peeking.
+unsigned AsyncSocket::WithStreamHint(unsigned interest) const noexcept {
+    if ((interest & detail::kReadable) && state_ == State::Connected && type_ == SOCK_STREAM &&
+        !filtered_) {
+        interest |= detail::kConnectedStream;
+    }
+    return interest;
+}
+
+unsigned AsyncSocket::DesiredEvents() const noexcept {
     switch (state_) {
         case State::Listening:
             return acceptArmed_ && (events_ & FD_ACCEPT) ? unsigned{detail::kReadable} : 0u;
@@ -128,7 +142,11 @@ bool AsyncSocket::StillOpen(const DispatchFrame& frame) noexcept {
     return !frame.destroyed && !frame.closed;
 }
 
-void AsyncSocket::HandleReady(unsigned events) {
+void AsyncSocket::HandleReady(unsigned events, int error) {
+    if (error != 0) {
+        closeError_ = error;  // gone from the socket: Receive and OnClose report it
+        closeErrorUnread_ = true;
+    }
     if (filtered_) {
         filtered_->marked = false;
     }
@@ -248,7 +266,7 @@ void AsyncSocket::HandleReadable(unsigned events) {
             detail::SetLastError(filterError);
             error = GetLastError();
         }
-    } else if (type_ == SOCK_STREAM && ambiguous) {
+    } else if (type_ == SOCK_STREAM && ambiguous && !(events & detail::kData)) {
         // Readable may mean data, an orderly end or a reset: peek to tell,
         // without taking anything the application has not read.
         char byte;
@@ -282,6 +300,7 @@ void AsyncSocket::HandleReadable(unsigned events) {
         case Found::Failure:
             readArmed_ = false;
             peerClosed_ = true;
+            closeErrorUnread_ = false;
             if (events_ & FD_CLOSE) {
                 OnClose(found == Found::Failure ? error : closeError_);
             }

@@ -14,13 +14,21 @@ enum : unsigned {
     kPriority = 1u << 2,  // urgent (out-of-band) data
     kHangup = 1u << 3,    // the peer shut down its side, or both sides are down
     kError = 1u << 4,
+    // Interest only: the descriptor is a connected stream socket, so a
+    // backend may learn what kReadable means (data, its end, or an error) by
+    // peeking at one byte, and report it as kData or with `error`.
+    kConnectedStream = 1u << 5,
+    // Readiness only: data is waiting (seen by such a peek), not an end.
+    kData = 1u << 6,
 };
 
 // What a backend reports for one watched descriptor: the token it was
-// registered with, and the readiness bits.
+// registered with, the readiness bits, and an error the backend took off the
+// socket while looking (its pending SO_ERROR, which nothing can read again).
 struct ReadyEvent {
-    std::uint64_t token;
-    unsigned events;
+    std::uint64_t token = 0;
+    unsigned events = 0;
+    int error = 0;
 };
 
 }  // namespace xsock::detail

@@ -40,6 +40,7 @@ SocketLoop::SocketLoop(Options options)
     : backend_(options.backend ? *options.backend : DefaultBackend()),
       poller_(detail::MakePoller(backend_)),
       reportsHangup_(poller_->ReportsHangup()),
+      peeksStreams_(poller_->PeeksStreams()),
       wakeup_(std::make_unique<detail::Wakeup>()),
       timers_(std::make_unique<detail::TimerQueue>()),
       heldBack_(std::make_unique<detail::HeldBack>()),
@@ -253,7 +254,7 @@ std::size_t SocketLoop::Dispatch(const std::vector<detail::ReadyEvent>& ready) {
             HoldBack(*socket, event);
             continue;
         }
-        Guarded([socket, &event] { socket->HandleReady(event.events); });
+        Guarded([socket, &event] { socket->HandleReady(event.events, event.error); });
         ++ran;
     }
     return ran;
@@ -279,7 +280,7 @@ std::size_t SocketLoop::DeliverHeldBack() {
     return heldBack_->DeliverAll([this](const detail::ReadyEvent& event) {
         if (AsyncSocket* socket = Target(event.token); socket != nullptr) {
             socket->SetHeldBack(false);
-            Guarded([socket, &event] { socket->HandleReady(event.events); });
+            Guarded([socket, &event] { socket->HandleReady(event.events, event.error); });
         }
     });
 }
@@ -382,6 +383,12 @@ void SocketLoop::Unregister(int fd, unsigned interest) {
 bool SocketLoop::Watch(int fd, unsigned oldInterest, unsigned newInterest) {
     auto index = static_cast<std::size_t>(fd);
     return poller_->Update(fd, SocketToken(fd, byFd_[index].generation), oldInterest, newInterest);
+}
+
+void SocketLoop::Consumed(int fd) noexcept {
+    if (peeksStreams_) {
+        poller_->Consumed(SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation));
+    }
 }
 
 void SocketLoop::MarkReadable(int fd) {

@@ -205,9 +205,11 @@ BOOST_DATA_TEST_CASE(XsockTimersRunBesideQTimers, data::make(kNativeBackends), b
     QObject::connect(&ticker, &QTimer::timeout, [&] { ++qtTicks; });
     ticker.start(15ms);
     QTimer::singleShot(300ms, [&] { order.emplace_back("qt once"); });
-    BOOST_REQUIRE(host.RunUntil([&] { return order.size() == 2 && xsockTicks >= 5; }));
+    // Until both kinds of timer have ticked five times: a loaded machine may
+    // run the 15 ms QTimer fewer than five times in the 300 ms.
+    BOOST_REQUIRE(
+        host.RunUntil([&] { return order.size() == 2 && xsockTicks >= 5 && qtTicks >= 5; }));
     BOOST_CHECK(order == (std::vector<std::string>{"xsock once", "qt once"}));
-    BOOST_CHECK_GE(qtTicks, 5);
     loop.KillTimer(repeating);
 }
 

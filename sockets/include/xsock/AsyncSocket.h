@@ -279,11 +279,15 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     // OnClose(err) from the loop for a handshake that failed inside SetFilter.
     void ReportHandshakeFailure(std::error_code error);
     unsigned DesiredInterest() const noexcept;
+    unsigned DesiredEvents() const noexcept;
+    unsigned WithStreamHint(unsigned interest) const noexcept;
     bool UpdateInterest() noexcept;
     // UpdateInterest after Send or Receive re-armed an event; inside this
     // socket's own notification the dispatch updates once when it ends.
     void UpdateInterestAfterIo() noexcept;
-    void HandleReady(unsigned events);
+    // `error`: the socket's pending error, which the backend took while it
+    // looked (0 if none).
+    void HandleReady(unsigned events, int error = 0);
     bool HandleConnectDone(DispatchFrame& frame, unsigned events);
     void HandleReadable(unsigned events);
     // Static: it runs after notifications that may have destroyed the socket.
@@ -317,6 +321,7 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     std::uint8_t waitInterest_ = 0;  // what a blocking call on this socket waits for
     std::uint8_t waitReady_ = 0;     // what the loop reported while it waited
     int closeError_ = 0;             // an abortive close seen by Receive, for OnClose
+    bool closeErrorUnread_ = false;  // ... or by the backend: Receive reports it once
     long events_ = 0;
     SocketLoop* loop_ = nullptr;
     DispatchFrame* frames_ = nullptr;

@@ -195,6 +195,9 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // True if the backend tells hang-ups apart from data, so plain readability
     // means data without asking the socket.
     bool ReportsHangup() const noexcept { return reportsHangup_; }
+    // A stream socket read data outside its notification: readiness the
+    // backend saw for it by peeking, and has not reported yet, is stale.
+    void Consumed(int fd) noexcept;
 
     // Held by a blocking Socket call while it waits: notifications for other
     // sockets are held back until the last such scope on the thread ends.
@@ -235,6 +238,7 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     Backend backend_;
     std::unique_ptr<detail::Poller> poller_;
     bool reportsHangup_;
+    bool peeksStreams_;
     std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::TimerQueue> timers_;
     std::unique_ptr<detail::HeldBack> heldBack_;

@@ -31,6 +31,12 @@ class Poller {
     // means data without asking the socket.
     virtual bool ReportsHangup() const = 0;
 
+    // True if the backend watches a connected stream's readability (interest
+    // with kConnectedStream) by peeking, so that what it reports can go stale
+    // once the socket is read outside the loop: Consumed(token) then.
+    virtual bool PeeksStreams() const { return false; }
+    virtual void Consumed(std::uint64_t /*token*/) noexcept {}
+
     // A descriptor that is readable when Wait would return at once, or -1.
     // Throws std::system_error if the backend cannot make one.
     virtual int NativeHandle() { return -1; }

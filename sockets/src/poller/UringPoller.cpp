@@ -1,16 +1,21 @@
-// Readiness through an io_uring: a one-shot IORING_OP_POLL_ADD per watched
-// descriptor, armed in the io_uring_enter that waits, so an iteration is one
-// system call however many descriptors changed interest. A one-shot poll
-// looks at the descriptor when it is armed, which gives epoll's
-// level-triggered rules. Reading and writing stay with the sockets, so
-// MSG_PEEK, FIONREAD, out-of-band data and EMSGSIZE behave as on epoll. Each
-// poll carries its descriptor and a per-descriptor arm number; a completion
-// for any other than the current arm (removed, interest changed, descriptor
-// number reused) is dropped.
+// Readiness through an io_uring, armed in the io_uring_enter that waits, so
+// an iteration is one system call however many descriptors changed interest.
+// A connected stream socket's readability is watched by a one-byte MSG_PEEK
+// recv: its result says at once whether data, the end of the stream or an
+// error is waiting, which a poll's completion cannot (see FromPoll), and it
+// takes nothing, so Receive, MSG_PEEK, FIONREAD, out-of-band data and the
+// close order stay with the socket, as on epoll. Everything else (accepts,
+// connects, writability, urgent data, datagrams) is a one-shot
+// IORING_OP_POLL_ADD, which looks at the descriptor when it is armed and so
+// gives epoll's level-triggered rules. Each request carries its descriptor,
+// its kind and a per-descriptor arm number; a completion for any other than
+// the current arm (removed, interest changed, descriptor number reused) is
+// dropped.
 #include "Poller.h"
 
 #ifdef XSOCK_HAVE_LIBURING
 
+#include "UringRequests.h"
 #include "Wakeup.h"
 
 #include <xsock/Descriptor.h>
@@ -23,8 +28,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
-#include <string>
 #include <system_error>
 #include <vector>
 
@@ -32,95 +35,11 @@ namespace xsock::detail {
 
 namespace {
 
-constexpr unsigned kSubmissionEntries = 256;
-// Every watched descriptor can complete in one wait; a larger burst waits in
-// the kernel's overflow list (IORING_FEAT_NODROP) until the next reap.
-constexpr unsigned kCompletionEntries = 4096;
-constexpr unsigned kReapBatch = 64;
-
-unsigned ToPoll(unsigned interest) {
-    unsigned bits = 0;
-    if (interest & kReadable) {
-        bits |= POLLIN | POLLRDHUP | POLLRDBAND;  // POLLRDBAND: see FromPoll
-    }
-    if (interest & kWritable) {
-        bits |= POLLOUT;
-    }
-    if (interest & kPriority) {
-        bits |= POLLPRI | POLLRDBAND;
-    }
-    return bits;
-}
-
-unsigned FromPoll(unsigned bits) {
-    // A poll that a socket's "data arrived" wake-up completes takes its bits
-    // from the wake-up's key, POLLIN | POLLPRI | POLLRDBAND, not from the
-    // socket, whether the news is data, urgent data or the peer's FIN. No
-    // socket's own poll reports POLLRDBAND, so it marks such a key, and its
-    // POLLPRI means nothing: a poll armed again on a socket with urgent data
-    // completes at once with the real bits. (Its POLLIN may be an end of
-    // stream: see ReportsHangup.)
-    if (bits & POLLRDBAND) {
-        bits &= ~static_cast<unsigned>(POLLPRI);
-    }
-    unsigned events = 0;
-    if (bits & POLLIN) {
-        events |= kReadable;
-    }
-    if (bits & POLLOUT) {
-        events |= kWritable;
-    }
-    if (bits & POLLPRI) {
-        events |= kPriority;
-    }
-    if (bits & (POLLRDHUP | POLLHUP)) {
-        events |= kHangup;
-    }
-    if (bits & (POLLERR | POLLNVAL)) {
-        events |= kError;
-    }
-    return events;
-}
-
-// user_data of a poll: arm number high, descriptor low. Arm number 0 marks
-// entries whose completion means nothing (removals).
-std::uint64_t ArmData(int fd, std::uint32_t arm) {
-    return (std::uint64_t{arm} << 32) | static_cast<std::uint32_t>(fd);
-}
-
-std::string RefusalMessage(int error) {
-    std::string message = "SocketLoop: the kernel refuses io_uring (io_uring_setup: " +
-                          std::generic_category().message(error) + ")";
-    if (std::FILE* file = std::fopen("/proc/sys/kernel/io_uring_disabled", "re")) {
-        int disabled = 0;
-        if (std::fscanf(file, "%d", &disabled) == 1 && disabled != 0) {
-            message += ", kernel.io_uring_disabled=" + std::to_string(disabled);
-        }
-        std::fclose(file);
-    }
-    return message + "; use the epoll backend";
-}
+using namespace uring;
 
 class UringPoller final : public Poller {
   public:
-    UringPoller() {
-        io_uring_params params{};
-        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
-        params.cq_entries = kCompletionEntries;
-        if (int result = io_uring_queue_init_params(kSubmissionEntries, &ring_, &params);
-            result < 0) {
-            throw std::system_error(-result, std::generic_category(), RefusalMessage(-result));
-        }
-        // Completions must never be dropped (IORING_FEAT_NODROP, 5.5) and
-        // multishot polls must exist (5.13, when IORING_FEAT_RSRC_TAGS came).
-        constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_RSRC_TAGS;
-        if ((params.features & kNeeded) != kNeeded) {
-            io_uring_queue_exit(&ring_);
-            throw std::system_error(ENOSYS, std::generic_category(),
-                                    "SocketLoop: this kernel's io_uring is too old for the uring "
-                                    "backend (it needs Linux 5.13); use the epoll backend");
-        }
-    }
+    UringPoller() { OpenRing(ring_); }
 
     UringPoller(const UringPoller&) = delete;
     UringPoller& operator=(const UringPoller&) = delete;
@@ -129,9 +48,7 @@ class UringPoller final : public Poller {
         // Cancelled here, in this thread, so no poll keeps a socket's file
         // alive after the loop is gone (the ring's own teardown is deferred).
         for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
-            if (slots_[fd].armed) {
-                Remove(slots_[fd], static_cast<int>(fd));
-            }
+            Disarm(slots_[fd], static_cast<int>(fd), true, true);
         }
         io_uring_submit(&ring_);
         io_uring_queue_exit(&ring_);
@@ -150,19 +67,21 @@ class UringPoller final : public Poller {
             // Reaped for a host loop under the old interest: the new one decides.
             std::erase_if(pending_, [&](const ReadyEvent& event) { return event.token == token; });
         }
-        if (slot.token != token || (newInterest & kReadable)) {
+        bool other = slot.token != token;
+        unsigned before = other ? 0u : slot.interest;
+        if (other || (PollInterest(newInterest) & kReadable)) {
             slot.multishot = false;  // another socket, or POLLRDHUP is wanted again
         }
         slot.token = token;
         slot.interest = static_cast<std::uint8_t>(newInterest);
-        if (slot.armed) {
-            Remove(slot, fd);
-            // The caller may close, dup3 over or hand away the descriptor next:
-            // the poll's reference to its file must be gone first, or a close
-            // would not reach the peer.
-            if (newInterest == 0 && !Submit()) {
-                return false;
-            }
+        // A peek that goes on watching the same socket stays in the kernel.
+        if (Disarm(slot, fd, other || PollInterest(before) != PollInterest(newInterest),
+                   other || !WantsPeek(newInterest)) &&
+            newInterest == 0 && !Submit()) {
+            // The caller may close, dup3 over or hand away the descriptor
+            // next: the requests' references to its file must be gone first,
+            // or a close would not reach the peer.
+            return false;
         }
         if (newInterest != 0 && !slot.dirty) {
             slot.dirty = true;
@@ -192,6 +111,9 @@ class UringPoller final : public Poller {
             if (io_uring_sq_ready(&ring_) > 0) {
                 result = io_uring_submit(&ring_);
             }
+            if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) {
+                result = io_uring_get_events(&ring_);  // completions waiting to be posted
+            }
         } else if (timeoutMs < 0) {
             result = io_uring_submit_and_wait(&ring_, 1);
         } else {
@@ -212,6 +134,23 @@ class UringPoller final : public Poller {
     // outside the loop, where epoll_wait looks at the socket as it returns.
     // The socket peeks to tell, as on poll and select.
     bool ReportsHangup() const override { return false; }
+
+    bool PeeksStreams() const override { return true; }
+
+    // The socket read data outside the loop: a peek that saw it, completed
+    // but not yet dispatched, is stale. Completions are reaped (no system
+    // call) so the next Wait sees only what is still true; the peek is armed
+    // again there and looks afresh.
+    void Consumed(std::uint64_t token) noexcept override {
+        if (io_uring_cq_ready(&ring_) > 0) {
+            Reap(pending_);
+        }
+        if (!pending_.empty()) {
+            std::erase_if(pending_, [&](const ReadyEvent& event) {
+                return event.token == token && (event.events & kData);
+            });
+        }
+    }
 
     int NativeHandle() override {
         if (!eventFd_) {
@@ -255,9 +194,11 @@ class UringPoller final : public Poller {
   private:
     struct Slot {
         std::uint64_t token = 0;
-        std::uint32_t arm = 0;  // the number of the current (or last) poll
+        std::uint32_t arm = 0;      // the number of the current (or last) poll
+        std::uint32_t peekArm = 0;  // the same for the peek
         std::uint8_t interest = 0;
         bool armed = false;      // a poll with number `arm` is in the kernel
+        bool peekArmed = false;  // a peek with number `peekArm` is in the kernel
         bool dirty = false;      // listed in dirty_: to be armed before the next wait
         bool multishot = false;  // the peer shut down its side; reading is not watched
     };
@@ -274,35 +215,62 @@ class UringPoller final : public Poller {
         return entry;
     }
 
-    void Remove(Slot& slot, int fd) {
-        if (io_uring_sqe* entry = NextEntry()) {
-            io_uring_prep_poll_remove(entry, ArmData(fd, slot.arm));
-            io_uring_sqe_set_data64(entry, 0);
+    // Takes the poll and/or the peek out of the kernel; whatever they still
+    // complete with is stale. True if a request to do so was queued.
+    bool Disarm(Slot& slot, int fd, bool poll, bool peek) {
+        bool queued = false;
+        if (poll && slot.armed) {
+            if (io_uring_sqe* entry = NextEntry()) {
+                io_uring_prep_poll_remove(entry, ArmData(fd, slot.arm));
+                io_uring_sqe_set_data64(entry, 0);
+                queued = true;
+            }
+            slot.armed = false;
         }
-        slot.armed = false;  // whatever it still completes with is stale
+        if (peek && slot.peekArmed) {
+            if (io_uring_sqe* entry = NextEntry()) {
+                io_uring_prep_cancel64(entry, ArmData(fd, slot.peekArm), 0);
+                io_uring_sqe_set_data64(entry, 0);
+                queued = true;
+            }
+            slot.peekArmed = false;
+        }
+        return queued;
+    }
+
+    void MarkDirty(Slot& slot, int fd) {
+        if (!slot.dirty) {
+            slot.dirty = true;
+            dirty_.push_back(fd);
+        }
     }
 
     void ArmDirty() {
         for (int fd : dirty_) {
             Slot& slot = slots_[static_cast<std::size_t>(fd)];
             slot.dirty = false;
-            if (slot.interest == 0 || slot.armed) {
-                continue;
+            if (unsigned poll = PollInterest(slot.interest); poll != 0 && !slot.armed) {
+                if (io_uring_sqe* entry = NextEntry()) {
+                    slot.arm = NextArm(slot.arm, 0);
+                    if (slot.multishot) {
+                        io_uring_prep_poll_multishot(entry, fd, ToPoll(poll));
+                    } else {
+                        io_uring_prep_poll_add(entry, fd, ToPoll(poll));
+                    }
+                    io_uring_sqe_set_data64(entry, ArmData(fd, slot.arm));
+                    slot.armed = true;
+                }
             }
-            io_uring_sqe* entry = NextEntry();
-            if (entry == nullptr) {
-                continue;
+            if (WantsPeek(slot.interest) && !slot.peekArmed) {
+                if (io_uring_sqe* entry = NextEntry()) {
+                    // One byte, left in place: what it is does not matter,
+                    // only whether there is one, so every peek shares it.
+                    slot.peekArm = NextArm(slot.peekArm, kPeekMark);
+                    io_uring_prep_recv(entry, fd, &scratch_, 1, MSG_PEEK);
+                    io_uring_sqe_set_data64(entry, ArmData(fd, slot.peekArm));
+                    slot.peekArmed = true;
+                }
             }
-            if (++slot.arm == 0) {
-                slot.arm = 1;
-            }
-            if (slot.multishot) {
-                io_uring_prep_poll_multishot(entry, fd, ToPoll(slot.interest));
-            } else {
-                io_uring_prep_poll_add(entry, fd, ToPoll(slot.interest));
-            }
-            io_uring_sqe_set_data64(entry, ArmData(fd, slot.arm));
-            slot.armed = true;
         }
         dirty_.clear();
     }
@@ -338,15 +306,16 @@ class UringPoller final : public Poller {
             return;
         }
         Slot& slot = slots_[index];
+        if (arm & kPeekMark) {
+            CompletePeek(slot, static_cast<int>(index), arm, completion.res, ready);
+            return;
+        }
         if (!slot.armed || slot.arm != arm) {
             return;  // removed, changed, or the descriptor number was reused
         }
         if (!(completion.flags & IORING_CQE_F_MORE)) {
             slot.armed = false;  // a one-shot poll, or a multishot one that ended
-            if (!slot.dirty) {
-                slot.dirty = true;  // level-triggered: armed again unless interest drops
-                dirty_.push_back(static_cast<int>(index));
-            }
+            MarkDirty(slot, static_cast<int>(index));  // level-triggered: armed again
         }
         if (completion.res < 0) {
             // A failed poll is reported as an error, for the socket to look
@@ -362,19 +331,45 @@ class UringPoller final : public Poller {
         // complete at once, every time. Such a descriptor is watched by a
         // multishot poll instead, which completes on wake-ups only, and the
         // bit is dropped, as epoll drops what it was not asked for.
-        if ((bits & POLLRDHUP) && !(slot.interest & kReadable)) {
+        unsigned poll = PollInterest(slot.interest);
+        if ((bits & POLLRDHUP) && !(poll & kReadable)) {
             slot.multishot = true;
         }
-        bits &= ToPoll(slot.interest) | POLLERR | POLLHUP | POLLNVAL;
+        bits &= ToPoll(poll) | POLLERR | POLLHUP | POLLNVAL;
         if (unsigned events = FromPoll(bits); events != 0) {
             ready.push_back({slot.token, events});
+        }
+    }
+
+    void CompletePeek(Slot& slot, int fd, std::uint32_t arm, int result,
+                      std::vector<ReadyEvent>& ready) {
+        if (!slot.peekArmed || slot.peekArm != arm) {
+            return;  // cancelled, or the descriptor number was reused
+        }
+        slot.peekArmed = false;
+        MarkDirty(slot, fd);  // level-triggered: armed again unless interest drops
+        if (result > 0) {
+            ready.push_back({slot.token, kReadable | kData});
+        } else if (result == 0) {
+            ready.push_back({slot.token, kReadable | kHangup});
+        } else if (result != -ECANCELED && result != -EINTR && result != -EAGAIN) {
+            // The peek took the socket's pending error (a reset, say): it goes
+            // with every event of this socket reaped so far, so whichever the
+            // socket handles first knows it.
+            for (ReadyEvent& event : ready) {
+                if (event.token == slot.token) {
+                    event.error = -result;
+                }
+            }
+            ready.push_back({slot.token, kReadable | kError, -result});
         }
     }
 
     io_uring ring_{};
     std::vector<Slot> slots_;
     std::vector<int> dirty_;
-    std::vector<ReadyEvent> pending_;  // reaped by Flush, for the next Wait
+    std::vector<ReadyEvent> pending_;  // reaped by Flush or Consumed, for the next Wait
+    char scratch_ = 0;                 // where every peek copies its byte
     Descriptor eventFd_;               // registered with the ring once a host loop asks for it
     bool watched_ = false;
 };
