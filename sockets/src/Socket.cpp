@@ -70,6 +70,11 @@ bool Socket::BeginCall() {
         detail::SetLastError(EINPROGRESS);
         return false;
     }
+    // Once per call, not per wait: a call that waits more than once (a
+    // connect, then its TLS handshake) ends at a cancel that came while any
+    // of its waits ran, even one that came as a wait was ending.
+    std::lock_guard<std::mutex> lock(cancelMutex_);
+    cancelled_.store(false);
     return true;
 }
 
@@ -85,7 +90,6 @@ Socket::Outcome Socket::WaitFor(unsigned interest, Clock::time_point deadline) {
     wait_ = &wait;
     {
         std::lock_guard<std::mutex> lock(cancelMutex_);
-        cancelled_.store(false);
         waitingLoop_.store(&loop);
     }
     BeginWait(interest);
