@@ -229,6 +229,23 @@ inline xsock::Descriptor RawAccept(int listener) {
     return fd;
 }
 
+// `count` loopback connections, both ends of each (blocking, TCP_NODELAY).
+struct RawPairs {
+    std::vector<xsock::Descriptor> clients;
+    std::vector<xsock::Descriptor> servers;
+};
+
+inline RawPairs RawConnectPairs(int count) {
+    unsigned port = 0;
+    xsock::Descriptor listener = RawListen(port);
+    RawPairs pairs;
+    for (int i = 0; i < count; ++i) {
+        pairs.clients.push_back(RawConnect(port));
+        pairs.servers.push_back(RawAccept(listener.Get()));
+    }
+    return pairs;
+}
+
 // Sends all of `length` bytes on a blocking socket; false if the peer is gone.
 inline bool SendAll(int fd, const char* data, std::size_t length) {
     while (length > 0) {

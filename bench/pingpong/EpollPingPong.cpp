@@ -111,14 +111,9 @@ std::vector<Connection> Connections(const std::vector<xsock::Descriptor>& fds, s
 }  // namespace
 
 bench::Window RunEpoll(const Cell& cell) {
-    unsigned port = 0;
-    xsock::Descriptor listener = bench::RawListen(port);
-    std::vector<xsock::Descriptor> clientFds;
-    std::vector<xsock::Descriptor> serverFds;
-    for (int i = 0; i < cell.connections; ++i) {
-        clientFds.push_back(bench::RawConnect(port));
-        serverFds.push_back(bench::RawAccept(listener.Get()));
-    }
+    bench::RawPairs pairs = bench::RawConnectPairs(cell.connections);
+    std::vector<xsock::Descriptor>& clientFds = pairs.clients;
+    std::vector<xsock::Descriptor>& serverFds = pairs.servers;
     std::vector<Connection> serverSide = Connections(serverFds, cell.block, false);
     std::vector<Connection> clientSide = Connections(clientFds, cell.block, true);
     std::atomic<bool> stop{false};

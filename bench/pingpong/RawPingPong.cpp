@@ -42,16 +42,11 @@ void Echo(int fd, std::size_t block, std::atomic<std::uint64_t>* received,
 }  // namespace
 
 bench::Window RunRaw(const Cell& cell) {
-    unsigned port = 0;
-    xsock::Descriptor listener = bench::RawListen(port);
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> received{0};
-    std::vector<xsock::Descriptor> clientFds;
-    std::vector<xsock::Descriptor> serverFds;
-    for (int i = 0; i < cell.connections; ++i) {
-        clientFds.push_back(bench::RawConnect(port));
-        serverFds.push_back(bench::RawAccept(listener.Get()));
-    }
+    bench::RawPairs pairs = bench::RawConnectPairs(cell.connections);
+    std::vector<xsock::Descriptor>& clientFds = pairs.clients;
+    std::vector<xsock::Descriptor>& serverFds = pairs.servers;
     std::vector<std::thread> threads;
     const std::vector<char> first(cell.block, 'x');
     for (int i = 0; i < cell.connections; ++i) {

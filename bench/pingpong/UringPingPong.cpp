@@ -321,14 +321,9 @@ void Serve(const std::vector<xsock::Descriptor>& fds, std::size_t block, char* f
 }  // namespace
 
 bench::Window RunUring(const Cell& cell) {
-    unsigned port = 0;
-    xsock::Descriptor listener = bench::RawListen(port);
-    std::vector<xsock::Descriptor> clientFds;
-    std::vector<xsock::Descriptor> serverFds;
-    for (int i = 0; i < cell.connections; ++i) {
-        clientFds.push_back(bench::RawConnect(port));
-        serverFds.push_back(bench::RawAccept(listener.Get()));
-    }
+    bench::RawPairs pairs = bench::RawConnectPairs(cell.connections);
+    std::vector<xsock::Descriptor>& clientFds = pairs.clients;
+    std::vector<xsock::Descriptor>& serverFds = pairs.servers;
     std::vector<char> first(cell.block, 'x');
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> received{0};
