@@ -2,6 +2,7 @@
 // kernel that refuses io_uring gives a clear error (and the default never
 // picks it), a completion that outlives its socket or its descriptor number
 // reaches no one, readiness consumed outside the loop is no notification, a
+// reset the backend took off a socket is never dropped, a
 // half-closed socket does not turn the loop into a busy loop, a closed socket
 // reaches its peer while a poll was armed on it, and NativeHandle() wakes a
 // host loop for sockets as on epoll.
@@ -166,6 +167,30 @@ BOOST_DATA_TEST_CASE(ReadinessConsumedOutsideTheLoopIsNoNotification, data::make
     BOOST_CHECK(RunUntil(loop, [&] { return server.counts.close == 1; }));
     BOOST_CHECK_EQUAL(server.counts.receive, 0);
     BOOST_CHECK_EQUAL(server.closeError, 0);
+}
+
+// A reset that the backend took off a socket (a peek meets it once, and the
+// socket says "end of stream" ever after) still reaches OnClose when it was
+// collected early, by another socket's Receive outside the loop, and the
+// socket then changed what it watches before the loop dispatched it.
+BOOST_DATA_TEST_CASE(AResetCollectedEarlySurvivesAnInterestChange, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    Probe otherListener, reset;
+    RawSocket peer;
+    AcceptRawPeer(loop, otherListener, peer, reset);
+    Spin(loop, 3);  // both server sockets are watched for reading
+    peer.Reset();
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(reset.Handle()), kDeadline));
+    BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(server.Handle()), kDeadline));
+    char byte = 0;
+    BOOST_REQUIRE_EQUAL(server.Receive(&byte, 1), 1);  // outside any iteration
+    BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
+    BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close == 1; }));
+    BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
 }
 
 // Once the peer has shut down its side and OnClose came, the socket is still

@@ -64,8 +64,11 @@ class UringPoller final : public Poller {
         }
         Slot& slot = slots_[index];
         if (!pending_.empty()) {
-            // Reaped for a host loop under the old interest: the new one decides.
-            std::erase_if(pending_, [&](const ReadyEvent& event) { return event.token == token; });
+            // Reaped early under the old interest: the new one decides. An
+            // error a peek took off the socket stays: nothing can read it again.
+            std::erase_if(pending_, [&](const ReadyEvent& event) {
+                return event.token == token && event.error == 0;
+            });
         }
         bool other = slot.token != token;
         unsigned before = other ? 0u : slot.interest;
