@@ -1,11 +1,10 @@
 // The io_uring backend (SPEC section 12): XSOCK_BACKEND=uring picks it, a
 // kernel that refuses io_uring gives a clear error (and the default never
 // picks it), a completion that outlives its socket or its descriptor number
-// reaches no one, readiness consumed outside the loop is no notification, a
-// reset the backend took off a socket is never dropped, a
-// half-closed socket does not turn the loop into a busy loop, a closed socket
-// reaches its peer while a poll was armed on it, and NativeHandle() wakes a
-// host loop for sockets as on epoll.
+// reaches no one, readiness consumed outside the loop is no notification,
+// readiness reaped early is notified once, a reset the backend took off a socket is never dropped,
+// a half-closed socket does not turn the loop into a busy loop, a closed socket reaches its peer
+// while a poll was armed on it, and NativeHandle() wakes a host loop for sockets as on epoll.
 #include "EnvironmentGuard.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
@@ -191,6 +190,40 @@ BOOST_DATA_TEST_CASE(AResetCollectedEarlySurvivesAnInterestChange, data::make(kA
     BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
     BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close == 1; }));
     BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
+}
+
+// Readiness reaped early (here: by another socket's Receive, while data for
+// this one had just come) is one notification, not two: the backend does not
+// look at the socket again before the loop has delivered what it found, or
+// it would see the same unread byte and report it twice, and the second
+// OnReceive would find nothing.
+BOOST_DATA_TEST_CASE(ReadinessCollectedEarlyIsNotifiedOnce, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    Probe otherListener, otherClient, other;
+    ConnectPair(loop, otherListener, otherClient, other);
+    Spin(loop, 3);  // both server sockets are watched for reading
+    int emptyReceives = 0;
+    int otherBytes = 0;
+    other.onReceive = [&](Probe& self) {
+        char byte = 0;
+        if (self.Receive(&byte, 1) == 1) {
+            ++otherBytes;
+        } else if (self.GetLastError() == EWOULDBLOCK) {
+            ++emptyReceives;
+        }
+    };
+    server.onReceive = [&](Probe& self) {
+        BOOST_REQUIRE_EQUAL(otherClient.Send("y", 1), 1);  // lands while this dispatch runs
+        char byte = 0;
+        BOOST_REQUIRE_EQUAL(self.Receive(&byte, 1), 1);
+    };
+    BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return otherBytes == 1; }));
+    Spin(loop, 3);
+    BOOST_CHECK_EQUAL(other.counts.receive, 1);
+    BOOST_CHECK_EQUAL(emptyReceives, 0);
 }
 
 // Once the peer has shut down its side and OnClose came, the socket is still

@@ -100,12 +100,13 @@ class UringPoller final : public Poller {
         if (watched_) {
             DrainDescriptor(eventFd_.Get());  // before reaping: no completion goes unannounced
         }
-        ArmDirty();
+        std::size_t handedOut = ready.size();
         if (!pending_.empty()) {
             ready.insert(ready.end(), pending_.begin(), pending_.end());
             pending_.clear();
             timeoutMs = 0;
         }
+        ArmDirtyExcept(ready, handedOut);
         if (io_uring_cq_ready(&ring_) > 0) {
             timeoutMs = 0;
         }
@@ -180,7 +181,7 @@ class UringPoller final : public Poller {
         if (!watched_) {
             return;
         }
-        ArmDirty();
+        ArmDirtyExcept(pending_, 0);
         Submit();
         if (io_uring_cq_ready(&ring_) == 0) {
             return;
@@ -204,6 +205,7 @@ class UringPoller final : public Poller {
         bool peekArmed = false;  // a peek with number `peekArm` is in the kernel
         bool dirty = false;      // listed in dirty_: to be armed before the next wait
         bool multishot = false;  // the peer shut down its side; reading is not watched
+        bool held = false;       // has an event not dispatched yet: not armed again
     };
 
     io_uring_sqe* NextEntry() {
@@ -248,9 +250,24 @@ class UringPoller final : public Poller {
         }
     }
 
-    void ArmDirty() {
+    // Arms what changed, except for the descriptors of `undelivered` events
+    // (from `first` on): reaped early, they have not been dispatched yet, and
+    // a request armed again now would see the same unread bytes, or the same
+    // free space, and report it twice. They stay listed for the next Wait,
+    // which comes after the dispatch.
+    void ArmDirtyExcept(const std::vector<ReadyEvent>& undelivered, std::size_t first) {
+        for (std::size_t i = first; i < undelivered.size(); ++i) {
+            if (Slot* slot = SlotOf(undelivered[i].token)) {
+                slot->held = true;
+            }
+        }
+        std::size_t kept = 0;
         for (int fd : dirty_) {
             Slot& slot = slots_[static_cast<std::size_t>(fd)];
+            if (slot.held) {
+                dirty_[kept++] = fd;
+                continue;
+            }
             slot.dirty = false;
             if (unsigned poll = PollInterest(slot.interest); poll != 0 && !slot.armed) {
                 if (io_uring_sqe* entry = NextEntry()) {
@@ -275,7 +292,17 @@ class UringPoller final : public Poller {
                 }
             }
         }
-        dirty_.clear();
+        dirty_.resize(kept);
+        for (std::size_t i = first; i < undelivered.size(); ++i) {
+            if (Slot* slot = SlotOf(undelivered[i].token)) {
+                slot->held = false;
+            }
+        }
+    }
+
+    Slot* SlotOf(std::uint64_t token) noexcept {
+        auto index = static_cast<std::size_t>(token & 0xffffffffu);
+        return index < slots_.size() && slots_[index].token == token ? &slots_[index] : nullptr;
     }
 
     bool Submit() noexcept {
