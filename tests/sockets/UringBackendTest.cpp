@@ -2,9 +2,10 @@
 // kernel that refuses io_uring gives a clear error (and the default never
 // picks it), a completion that outlives its socket or its descriptor number
 // reaches no one, readiness consumed outside the loop is no notification,
-// readiness reaped early is notified once, a reset the backend took off a socket is never dropped,
-// a half-closed socket does not turn the loop into a busy loop, a closed socket reaches its peer
-// while a poll was armed on it, and NativeHandle() wakes a host loop for sockets as on epoll.
+// readiness reaped early is notified once, a reset the backend took off a socket is never dropped
+// (not even one taken as the socket stopped watching), a half-closed socket does not turn the loop
+// into a busy loop, a closed socket reaches its peer while a poll was armed on it, and
+// NativeHandle() wakes a host loop for sockets as on epoll.
 #include "EnvironmentGuard.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
@@ -190,6 +191,48 @@ BOOST_DATA_TEST_CASE(AResetCollectedEarlySurvivesAnInterestChange, data::make(kA
     BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
     BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close == 1; }));
     BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
+}
+
+// The same when the socket stopped watching just after the backend took the
+// reset, before the loop collected it: what took it off the socket is not
+// current any more, but the error still belongs to this socket.
+BOOST_DATA_TEST_CASE(AResetTakenAsTheSocketStopsWatchingSurvives, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Probe listener, reset;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, reset);
+    Spin(loop, 3);  // the socket is watched for reading
+    peer.Reset();
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(reset.Handle()), kDeadline));
+    BOOST_REQUIRE(reset.AsyncSelect(0));
+    BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
+    BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close == 1; }));
+    BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
+}
+
+// ...but a reset taken off a socket that has been closed since is nobody's:
+// the next socket on its descriptor number hears nothing of it.
+BOOST_DATA_TEST_CASE(AResetTakenOffAClosedSocketNeverReachesItsSuccessor, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Probe listener, reset;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, reset);
+    Spin(loop, 3);  // the socket is watched for reading
+    const SOCKET number = reset.Handle();
+    peer.Reset();
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(number), kDeadline));
+    RawSocket filler;  // takes the peer's old number, so the successor gets `number`
+    reset.Close();
+
+    Probe successor;
+    BOOST_REQUIRE(successor.Create(0, SOCK_DGRAM, FD_READ | FD_CLOSE, "127.0.0.1"));
+    BOOST_REQUIRE_EQUAL(successor.Handle(), number);
+    Spin(loop);
+    BOOST_CHECK_EQUAL(successor.counts.receive, 0);
+    BOOST_CHECK_EQUAL(successor.counts.close, 0);
+    BOOST_CHECK_EQUAL(reset.counts.close, 0);
 }
 
 // Readiness reaped early (here: by another socket's Receive, while data for

@@ -75,6 +75,9 @@ class UringPoller final : public Poller {
         if (other || (PollInterest(newInterest) & kReadable)) {
             slot.multishot = false;  // another socket, or POLLRDHUP is wanted again
         }
+        if (other) {
+            slot.peekBase = NextArm(slot.peekArm, kPeekMark);
+        }
         slot.token = token;
         slot.interest = static_cast<std::uint8_t>(newInterest);
         // A peek that goes on watching the same socket stays in the kernel.
@@ -198,8 +201,9 @@ class UringPoller final : public Poller {
   private:
     struct Slot {
         std::uint64_t token = 0;
-        std::uint32_t arm = 0;      // the number of the current (or last) poll
-        std::uint32_t peekArm = 0;  // the same for the peek
+        std::uint32_t arm = 0;       // the number of the current (or last) poll
+        std::uint32_t peekArm = 0;   // the same for the peek
+        std::uint32_t peekBase = 0;  // the first peek armed for the socket `token` names
         std::uint8_t interest = 0;
         bool armed = false;      // a poll with number `arm` is in the kernel
         bool peekArmed = false;  // a peek with number `peekArm` is in the kernel
@@ -373,8 +377,17 @@ class UringPoller final : public Poller {
 
     void CompletePeek(Slot& slot, int fd, std::uint32_t arm, int result,
                       std::vector<ReadyEvent>& ready) {
+        bool tookError =
+            result < 0 && result != -ECANCELED && result != -EINTR && result != -EAGAIN;
         if (!slot.peekArmed || slot.peekArm != arm) {
-            return;  // cancelled, or the descriptor number was reused
+            // Cancelled, or the descriptor number was reused: stale. Only an
+            // error still matters: the peek took it off the socket, which
+            // will not report it again, so it goes to the socket the peek
+            // was armed for if that is still the one here.
+            if (tookError && PeekOfCurrentSocket(slot, arm)) {
+                ReportTakenError(slot, -result, ready);
+            }
+            return;
         }
         slot.peekArmed = false;
         MarkDirty(slot, fd);  // level-triggered: armed again unless interest drops
@@ -382,17 +395,30 @@ class UringPoller final : public Poller {
             ready.push_back({slot.token, kReadable | kData});
         } else if (result == 0) {
             ready.push_back({slot.token, kReadable | kHangup});
-        } else if (result != -ECANCELED && result != -EINTR && result != -EAGAIN) {
-            // The peek took the socket's pending error (a reset, say): it goes
-            // with every event of this socket reaped so far, so whichever the
-            // socket handles first knows it.
-            for (ReadyEvent& event : ready) {
-                if (event.token == slot.token) {
-                    event.error = -result;
-                }
-            }
-            ready.push_back({slot.token, kReadable | kError, -result});
+        } else if (tookError) {
+            ReportTakenError(slot, -result, ready);
         }
+    }
+
+    // Peek arm numbers grow per descriptor number; those from peekBase on
+    // were armed for the socket there now.
+    static bool PeekOfCurrentSocket(const Slot& slot, std::uint32_t arm) noexcept {
+        constexpr std::uint32_t kNumber = ~kPeekMark;
+        std::uint32_t armed = (slot.peekArm - slot.peekBase) & kNumber;
+        // peekArm one before peekBase: none armed for this socket yet.
+        return armed != kNumber && ((arm - slot.peekBase) & kNumber) <= armed;
+    }
+
+    // The peek took the socket's pending error (a reset, say): it goes with
+    // every event of this socket reaped so far, so whichever the socket
+    // handles first knows it.
+    static void ReportTakenError(const Slot& slot, int error, std::vector<ReadyEvent>& ready) {
+        for (ReadyEvent& event : ready) {
+            if (event.token == slot.token) {
+                event.error = error;
+            }
+        }
+        ready.push_back({slot.token, kReadable | kError, error});
     }
 
     io_uring ring_{};
