@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -141,8 +142,9 @@ std::string PartFile::OpenPart(const std::string& senderId) {
             return errno == ELOOP ? "the part file for '" + path + "' is a symbolic link"
                                   : Reason("cannot create the part file for '" + path + "'");
         }
-        if (::fstat(file_.Get(), &info) != 0 || !S_ISREG(info.st_mode)) {
-            return "the part file for '" + path + "' is not a regular file";
+        if (std::string why = UnsafePartFileReason(file_.Get(), ::geteuid()); !why.empty()) {
+            file_.Reset();
+            return "the part file for '" + path + "' " + why;
         }
         if (::flock(file_.Get(), LOCK_EX | LOCK_NB) != 0) {
             return senderId.empty() ? "another sender is sending '" + path + "' right now"

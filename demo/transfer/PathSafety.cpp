@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -128,8 +129,48 @@ xsock::Descriptor OpenPartsFolder(int root, bool create, std::string& error) {
         error = errno == ELOOP || errno == ENOTDIR
                     ? std::string("the partial files' folder is not a folder (a symbolic link?)")
                     : std::string("cannot open the partial files' folder: ") + std::strerror(errno);
+        return parts;
+    }
+    if (parts.IsOpen()) {
+        if (std::string why = UnsafeFolderReason(parts.Get(), ::geteuid()); !why.empty()) {
+            error = "the partial files' folder " + std::string(kPartsFolder) + " " + why +
+                    ": another user could read, replace or swap what is received; remove it "
+                    "or make it the server's own with mode 0700";
+            return {};
+        }
     }
     return parts;
+}
+
+std::string UnsafeFolderReason(int folder, uid_t owner) {
+    struct stat info {};
+    if (::fstat(folder, &info) != 0) {
+        return std::string("cannot be examined (") + std::strerror(errno) + ")";
+    }
+    if (info.st_uid != owner) {
+        return "belongs to user " + std::to_string(info.st_uid);
+    }
+    if (info.st_mode & (S_IWGRP | S_IWOTH)) {
+        return "can be written by others";
+    }
+    return {};
+}
+
+std::string UnsafePartFileReason(int file, uid_t owner) {
+    struct stat info {};
+    if (::fstat(file, &info) != 0) {
+        return std::string("cannot be examined (") + std::strerror(errno) + ")";
+    }
+    if (!S_ISREG(info.st_mode)) {
+        return "is not a regular file";
+    }
+    if (info.st_uid != owner) {
+        return "belongs to user " + std::to_string(info.st_uid);
+    }
+    if (info.st_nlink > 1) {
+        return "has other names (hard links)";
+    }
+    return {};
 }
 
 }  // namespace transfer

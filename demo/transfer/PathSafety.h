@@ -16,6 +16,8 @@
 
 #include <xsock/Descriptor.h>
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +48,19 @@ std::string PartName(std::string_view senderId, std::string_view path);
 
 // Opens kPartsFolder below `root`, creating it (mode 0700) if `create`. On
 // failure returns a closed Descriptor and sets `error` (left empty when the
-// folder simply does not exist and `create` is false).
+// folder simply does not exist and `create` is false). A folder that is not
+// the server's own, or that others can write to, is refused: in a shared
+// receiving folder another user could have made it first, to read, plant,
+// replace or swap part files under the server.
 xsock::Descriptor OpenPartsFolder(int root, bool create, std::string& error);
+
+// Why the open folder `folder` is no safe place for part files of user
+// `owner` (not owned by it, or writable by group or others); empty if it is.
+std::string UnsafeFolderReason(int folder, uid_t owner);
+
+// Why the open part file `file` must not be written to by user `owner`: not
+// a regular file, someone else's, or with other names (a hard link planted
+// to make the server overwrite a file elsewhere); empty if it may.
+std::string UnsafePartFileReason(int file, uid_t owner);
 
 }  // namespace transfer

@@ -274,6 +274,62 @@ BOOST_AUTO_TEST_CASE(RefusesSymbolicLinksForTheFileAndItsPartFile) {
     BOOST_TEST(outside.Read("target") == "secret");
 }
 
+// In a receiving folder others can write to, another user may have made the
+// part files' folder first, to read, plant or swap part files under the
+// server: such a folder is refused, and nothing is written into it.
+BOOST_AUTO_TEST_CASE(RefusesAPartsFolderOthersCanWriteTo) {
+    TempFolder temp;
+    fs::create_directory(temp.path / ".xsock-parts");
+    fs::permissions(temp.path / ".xsock-parts", fs::perms::all);  // 0777, whatever the umask
+    PartFile part;
+    std::string refusal = part.Open(temp.root.Get(), Header("f", 4));
+    BOOST_TEST(refusal.find("can be written by others") != std::string::npos, refusal);
+    BOOST_TEST(fs::is_empty(temp.path / ".xsock-parts"));
+    BOOST_TEST(!fs::exists(temp.path / "f"));
+
+    fs::permissions(temp.path / ".xsock-parts", fs::perms::owner_all);
+    PartFile fixed;
+    BOOST_TEST(fixed.Open(temp.root.Get(), Header("f", 4)).empty());
+}
+
+// Ownership is checked against the server's user: a folder or part file of
+// anyone else is refused (here the "server" is another user than the one
+// that made them).
+BOOST_AUTO_TEST_CASE(RefusesAFolderOrPartFileOfAnotherUser) {
+    TempFolder temp;
+    std::ofstream(temp.path / "mine") << "x";
+    xsock::Descriptor file(::open((temp.path / "mine").c_str(), O_RDONLY | O_CLOEXEC));
+    BOOST_REQUIRE(file.IsOpen());
+    BOOST_TEST(UnsafeFolderReason(temp.root.Get(), ::geteuid()).empty());
+    BOOST_TEST(UnsafePartFileReason(file.Get(), ::geteuid()).empty());
+    const uid_t other = ::geteuid() + 1;
+    BOOST_TEST(UnsafeFolderReason(temp.root.Get(), other) ==
+               "belongs to user " + std::to_string(::geteuid()));
+    BOOST_TEST(UnsafePartFileReason(file.Get(), other) ==
+               "belongs to user " + std::to_string(::geteuid()));
+}
+
+// A part file with another name elsewhere (a hard link planted in its place)
+// would make the server write through to that file: it is refused, and the
+// file it names is left as it was.
+BOOST_AUTO_TEST_CASE(RefusesAPartFileWithOtherNames) {
+    TempFolder temp;
+    TempFolder outside;
+    std::ofstream(outside.path / "target") << "secret";
+    fs::create_directory(temp.path / ".xsock-parts");
+    fs::permissions(temp.path / ".xsock-parts", fs::perms::owner_all);
+    fs::create_hard_link(outside.path / "target", temp.Part("planted"));
+    PartFile planted;
+    std::string refusal = planted.Open(temp.root.Get(), Header("planted", 3));
+    if (refusal.empty()) {
+        planted.StartAt(0);  // what the server does next with a file it took
+        planted.Write("new", 3);
+        planted.Settle();
+    }
+    BOOST_TEST(refusal == "the part file for 'planted' has other names (hard links)");
+    BOOST_TEST(outside.Read("target") == "secret");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(BlockPipelines)
