@@ -28,27 +28,71 @@ namespace messenger {
 namespace {
 
 constexpr std::chrono::seconds kConnectTimeout{10};
+// A peer that relays more forged lines than this is dropped, as a Mesh drops
+// such a link.
+constexpr int kMaxForgeries = 3;
 
-// Shows one message; false when the peer said goodbye or is not who it says.
-bool Show(Console& console, const xsock::Object& message, const std::string& provedKey) {
-    if (const auto* chat = dynamic_cast<const Chat*>(&message)) {
-        console.Print("<" + SafeName(chat->name) + "> " + SafeText(chat->text));
-    } else if (const auto* hello = dynamic_cast<const Hello*>(&message)) {
-        if (hello->id != provedKey) {
-            console.Print("* refused: the peer claims the id " + demo::ShortFingerprint(hello->id) +
-                          " but its key is " + demo::ShortFingerprint(provedKey));
+// What arrives through the one peer, shown or answered. The peer only relays
+// the others' lines: each must carry its author's signature, or it is a
+// forgery (by the peer, or by someone it failed to check) and not shown.
+class Inbox {
+  public:
+    Inbox(Console& console, xsock::Archive& out, std::string provedKey)
+        : console_(console), out_(out), provedKey_(std::move(provedKey)) {}
+
+    // Shows or answers one message; false when the peer said goodbye, is
+    // not who it says, or relayed too many forgeries.
+    bool Handle(const xsock::Object& message) {
+        if (const auto* chat = dynamic_cast<const Chat*>(&message)) {
+            return OnChat(*chat);
+        }
+        if (const auto* hello = dynamic_cast<const Hello*>(&message)) {
+            if (hello->id != provedKey_) {
+                console_.Print("* refused: the peer claims the id " +
+                               demo::ShortFingerprint(hello->id) + " but its key is " +
+                               demo::ShortFingerprint(provedKey_));
+                return false;
+            }
+            console_.Print("* connected to " + SafeName(hello->name) + ", key " +
+                           demo::ShortFingerprint(provedKey_));
+        } else if (const auto* offer = dynamic_cast<const FileOffer*>(&message)) {
+            // Refused at once, so the sender is not left waiting for an answer.
+            FileAnswer answer;
+            answer.transfer = offer->transfer;
+            answer.reason = "this client does not take files";
+            WriteMessage(out_, answer);
+            out_.Flush();
+            console_.Print("* refused the file " + SafeText(offer->name) +
+                           ": this client does not take files");
+        } else if (dynamic_cast<const Bye*>(&message) != nullptr) {
+            console_.Print("* the peer left");
             return false;
         }
-        console.Print("* connected to " + SafeName(hello->name) + ", key " +
-                      demo::ShortFingerprint(provedKey));
-    } else if (const auto* offer = dynamic_cast<const FileOffer*>(&message)) {
-        console.Print("* ignoring the file " + SafeText(offer->name) + " (not taken here)");
-    } else if (dynamic_cast<const Bye*>(&message) != nullptr) {
-        console.Print("* the peer left");
-        return false;
+        return true;
     }
-    return true;
-}
+
+  private:
+    bool OnChat(const Chat& chat) {
+        std::optional<demo::PublicKey> key = demo::PublicKey::Parse(chat.publicKey, chat.origin);
+        if (!key || !key->Verify(ChatSignedBytes(chat), chat.signature)) {
+            if (++forgeries_ > kMaxForgeries) {
+                console_.Print("* leaving: the peer relayed " + std::to_string(forgeries_) +
+                               " forged lines");
+                return false;
+            }
+            console_.Print("* dropped a forged line: it claims to be by key " +
+                           demo::ShortFingerprint(chat.origin) + ", which did not sign it");
+            return true;
+        }
+        console_.Print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
+        return true;
+    }
+
+    Console& console_;
+    xsock::Archive& out_;
+    std::string provedKey_;
+    int forgeries_ = 0;
+};
 
 }  // namespace
 
@@ -108,6 +152,7 @@ int RunBlockingClient(const std::string& address, const std::string& name) {
             out.Flush();  // Send waits until every byte is out
         },
         [&] { done = true; });
+    Inbox inbox(console, out, provedKey);
 
     try {
         while (!done) {
@@ -124,7 +169,7 @@ int RunBlockingClient(const std::string& address, const std::string& name) {
                 // Read what arrived, and whatever came with it in the same
                 // read: the archive may hold more messages than the socket.
                 do {
-                    if (!Show(console, *ReadMessage(in), provedKey)) {
+                    if (!inbox.Handle(*ReadMessage(in))) {
                         return 0;
                     }
                 } while (!in.IsBufferEmpty());

@@ -8,6 +8,9 @@
 
 #include <xsock/Archive.h>
 #include <xsock/File.h>
+#include <xsock/Socket.h>
+#include <xsock/SocketFile.h>
+#include <xsock/Tls.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -1040,6 +1043,81 @@ BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
     client.WaitFor(R"(^\* the peer left$)");
     int status = client.WaitExit();
     BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+// The --blocking client's one peer is hostile: it relays a line in alice's
+// name that alice did not sign, and offers a file. The forged line is not
+// shown (alice's real one is), the offer is refused at once with an answer
+// the peer receives, and a peer that relays a fourth forgery is left.
+BOOST_AUTO_TEST_CASE(BlockingClientChecksRelayedLinesAndRefusesFiles) {
+    TempDir dir;
+    demo::Signer alice = SignerOf(dir, "messenger-alice");
+    const std::string aliceId = KeyOf(dir, "alice");
+    const std::string blockyId = KeyOf(dir, "blocky");  // made before its messenger runs
+    demo::Signer mallory = SignerOf(dir, "mallory");
+    std::string error;
+    std::optional<demo::Identity> identity = demo::LoadIdentity("mallory", error);
+    BOOST_TEST_REQUIRE(identity.has_value(), error);
+    xsock::TlsContext tls =
+        xsock::TlsContext::Server(identity->certificate.c_str(), identity->key.c_str());
+    tls.AcceptAnyCertificate();
+
+    xsock::Socket listener, link;  // on the thread's loop, made on first use
+    listener.SetTimeout(kDeadline);
+    link.SetTimeout(kDeadline);
+    BOOST_TEST_REQUIRE(listener.Create(0, SOCK_STREAM, "127.0.0.1"));
+    BOOST_TEST_REQUIRE(listener.Listen());
+    std::string host;
+    unsigned port = 0;
+    BOOST_TEST_REQUIRE(listener.GetSockName(host, port));
+    Child client({"/usr/bin/env", "XDG_CONFIG_HOME=" + Config(dir).string(), kMessenger, "--name",
+                  "blocky", "--blocking", "127.0.0.1:" + std::to_string(port)});
+    BOOST_TEST_REQUIRE(listener.Accept(link));
+    BOOST_TEST_REQUIRE(xsock::StartTls(link, tls));
+    xsock::SocketFile file(&link);
+    xsock::Archive in(file, xsock::Archive::load);
+    xsock::Archive out(file, xsock::Archive::store);
+    auto* hello = dynamic_cast<messenger::Hello*>(messenger::ReadMessage(in).release());
+    BOOST_TEST_REQUIRE(hello != nullptr);
+    delete hello;
+
+    messenger::Hello mine;
+    mine.id = identity->fingerprint;
+    mine.name = "mallory";
+    messenger::Chat genuine = SignedChat(alice, aliceId, 1, "alice", "genuine");
+    messenger::Chat forged = SignedChat(mallory, aliceId, 2, "alice", "forged");
+    forged.publicKey = genuine.publicKey;
+    messenger::FileOffer offer;
+    offer.transfer = 7;
+    offer.name = "notes.txt";
+    offer.size = 5;
+    offer.sha256 = std::string(64, '0');
+    offer.publicKey = mallory.PublicKey();
+    offer.signature =
+        mallory.Sign(messenger::OfferSignedBytes(offer, identity->fingerprint, blockyId));
+    for (xsock::Object* message : std::vector<xsock::Object*>{&mine, &genuine, &forged, &offer}) {
+        messenger::WriteMessage(out, *message);
+    }
+    out.Flush();
+
+    client.WaitFor("^<alice> genuine$");
+    client.WaitFor("^\\* dropped a forged line: it claims to be by key " +
+                   demo::ShortFingerprint(aliceId) + ", which did not sign it$");
+    client.WaitFor("^\\* refused the file notes\\.txt: this client does not take files$");
+    std::unique_ptr<xsock::Object> reply = messenger::ReadMessage(in);
+    const auto* answer = dynamic_cast<const messenger::FileAnswer*>(reply.get());
+    BOOST_TEST_REQUIRE(answer != nullptr);
+    BOOST_TEST(answer->transfer == 7u);
+    BOOST_TEST(!answer->accepted);
+
+    for (int i = 0; i < 3; ++i) {
+        messenger::WriteMessage(out, forged);
+    }
+    out.Flush();
+    client.WaitFor("^\\* leaving: the peer relayed 4 forged lines$");
+    int status = client.WaitExit();
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    BOOST_TEST(client.Count("forged$") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
