@@ -7,9 +7,13 @@
 # against the installed shared libraries; when it was built static, the static
 # libraries must link into a shared object.
 #
+# Through pkg-config, the README's complete programs (the first AsyncSocket,
+# the Qt dialog, and with WX_CONFIG the wxWidgets one) are built as the
+# README says to build them, so the README cannot drift from the API.
+#
 #   cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -DCXX=... -DPKG_CONFIG=...
 #         -DSHARED=ON|OFF [-DLIBDIR=lib] [-DDOCDIR=share/doc/xsock]
-#         [-DMODES=package;pkgconfig;subdirectory]
+#         [-DMODES=package;pkgconfig;subdirectory] [-DWX_CONFIG=wx-config]
 #         -P CheckPackage.cmake
 foreach(var SOURCE_DIR BUILD_DIR WORK_DIR CXX PKG_CONFIG SHARED)
     if(NOT DEFINED ${var})
@@ -34,6 +38,31 @@ function(run)
         message(FATAL_ERROR "failed: ${ARGN}\n${out}")
     endif()
     set(out "${out}" PARENT_SCOPE)
+endfunction()
+
+# Writes the README's first C++ block after `marker` to `file`.
+function(readme_program marker file)
+    file(READ ${SOURCE_DIR}/README.md readme)
+    string(FIND "${readme}" "${marker}" at)
+    if(at LESS 0)
+        message(FATAL_ERROR "README.md no longer has '${marker}'")
+    endif()
+    string(SUBSTRING "${readme}" ${at} -1 readme)
+    string(FIND "${readme}" "```cpp\n" at)
+    math(EXPR at "${at} + 7")
+    string(SUBSTRING "${readme}" ${at} -1 readme)
+    string(FIND "${readme}" "```" end)
+    string(SUBSTRING "${readme}" 0 ${end} program)
+    file(WRITE ${file} "${program}")
+endfunction()
+
+# Compiler and linker flags from pkg-config for the packages after
+# `variable`, into `variable`.
+function(pkg_flags variable)
+    run(${PKG_CONFIG} --cflags --libs ${static} ${ARGN})
+    string(STRIP "${out}" flags)
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    set(${variable} ${flags} PARENT_SCOPE)
 endfunction()
 
 # A consumer of the installed package: it runs, and in a shared build the
@@ -124,8 +153,30 @@ foreach(mode IN LISTS MODES)
         if(NOT SHARED)
             # Static libraries are position-independent: they link into a
             # shared object (the linker refuses code that is not).
+            pkg_flags(flags xsock)
             run(${CXX} -std=c++20 -shared -fPIC ${SOURCE_DIR}/tests/package/consumer/main.cpp
                 ${flags} -o ${build}/libconsumer.so)
+        endif()
+        # The README's programs, built (not run: they need a server or a
+        # display) with the README's commands.
+        readme_program("## A first AsyncSocket" ${build}/readme-first.cpp)
+        pkg_flags(flags xsock)
+        run(${CXX} -std=c++20 ${build}/readme-first.cpp ${flags} -o ${build}/readme-first)
+        list(FIND desktop qt qtAt)
+        list(FIND desktop glib glibAt)
+        if(qtAt GREATER_EQUAL 0)
+            readme_program("A Qt dialog in MFC style" ${build}/readme-qt.cpp)
+            pkg_flags(flags xsock-qt Qt6Widgets)
+            run(${CXX} -std=c++20 -fPIC ${build}/readme-qt.cpp ${flags} -o ${build}/readme-qt)
+        endif()
+        if(glibAt GREATER_EQUAL 0 AND WX_CONFIG)
+            readme_program("The same dialog with wxWidgets" ${build}/readme-wx.cpp)
+            pkg_flags(flags xsock-glib)
+            run(${WX_CONFIG} --cxxflags --libs)
+            string(STRIP "${out}" wxFlags)
+            separate_arguments(wxFlags UNIX_COMMAND "${wxFlags}")
+            run(${CXX} -std=c++20 ${build}/readme-wx.cpp ${flags} ${wxFlags}
+                -o ${build}/readme-wx)
         endif()
     else()
         run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${build}

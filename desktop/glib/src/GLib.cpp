@@ -53,7 +53,7 @@ GLibAttachment AttachToGLib(SocketLoop& loop, GMainContext* context) {
     if (handle < 0) {
         throw std::invalid_argument(std::string("xsock::AttachToGLib: the ") +
                                     SocketLoop::BackendName(loop.GetBackend()) +
-                                    " backend has no native handle; use epoll");
+                                    " backend has no native handle; use epoll or uring");
     }
     GSource* source = g_source_new(&g_loopSourceFuncs, sizeof(LoopSource));
     g_source_set_name(source, "xsock::SocketLoop");

@@ -72,7 +72,7 @@ QtAttachment AttachToQt(SocketLoop& loop) {
     if (handle < 0) {
         throw std::invalid_argument(std::string("xsock::AttachToQt: the ") +
                                     SocketLoop::BackendName(loop.GetBackend()) +
-                                    " backend has no native handle; use epoll");
+                                    " backend has no native handle; use epoll or uring");
     }
     if (QAbstractEventDispatcher::instance() == nullptr) {
         throw std::invalid_argument(
