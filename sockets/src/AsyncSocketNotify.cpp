@@ -155,6 +155,16 @@ void AsyncSocket::HandleReady(unsigned events, int error) {
             static_cast<std::uint8_t>(events);  // for the blocking call, not a notification
         return;
     }
+    if (error != 0 && !(DesiredEvents() & detail::kReadable)) {
+        // Taken off a socket that watches no reading now (it stopped just
+        // as the backend met the reset): kept until it reads or asks for
+        // FD_CLOSE again, as the socket itself would have kept it.
+        events &= ~static_cast<unsigned>(detail::kReadable | detail::kError | detail::kHangup |
+                                         detail::kData);
+        if (events == 0) {
+            return;
+        }
+    }
     DispatchFrame frame;
     DispatchScope scope(*this, frame);
 

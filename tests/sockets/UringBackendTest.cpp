@@ -235,6 +235,55 @@ BOOST_DATA_TEST_CASE(AResetTakenOffAClosedSocketNeverReachesItsSuccessor, data::
     BOOST_CHECK_EQUAL(reset.counts.close, 0);
 }
 
+// A reset taken as the socket stopped watching, while it watches nothing:
+// no notification then (it asked for none), and OnClose(WSAECONNRESET) once
+// it asks for FD_CLOSE again, as on epoll, where nothing took the reset.
+BOOST_DATA_TEST_CASE(AResetTakenWhileTheSocketWatchesNothingWaitsForFdClose,
+                     data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, reset;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, reset);
+    Spin(loop, 3);  // the socket is watched for reading
+    peer.Reset();
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(reset.Handle()), kDeadline));
+    BOOST_REQUIRE(reset.AsyncSelect(0));
+    Spin(loop);
+    BOOST_CHECK_EQUAL(reset.counts.close, 0);
+    BOOST_CHECK_EQUAL(reset.counts.receive, 0);
+    BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
+    BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close >= 1; }));
+    Spin(loop);
+    BOOST_CHECK_EQUAL(reset.counts.close, 1);
+    BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
+}
+
+// The same for a reset collected early, by another socket's Receive outside
+// the loop, before the socket stopped watching: it is kept for the socket,
+// and must still wait until the socket asks for FD_CLOSE.
+BOOST_DATA_TEST_CASE(AResetCollectedEarlyWaitsForFdClose, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    Probe otherListener, reset;
+    RawSocket peer;
+    AcceptRawPeer(loop, otherListener, peer, reset);
+    Spin(loop, 3);  // both server sockets are watched for reading
+    peer.Reset();
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(reset.Handle()), kDeadline));
+    BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(server.Handle()), kDeadline));
+    char byte = 0;
+    BOOST_REQUIRE_EQUAL(server.Receive(&byte, 1), 1);  // outside any iteration
+    BOOST_REQUIRE(reset.AsyncSelect(0));
+    Spin(loop);
+    BOOST_CHECK_EQUAL(reset.counts.close, 0);
+    BOOST_REQUIRE(reset.AsyncSelect(FD_CLOSE));
+    BOOST_CHECK(RunUntil(loop, [&] { return reset.counts.close >= 1; }));
+    BOOST_CHECK_EQUAL(reset.counts.close, 1);
+    BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
+}
+
 // Readiness reaped early (here: by another socket's Receive, while data for
 // this one had just come) is one notification, not two: the backend does not
 // look at the socket again before the loop has delivered what it found, or
