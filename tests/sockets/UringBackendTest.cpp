@@ -284,6 +284,62 @@ BOOST_DATA_TEST_CASE(AResetCollectedEarlyWaitsForFdClose, data::make(kAllBackend
     BOOST_CHECK_EQUAL(reset.closeError, ECONNRESET);
 }
 
+// A socket whose peer has shut down its side is watched for writing by a
+// poll that fires on wake-ups only (io_uring reports POLLRDHUP to every poll
+// from then on). Room to write that was reaped early and not yet dispatched
+// must survive the socket's next change of what it watches: no later
+// wake-up would bring it back, and OnSend would never come.
+BOOST_DATA_TEST_CASE(RoomToWriteCollectedEarlySurvivesAnInterestChangeAfterTheFin,
+                     data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener;
+    BOOST_REQUIRE(Listen(listener) != 0);
+    std::string host;
+    unsigned port = 0;
+    BOOST_REQUIRE(listener.GetSockName(host, port));
+    Probe writer;
+    BOOST_REQUIRE(writer.Create(0, SOCK_STREAM, FD_WRITE | FD_CONNECT));
+    int small = 4096;
+    BOOST_REQUIRE(writer.SetSockOpt(SO_SNDBUF, &small, sizeof small));
+    writer.Connect("127.0.0.1", port);
+    Descriptor peer(AcceptRaw(loop, listener));
+    BOOST_REQUIRE(::setsockopt(peer.Get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return writer.counts.send == 1; }));
+    std::string block(16384, 'a');
+    std::size_t queued = 0;
+    for (;;) {
+        int n = writer.Send(block.data(), static_cast<int>(block.size()));
+        if (n < 0) {
+            BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
+            break;
+        }
+        queued += static_cast<std::size_t>(n);
+    }
+    Spin(loop, 3);  // watched for writing
+    BOOST_REQUIRE(::shutdown(peer.Get(), SHUT_WR) == 0);
+    Spin(loop, 3);  // the FIN reaches the poll
+    Probe otherListener, otherClient, other;
+    ConnectPair(loop, otherListener, otherClient, other);
+    Spin(loop, 3);
+
+    // The peer takes everything: room to write, with no wake-up after it.
+    std::size_t drained = 0;
+    char buffer[65536];
+    while (drained < queued) {
+        AwaitReady(peer.Get(), POLLIN);
+        ssize_t n = ::recv(peer.Get(), buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n > 0) {
+            drained += static_cast<std::size_t>(n);
+        }
+    }
+    BOOST_REQUIRE_EQUAL(otherClient.Send("x", 1), 1);
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(other.Handle()), kDeadline));
+    char byte = 0;
+    BOOST_REQUIRE_EQUAL(other.Receive(&byte, 1), 1);  // outside any iteration
+    BOOST_REQUIRE(writer.AsyncSelect(FD_WRITE | FD_READ));
+    BOOST_CHECK(RunUntil(loop, [&] { return writer.counts.send == 2; }));
+}
+
 // Readiness reaped early (here: by another socket's Receive, while data for
 // this one had just come) is one notification, not two: the backend does not
 // look at the socket again before the loop has delivered what it found, or

@@ -63,12 +63,15 @@ class UringPoller final : public Poller {
             slots_.resize(std::max(index + 1, slots_.size() * 2));
         }
         Slot& slot = slots_[index];
+        bool dropped = false;
         if (!pending_.empty()) {
-            // Reaped early under the old interest: the new one decides. An
-            // error a peek took off the socket stays: nothing can read it again.
-            std::erase_if(pending_, [&](const ReadyEvent& event) {
-                return event.token == token && event.error == 0;
-            });
+            // Reaped early under the old interest: the new one decides, so
+            // the poll is armed afresh to look again (a multishot one would
+            // not). An error a peek took off the socket stays: nothing can
+            // read it again.
+            dropped = std::erase_if(pending_, [&](const ReadyEvent& event) {
+                          return event.token == token && event.error == 0;
+                      }) > 0;
         }
         bool other = slot.token != token;
         unsigned before = other ? 0u : slot.interest;
@@ -81,7 +84,7 @@ class UringPoller final : public Poller {
         slot.token = token;
         slot.interest = static_cast<std::uint8_t>(newInterest);
         // A peek that goes on watching the same socket stays in the kernel.
-        if (Disarm(slot, fd, other || PollInterest(before) != PollInterest(newInterest),
+        if (Disarm(slot, fd, other || dropped || PollInterest(before) != PollInterest(newInterest),
                    other || !WantsPeek(newInterest)) &&
             newInterest == 0 && !Submit()) {
             // The caller may close, dup3 over or hand away the descriptor
