@@ -460,4 +460,30 @@ BOOST_DATA_TEST_CASE(NativeHandleWakesAHostLoopForSockets,
     BOOST_CHECK_EQUAL(server.counts.receive, 2);
 }
 
+// A host loop may attach after sockets are already watched (the io_uring
+// backend then moves to another ring): what they were waiting for still
+// wakes it, and what had arrived but was not delivered yet is not lost.
+BOOST_DATA_TEST_CASE(NativeHandleAskedForLateStillWakesForEverySocket,
+                     data::make(WithUring({SocketLoop::Backend::Epoll})), backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server, otherListener, otherClient, other;
+    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, otherListener, otherClient, other);
+    Spin(loop, 3);  // both watched for reading
+    BOOST_REQUIRE_EQUAL(otherClient.Send("y", 1), 1);
+    BOOST_REQUIRE(PollsReadable(static_cast<int>(other.Handle()), kDeadline));
+    int handle = loop.NativeHandle();
+    BOOST_REQUIRE(handle >= 0);
+    BOOST_REQUIRE(PollsReadable(handle, kDeadline));  // the byte for `other`
+    BOOST_CHECK(RunUntil(loop, [&] { return other.counts.receive == 1; }));
+    while (loop.RunOnce(0ms) > 0) {
+    }
+    BOOST_CHECK(!PollsReadable(handle, 0ms));
+
+    BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);
+    BOOST_REQUIRE(PollsReadable(handle, kDeadline));
+    loop.RunOnce(0ms);
+    BOOST_CHECK_EQUAL(server.counts.receive, 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

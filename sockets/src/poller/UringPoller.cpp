@@ -39,7 +39,7 @@ using namespace uring;
 
 class UringPoller final : public Poller {
   public:
-    UringPoller() { OpenRing(ring_); }
+    UringPoller() { OpenRing(ring_, true); }
 
     UringPoller(const UringPoller&) = delete;
     UringPoller& operator=(const UringPoller&) = delete;
@@ -50,7 +50,7 @@ class UringPoller final : public Poller {
         for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
             Disarm(slots_[fd], static_cast<int>(fd), true, true);
         }
-        io_uring_submit(&ring_);
+        Submit();
         io_uring_queue_exit(&ring_);
     }
 
@@ -164,6 +164,7 @@ class UringPoller final : public Poller {
 
     int NativeHandle() override {
         if (!eventFd_) {
+            Reopen();  // a host loop sleeps on it: see OpenRing
             eventFd_.Reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
             if (!eventFd_) {
                 throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -189,7 +190,7 @@ class UringPoller final : public Poller {
         }
         ArmDirtyExcept(pending_, 0);
         Submit();
-        if (io_uring_cq_ready(&ring_) == 0) {
+        if (io_uring_cq_ready(&ring_) == 0 && pending_.empty()) {
             return;
         }
         DrainDescriptor(eventFd_.Get());
@@ -248,6 +249,26 @@ class UringPoller final : public Poller {
             slot.peekArmed = false;
         }
         return queued;
+    }
+
+    // Replaces the ring with one that is not deferred. What the old one
+    // completed is collected first, its deferred work run; what it still had
+    // armed goes with it and is armed in the new one. (A reset a peek meets
+    // in the moment between the two would go with it too; host loops ask
+    // for the handle as they attach, before their sockets have peers.)
+    void Reopen() {
+        Submit();
+        Reap(pending_);
+        io_uring_queue_exit(&ring_);
+        ring_ = io_uring{};
+        OpenRing(ring_, false);
+        for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
+            Slot& slot = slots_[fd];
+            slot.armed = slot.peekArmed = false;
+            if (slot.interest != 0) {
+                MarkDirty(slot, static_cast<int>(fd));
+            }
+        }
     }
 
     void MarkDirty(Slot& slot, int fd) {
@@ -312,10 +333,13 @@ class UringPoller final : public Poller {
         return index < slots_.size() && slots_[index].token == token ? &slots_[index] : nullptr;
     }
 
+    // Hands the queued entries to the kernel and runs the work they leave
+    // (a cancelled request's release of its socket, under DEFER_TASKRUN),
+    // so that what they undo is undone when this returns.
     bool Submit() noexcept {
         int result;
         do {
-            result = io_uring_submit(&ring_);
+            result = io_uring_submit_and_get_events(&ring_);
         } while (result == -EINTR);
         if (result < 0) {
             errno = -result;

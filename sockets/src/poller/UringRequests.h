@@ -104,22 +104,34 @@ inline std::string RefusalMessage(int error) {
 }
 
 // Sets up `ring`, or throws std::system_error saying why the kernel refuses.
-inline void OpenRing(io_uring& ring) {
-    io_uring_params params{};
-    // Completions wait for the loop's next system call rather than interrupt
-    // it (COOP_TASKRUN, 5.19): the kernel would otherwise kick the loop's
-    // thread with an inter-processor interrupt for every completion while it
-    // runs, which costs more than the system call saved. TASKRUN_FLAG tells
-    // a wait that must not block that such completions are there to collect.
-    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_COOP_TASKRUN |
-                   IORING_SETUP_TASKRUN_FLAG;
-    params.cq_entries = kCompletionEntries;
-    int result = io_uring_queue_init_params(kSubmissionEntries, &ring, &params);
-    if (result == -EINVAL) {
-        params = io_uring_params{};  // before 5.19: completions interrupt the loop
-        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+// Completions wait for the loop's own io_uring_enter rather than interrupt
+// it: the kernel would otherwise kick the loop's thread with an
+// inter-processor interrupt for every completion while it runs, which costs
+// more than the system call saved. `deferred` asks for DEFER_TASKRUN (6.1),
+// which also runs their work only there, in one batch per wait, not on the
+// way out of every send and recv; it needs SINGLE_ISSUER, which holds, since
+// only the thread that made the loop ever touches its ring. A ring whose
+// eventfd a host loop sleeps on is not deferred: the kernel signals that
+// eventfd for work that may leave the loop nothing to do. Otherwise, and
+// before 6.1, COOP_TASKRUN (5.19) only spares the interrupt. TASKRUN_FLAG
+// tells a wait that must not block that such completions are there to
+// collect.
+inline void OpenRing(io_uring& ring, bool deferred) {
+    constexpr unsigned kDeferred =
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+    constexpr unsigned kCooperative = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+    const unsigned flagSets[] = {deferred ? kDeferred : kCooperative, kCooperative, 0};
+    int result = -EINVAL;
+    unsigned features = 0;
+    for (unsigned flags : flagSets) {
+        io_uring_params params{};
+        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | flags;
         params.cq_entries = kCompletionEntries;
         result = io_uring_queue_init_params(kSubmissionEntries, &ring, &params);
+        if (result != -EINVAL) {
+            features = params.features;
+            break;
+        }
     }
     if (result < 0) {
         throw std::system_error(-result, std::generic_category(), RefusalMessage(-result));
@@ -127,7 +139,7 @@ inline void OpenRing(io_uring& ring) {
     // Completions must never be dropped (IORING_FEAT_NODROP, 5.5) and
     // multishot polls must exist (5.13, when IORING_FEAT_RSRC_TAGS came).
     constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_RSRC_TAGS;
-    if ((params.features & kNeeded) != kNeeded) {
+    if ((features & kNeeded) != kNeeded) {
         io_uring_queue_exit(&ring);
         throw std::system_error(ENOSYS, std::generic_category(),
                                 "SocketLoop: this kernel's io_uring is too old for the uring "
