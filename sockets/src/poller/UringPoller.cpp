@@ -233,22 +233,35 @@ class UringPoller final : public Poller {
     bool Disarm(Slot& slot, int fd, bool poll, bool peek) {
         bool queued = false;
         if (poll && slot.armed) {
-            if (io_uring_sqe* entry = NextEntry()) {
-                io_uring_prep_poll_remove(entry, ArmData(fd, slot.arm));
-                io_uring_sqe_set_data64(entry, 0);
-                queued = true;
-            }
+            queued |= QueueRemoval(fd, slot.arm);
             slot.armed = false;
         }
         if (peek && slot.peekArmed) {
-            if (io_uring_sqe* entry = NextEntry()) {
-                io_uring_prep_cancel64(entry, ArmData(fd, slot.peekArm), 0);
-                io_uring_sqe_set_data64(entry, 0);
-                queued = true;
-            }
+            queued |= QueueRemoval(fd, slot.peekArm);
             slot.peekArmed = false;
         }
         return queued;
+    }
+
+    // Queues the removal of request `arm` on `fd`. Its own completion comes
+    // back here (CancelMark), for a removal can miss: a request whose
+    // wake-up is being handled at that moment is "already running"
+    // (-EALREADY), and if what it then finds sends it back to waiting (a
+    // peek on an empty socket, a poll the socket does not satisfy) it would
+    // keep its socket open for good, and a closed socket would never reach
+    // its peer. Such a removal is queued again.
+    bool QueueRemoval(int fd, std::uint32_t arm) {
+        io_uring_sqe* entry = NextEntry();
+        if (entry == nullptr) {
+            return false;
+        }
+        if (arm & kPeekMark) {
+            io_uring_prep_cancel64(entry, ArmData(fd, arm), 0);
+        } else {
+            io_uring_prep_poll_remove(entry, ArmData(fd, arm));
+        }
+        io_uring_sqe_set_data64(entry, ArmData(fd, arm) | kCancelMark);
+        return true;
     }
 
     // Replaces the ring with one that is not deferred. What the old one
@@ -362,6 +375,12 @@ class UringPoller final : public Poller {
     void Complete(const io_uring_cqe& completion, std::vector<ReadyEvent>& ready) {
         std::uint64_t data = io_uring_cqe_get_data64(&completion);
         auto arm = static_cast<std::uint32_t>(data >> 32);
+        if (data & kCancelMark) {
+            if (completion.res == -EALREADY) {
+                QueueRemoval(static_cast<int>(data & ~kCancelMark & 0xffffffffu), arm);
+            }
+            return;
+        }
         auto index = static_cast<std::size_t>(data & 0xffffffffu);
         if (arm == 0 || index >= slots_.size()) {
             return;

@@ -71,6 +71,10 @@ inline unsigned FromPoll(unsigned bits) {
 // numbers have the top bit set, a poll's never.
 inline constexpr std::uint32_t kPeekMark = 0x80000000u;
 
+// user_data of the request that removes another: that one's, with this bit
+// of the descriptor half set (descriptors never reach it).
+inline constexpr std::uint64_t kCancelMark = 0x80000000u;
+
 inline std::uint64_t ArmData(int fd, std::uint32_t arm) {
     return (std::uint64_t{arm} << 32) | static_cast<std::uint32_t>(fd);
 }
