@@ -21,6 +21,8 @@
 #include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <iterator>
+#include <map>
 #include <optional>
 
 namespace messenger {
@@ -84,14 +86,29 @@ class Inbox {
                            demo::ShortFingerprint(chat.origin) + ", which did not sign it");
             return true;
         }
+        // An author's sequence numbers only grow: a line at or below the
+        // last one shown is a replay (a relayed "yes" said again later).
+        auto [seen, first] = lastShown_.try_emplace(chat.origin, chat.sequence);
+        if (!first) {
+            if (chat.sequence <= seen->second) {
+                return true;
+            }
+            seen->second = chat.sequence;
+        } else if (lastShown_.size() > kMaxAuthors) {
+            lastShown_.erase(lastShown_.begin() == seen ? std::next(seen) : lastShown_.begin());
+        }
         console_.Print("<" + SafeName(chat.name) + "> " + SafeText(chat.text));
         return true;
     }
+
+    // Authors whose last line is remembered; one more forgets another's.
+    static constexpr std::size_t kMaxAuthors = 1024;
 
     Console& console_;
     xsock::Archive& out_;
     std::string provedKey_;
     int forgeries_ = 0;
+    std::map<std::string, std::uint64_t> lastShown_;  // author id -> last sequence shown
 };
 
 }  // namespace

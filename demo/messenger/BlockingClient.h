@@ -3,7 +3,9 @@
 // forwards its chats to everyone and everyone's to it), sends each line of
 // standard input as a chat and prints the chats that arrive, each checked
 // against its author's signature as a mesh peer checks it (the peer only
-// relays them; one that relays more than three forgeries is left). It takes
+// relays them; one that relays more than three forgeries is left, and a
+// line replayed, at or below its author's last sequence number, is not shown
+// again). It takes
 // no files: an offer is refused at once, so its sender is not left waiting.
 #pragma once
 

@@ -1046,9 +1046,10 @@ BOOST_AUTO_TEST_CASE(BlockingClientChatsThroughOnePeer) {
 }
 
 // The --blocking client's one peer is hostile: it relays a line in alice's
-// name that alice did not sign, and offers a file. The forged line is not
-// shown (alice's real one is), the offer is refused at once with an answer
-// the peer receives, and a peer that relays a fourth forgery is left.
+// name that alice did not sign, replays her real one, and offers a file. The
+// forged line is not shown and the real one is shown once, the offer is
+// refused at once with an answer the peer receives, and a peer that relays a
+// fourth forgery is left.
 BOOST_AUTO_TEST_CASE(BlockingClientChecksRelayedLinesAndRefusesFiles) {
     TempDir dir;
     demo::Signer alice = SignerOf(dir, "messenger-alice");
@@ -1095,7 +1096,9 @@ BOOST_AUTO_TEST_CASE(BlockingClientChecksRelayedLinesAndRefusesFiles) {
     offer.publicKey = mallory.PublicKey();
     offer.signature =
         mallory.Sign(messenger::OfferSignedBytes(offer, identity->fingerprint, blockyId));
-    for (xsock::Object* message : std::vector<xsock::Object*>{&mine, &genuine, &forged, &offer}) {
+    // `genuine` twice: a replay of alice's line is not shown again.
+    for (xsock::Object* message :
+         std::vector<xsock::Object*>{&mine, &genuine, &genuine, &forged, &offer}) {
         messenger::WriteMessage(out, *message);
     }
     out.Flush();
@@ -1118,6 +1121,7 @@ BOOST_AUTO_TEST_CASE(BlockingClientChecksRelayedLinesAndRefusesFiles) {
     int status = client.WaitExit();
     BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
     BOOST_TEST(client.Count("forged$") == 0u);
+    BOOST_TEST(client.Count("^<alice> genuine$") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(BadCommandLinesAreRefused) {
