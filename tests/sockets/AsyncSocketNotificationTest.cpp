@@ -81,16 +81,7 @@ BOOST_DATA_TEST_CASE(OnSendFiresAgainOnlyAfterWouldBlock, data::make(kAllBackend
     BOOST_CHECK_EQUAL(client.counts.send, 1);
 
     // Fill the peer's window until the kernel says EWOULDBLOCK.
-    std::string block(16384, 'a');
-    std::size_t queued = 1;
-    for (;;) {
-        int n = client.Send(block.data(), static_cast<int>(block.size()));
-        if (n < 0) {
-            BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
-            break;
-        }
-        queued += static_cast<std::size_t>(n);
-    }
+    const std::size_t queued = 1 + FillSendBuffer(client);
     Spin(loop);
     BOOST_CHECK_EQUAL(client.counts.send, 1);  // still full: nothing yet
 

@@ -315,16 +315,7 @@ BOOST_DATA_TEST_CASE(RoomToWriteCollectedEarlySurvivesAnInterestChangeAfterTheFi
     Descriptor peer(AcceptRaw(loop, listener));
     BOOST_REQUIRE(::setsockopt(peer.Get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
     BOOST_REQUIRE(RunUntil(loop, [&] { return writer.counts.send == 1; }));
-    std::string block(16384, 'a');
-    std::size_t queued = 0;
-    for (;;) {
-        int n = writer.Send(block.data(), static_cast<int>(block.size()));
-        if (n < 0) {
-            BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
-            break;
-        }
-        queued += static_cast<std::size_t>(n);
-    }
+    const std::size_t queued = FillSendBuffer(writer);
     Spin(loop, 3);  // watched for writing
     BOOST_REQUIRE(::shutdown(peer.Get(), SHUT_WR) == 0);
     Spin(loop, 3);  // the FIN reaches the poll

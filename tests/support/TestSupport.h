@@ -240,6 +240,21 @@ inline int OpenDescriptorCount() {
     return count;
 }
 
+// Sends 16 KiB blocks on `socket` until the kernel says EWOULDBLOCK (which
+// re-arms OnSend); returns how many bytes it took.
+inline std::size_t FillSendBuffer(AsyncSocket& socket) {
+    const std::string block(16384, 'a');
+    std::size_t queued = 0;
+    for (;;) {
+        int n = socket.Send(block.data(), static_cast<int>(block.size()));
+        if (n < 0) {
+            BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
+            return queued;
+        }
+        queued += static_cast<std::size_t>(n);
+    }
+}
+
 // Reads everything available on `socket` into `into`; returns false at EOF.
 inline bool Drain(AsyncSocket& socket, std::string& into) {
     char buffer[65536];
