@@ -178,6 +178,7 @@ BOOST_DATA_TEST_CASE(OnCloseOnlyAfterPendingDataWasRead, data::make(kAllBackends
     BOOST_CHECK_EQUAL(server.order.back(), "close");
     Spin(loop);
     BOOST_CHECK_EQUAL(server.counts.close, 1);
+    BOOST_CHECK_EQUAL(server.Receive(buffer, sizeof buffer), 0);  // the end, not an error
 }
 
 BOOST_DATA_TEST_CASE(OnCloseWithoutDataFiresAlone, data::make(kAllBackends), backend) {

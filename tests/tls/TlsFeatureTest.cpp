@@ -1,7 +1,8 @@
 // TLS beyond the handshake's defaults (SPEC section 9): SNI with a certificate
 // chosen by name, ALPN, session resumption, addresses as names, STARTTLS on a
-// connected socket, and a connection handed to another thread's loop after
-// its handshake (LoopThreads), where it goes on as TLS.
+// connected socket (also with the client's first flight right behind the
+// command), and a connection handed to another thread's loop after its
+// handshake (LoopThreads), where it goes on as TLS.
 #include "Fixtures.h"
 #include "TlsSupport.h"
 
@@ -122,6 +123,57 @@ BOOST_DATA_TEST_CASE(StartTlsOnAConnectedSocket, data::make(kAllBackends), backe
     server.onReceive = [&](Probe& self) { Drain(self, secret); };
     BOOST_REQUIRE_EQUAL(client.Send("secret", 6), 6);
     BOOST_REQUIRE(RunUntil(loop, [&] { return secret == "secret"; }));
+}
+
+// STARTTLS with the client's first flight right behind the command (as a
+// client that does not wait for the server's go-ahead sends it): the server
+// reads exactly the command in OnReceive, and TLS, started then, finds the
+// ClientHello that arrived with it.
+BOOST_DATA_TEST_CASE(StartTlsFindsTheClientHelloThatCameWithTheCommand, data::make(kAllBackends),
+                     backend) {
+    SocketLoop loop({backend});
+    Probe listener, client, server;
+    ConnectPair(loop, listener, client, server);
+    TlsContext serverContext = TestServerContext();
+    TlsContext clientContext = TestClientContext();
+
+    std::string command, secret;
+    unsigned long waiting = 0;
+    bool started = false;
+    server.onReceive = [&](Probe& self) {
+        if (command.empty()) {
+            BOOST_REQUIRE(self.IOCtl(FIONREAD, &waiting));
+            char buffer[9];
+            int n = self.Receive(buffer, sizeof buffer);
+            BOOST_REQUIRE_EQUAL(n, 9);
+            command.assign(buffer, 9);
+            started = StartTls(self, serverContext);
+        } else {
+            Drain(self, secret);
+        }
+    };
+    std::string reply;
+    client.onReceive = [&](Probe& self) { Drain(self, reply); };
+    int clientSends = client.counts.send;
+    int serverSends = server.counts.send;
+    BOOST_REQUIRE_EQUAL(client.Send("STARTTLS\n", 9), 9);
+    BOOST_REQUIRE(StartTls(client, clientContext, "localhost"));
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        return client.counts.send > clientSends && server.counts.send > serverSends;
+    }));
+    BOOST_CHECK_EQUAL(command, "STARTTLS\n");
+    BOOST_CHECK_MESSAGE(waiting > 9, "only " << waiting << " bytes had come with the command");
+    BOOST_CHECK(started);
+    BOOST_CHECK(GetTlsInfo(client)->established);
+    BOOST_CHECK(GetTlsInfo(server)->established);
+    BOOST_CHECK_EQUAL(server.counts.close, 0);
+
+    BOOST_REQUIRE_EQUAL(client.Send("ping", 4), 4);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return secret.size() >= 4; }));
+    BOOST_CHECK_EQUAL(secret, "ping");
+    BOOST_REQUIRE_EQUAL(server.Send("pong", 4), 4);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return reply.size() >= 4; }));
+    BOOST_CHECK_EQUAL(reply, "pong");
 }
 
 // Peers known by key (pairing): any certificate passes the handshake, the
