@@ -4,9 +4,11 @@
 #include <xsock/Descriptor.h>
 
 #include "AsyncSocketInternals.h"
+#include "HeldInput.h"
 #include "LastError.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -265,6 +267,12 @@ void AsyncSocket::Close() {
         return;
     }
     std::unique_ptr<StreamFilter> unsent = filtered_ ? FilteredClose() : nullptr;
+    if (!TakeHeldInput().empty()) {
+        // Unread bytes the loop took off the descriptor: the close resets the
+        // connection, as the kernel's own close does with unread data.
+        linger abort{1, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    }
     SOCKET fd = Release();
     if (unsent) {
         detail::FlushThenClose(fd, std::move(unsent));
@@ -277,7 +285,10 @@ SOCKET AsyncSocket::Detach() {
     if (!CheckThread() || fd_ == INVALID_SOCKET) {
         return INVALID_SOCKET;
     }
-    return Release();
+    std::string held = TakeHeldInput();
+    SOCKET fd = Release();
+    detail::CarryAcrossDetach(fd, std::move(held));
+    return fd;
 }
 
 // Unhooks the descriptor from this object and its loop, leaving it open.
@@ -356,6 +367,9 @@ bool AsyncSocket::Attach(SOCKET handle, long events) {
     local.SetNativeLength(localLength);
     if (!Adopt(handle, local.Native()->sa_family, type, events, state)) {
         return false;
+    }
+    if (type == SOCK_STREAM) {
+        loop_->Carry(handle, detail::TakeCarried(handle));
     }
     bound_ = bound_ || local.Port() != 0 || local.IsUnixPath();
     return true;

@@ -17,6 +17,10 @@ namespace xsock {
 
 StreamFilter::~StreamFilter() = default;
 
+bool StreamFilter::TakeInput(const void* /*data*/, std::size_t /*length*/) {
+    return false;
+}
+
 namespace {
 
 // What one Send hands a filter at most, so the output it holds stays bounded.
@@ -53,6 +57,12 @@ bool AsyncSocket::SetFilter(std::unique_ptr<StreamFilter> filter) {
                                                                   : 0;
     if (refusal != 0) {
         detail::SetLastError(refusal);
+        return false;
+    }
+    if (std::string held = TakeHeldInput();
+        !held.empty() && !filter->TakeInput(held.data(), held.size())) {
+        loop_->Carry(fd_, std::move(held));  // still the socket's own to read
+        detail::SetLastError(EOPNOTSUPP);
         return false;
     }
     filtered_ = std::make_unique<Filtered>();

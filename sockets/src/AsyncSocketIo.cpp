@@ -6,6 +6,7 @@
 #include "LastError.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 
 #include <cerrno>
 
@@ -131,6 +132,14 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
     int extra = 0;
 #endif
     ssize_t n;
+    if (!datagram && !(flags & MSG_OOB) && loop_ != nullptr && loop_->MayHold()) {
+        if (int held = ReceiveHeld(buffer, length, flags); held > 0) {
+            if (from != nullptr) {
+                GetPeerName(*from);
+            }
+            return held;
+        }
+    }
     if (from == nullptr) {
         do {
             n = ::recv(fd_, buffer, static_cast<std::size_t>(length), flags | extra);
@@ -160,6 +169,45 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
     }
     detail::SetLastError(error);
     return SOCKET_ERROR;
+}
+
+// Bytes the loop holds for this socket come first; if the descriptor had more
+// when they came and there is room, those follow in the same call, as one
+// recv returns all that is waiting. 0 if none were held.
+int AsyncSocket::ReceiveHeld(void* buffer, int length, int flags) {
+    bool more = false;
+    auto wanted = static_cast<std::size_t>(length);
+    std::size_t n = loop_->Received(fd_, buffer, wanted, (flags & MSG_PEEK) != 0, more);
+    if (n == 0) {
+        return 0;
+    }
+    // A peek sees all that is there, as on the socket itself; a Receive goes
+    // on when the socket had more as the held bytes came, or FIONREAD said so
+    // since (more that came later is a short read, and another OnReceive).
+    more = more || (flags & MSG_PEEK);
+    int atMark = 0;
+    if (n < wanted && more && (events_ & FD_OOB)) {
+        ::ioctl(fd_, SIOCATMARK, &atMark);  // the urgent byte's place: never stepped over here
+    }
+    if (n < wanted && more && atMark == 0) {
+        ssize_t rest;
+        do {
+            rest = ::recv(fd_, static_cast<char*>(buffer) + n, wanted - n, flags | MSG_DONTWAIT);
+        } while (rest < 0 && errno == EINTR);
+        if (rest > 0) {
+            n += static_cast<std::size_t>(rest);
+        } else if (rest < 0 &&
+                   (errno == ECONNRESET || errno == ECONNABORTED || errno == ETIMEDOUT)) {
+            closeError_ = errno;  // taken off the socket: the next Receive and OnClose report it
+            closeErrorUnread_ = true;
+        }
+    }
+    readArmed_ = oobArmed_ = true;
+    if (!(flags & MSG_PEEK)) {
+        loop_->Consumed(fd_);
+    }
+    UpdateInterestAfterIo();
+    return static_cast<int>(n);
 }
 
 bool AsyncSocket::ShutDown(int how) {

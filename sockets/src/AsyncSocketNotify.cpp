@@ -34,6 +34,9 @@ unsigned AsyncSocket::WithStreamHint(unsigned interest) const noexcept {
     if ((interest & detail::kReadable) && state_ == State::Connected && type_ == SOCK_STREAM &&
         !filtered_) {
         interest |= detail::kConnectedStream;
+        if (events_ & FD_OOB) {
+            interest |= detail::kUrgentSelected;
+        }
     }
     return interest;
 }
@@ -276,9 +279,11 @@ void AsyncSocket::HandleReadable(unsigned events) {
             detail::SetLastError(filterError);
             error = GetLastError();
         }
-    } else if (type_ == SOCK_STREAM && ambiguous && !(events & detail::kData)) {
+    } else if (type_ == SOCK_STREAM && ambiguous && !(events & detail::kData) &&
+               !(loop_->MayHold() && loop_->HeldBytes(fd_) > 0)) {
         // Readable may mean data, an orderly end or a reset: peek to tell,
-        // without taking anything the application has not read.
+        // without taking anything the application has not read (nor looking
+        // past bytes the loop holds for it).
         char byte;
         ssize_t n;
         do {

@@ -34,11 +34,19 @@ bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
             break;
         case FIONREAD:
             result = ::ioctl(fd_, FIONREAD, &value);
-            *argument = static_cast<unsigned long>(value);
+            if (std::size_t held = HeldCount(); held > 0) {
+                if (value > 0) {
+                    loop_->MoreWaiting(fd_);  // a Receive of the count then takes it all
+                }
+                *argument = static_cast<unsigned long>(value) + held;
+            } else {
+                *argument = static_cast<unsigned long>(value);
+            }
             break;
         case SIOCATMARK:
+            // Held bytes come before the mark: a receive stops at it.
             result = ::ioctl(fd_, SIOCATMARK, &value);
-            *argument = static_cast<unsigned long>(value);
+            *argument = HeldCount() > 0 ? 0ul : static_cast<unsigned long>(value);
             break;
         default:
             errno = EINVAL;

@@ -20,11 +20,21 @@ enum : unsigned {
     kConnectedStream = 1u << 5,
     // Readiness only: data is waiting (seen by such a peek), not an end.
     kData = 1u << 6,
+    // Interest only, with kConnectedStream: the socket selected FD_OOB, so a
+    // backend must not read its stream ahead of it (a receive at the urgent
+    // mark steps over the urgent byte, and it is gone).
+    kUrgentSelected = 1u << 7,
 };
 
 // What a backend reports for one watched descriptor: the token it was
 // registered with, the readiness bits, and an error the backend took off the
 // socket while looking (its pending SO_ERROR, which nothing can read again).
+// A socket's token: its descriptor in the low half and a generation (never
+// all ones, which the loop keeps for its own descriptors) in the high half.
+inline std::uint64_t SocketToken(int fd, std::uint32_t generation) {
+    return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
+
 struct ReadyEvent {
     std::uint64_t token = 0;
     unsigned events = 0;

@@ -28,10 +28,6 @@ thread_local std::unique_ptr<SocketLoop> t_implicit;
 constexpr std::uint64_t kWakeToken = ~std::uint64_t{0};
 constexpr std::uint64_t kTimerToken = ~std::uint64_t{0} - 1;
 
-std::uint64_t SocketToken(int fd, std::uint32_t generation) {
-    return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
-}
-
 }  // namespace
 
 SocketLoop::SocketLoop() : SocketLoop(Options{}) {}
@@ -41,6 +37,7 @@ SocketLoop::SocketLoop(Options options)
       poller_(detail::MakePoller(backend_)),
       reportsHangup_(poller_->ReportsHangup()),
       peeksStreams_(poller_->PeeksStreams()),
+      receivesStreams_(poller_->ReceivesStreams()),
       wakeup_(std::make_unique<detail::Wakeup>()),
       timers_(std::make_unique<detail::TimerQueue>()),
       heldBack_(std::make_unique<detail::HeldBack>()),
@@ -373,8 +370,12 @@ void SocketLoop::Register(AsyncSocket* socket, int fd) {
 
 void SocketLoop::Unregister(int fd, unsigned interest) {
     auto index = static_cast<std::size_t>(fd);
+    std::uint64_t token = detail::SocketToken(fd, byFd_[index].generation);
     if (interest != 0) {
-        poller_->Update(fd, SocketToken(fd, byFd_[index].generation), interest, 0);
+        poller_->Update(fd, token, interest, 0);
+    }
+    if (MayHold()) {
+        static_cast<void>(TakeHeld(fd));  // never read: gone with the socket
     }
     byFd_[index] = {};
     --socketCount_;
@@ -382,18 +383,19 @@ void SocketLoop::Unregister(int fd, unsigned interest) {
 
 bool SocketLoop::Watch(int fd, unsigned oldInterest, unsigned newInterest) {
     auto index = static_cast<std::size_t>(fd);
-    return poller_->Update(fd, SocketToken(fd, byFd_[index].generation), oldInterest, newInterest);
+    return poller_->Update(fd, detail::SocketToken(fd, byFd_[index].generation), oldInterest,
+                           newInterest);
 }
 
 void SocketLoop::Consumed(int fd) noexcept {
     if (peeksStreams_) {
-        poller_->Consumed(SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation));
+        poller_->Consumed(detail::SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation));
     }
 }
 
 void SocketLoop::MarkReadable(int fd) {
-    marked_.push_back(
-        {SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation), detail::kReadable});
+    marked_.push_back({detail::SocketToken(fd, byFd_[static_cast<std::size_t>(fd)].generation),
+                       detail::kReadable});
     if (watched_) {
         wakeup_->Wake();  // a host loop sleeping on NativeHandle() must call in
     }

@@ -59,10 +59,11 @@ BOOST_AUTO_TEST_SUITE(ReceivedBytes)
 
 // Detach hands over the descriptor with the bytes the socket was told of, and
 // a socket attached to it in the same loop is told of them and reads them.
-BOOST_DATA_TEST_CASE(AttachAfterDetachReadsTheUnreadBytes, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(AttachAfterDetachReadsTheUnreadBytes,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
     BOOST_REQUIRE_EQUAL(client.Send("hello world", 11), 11);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
 
@@ -84,7 +85,10 @@ BOOST_DATA_TEST_CASE(AttachAfterDetachReadsTheUnreadBytes, data::make(kAllBacken
 }
 
 // A detached descriptor may go to code that knows nothing of the loop: the
-// bytes are on the descriptor itself.
+// bytes are on the descriptor itself. (Not so on io_uring for a socket that
+// has not selected FD_OOB: bytes the loop received for it go with the
+// handle to the next Attach, on any thread, as the tests around this one
+// show, but not to a plain recv; see docs/sockets.md.)
 BOOST_DATA_TEST_CASE(DetachedDescriptorHoldsTheUnreadBytes, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Probe listener, client, server;
@@ -109,10 +113,11 @@ BOOST_DATA_TEST_CASE(DetachedDescriptorHoldsTheUnreadBytes, data::make(kAllBacke
 // MFC's way to serve a connection on a worker thread (Detach, pass the handle,
 // Attach there): the worker's blocking Socket reads the bytes that came before
 // the hand-over, then those sent after it, in order.
-BOOST_DATA_TEST_CASE(AnotherThreadsSocketReadsTheUnreadBytes, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(AnotherThreadsSocketReadsTheUnreadBytes,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
     BOOST_REQUIRE_EQUAL(client.Send("hello world", 11), 11);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
 
@@ -152,11 +157,12 @@ BOOST_DATA_TEST_CASE(AnotherThreadsSocketReadsTheUnreadBytes, data::make(kAllBac
 
 // On Linux, closing a TCP socket with received bytes unread sends a reset, not
 // an orderly end: the peer learns its data was thrown away.
-BOOST_DATA_TEST_CASE(CloseWithUnreadBytesResetsTheConnection, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(CloseWithUnreadBytesResetsTheConnection,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, server;
     RawSocket peer;
-    AcceptRawPeer(loop, listener, peer, server);
+    AcceptRawPeer(loop, listener, peer, server, events);
     peer.SendAll("never read");
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
 
@@ -173,12 +179,12 @@ BOOST_DATA_TEST_CASE(CloseWithUnreadBytesResetsTheConnection, data::make(kAllBac
 // What MFC programs do: ask FIONREAD how much is there, then Receive that
 // much in one call. Both must cover everything that arrived, more than one
 // piece's worth.
-BOOST_DATA_TEST_CASE(FionreadCountsEverythingAndOneReceiveTakesIt, data::make(kAllBackends),
-                     backend) {
+BOOST_DATA_TEST_CASE(FionreadCountsEverythingAndOneReceiveTakesIt,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, server;
     RawSocket peer;
-    unsigned port = Listen(listener);
+    unsigned port = Listen(listener, "127.0.0.1", events);
     // Room for all of it in the kernel, whatever the system's default: the
     // accepted socket takes the listener's size, and its window follows.
     BOOST_REQUIRE(listener.SetReceiveBufferSize(1 << 20));
@@ -216,11 +222,12 @@ BOOST_DATA_TEST_CASE(FionreadCountsEverythingAndOneReceiveTakesIt, data::make(kA
 
 // A peek sees everything that arrived, across the pieces it came in, takes
 // nothing away, and counts nothing as read.
-BOOST_DATA_TEST_CASE(PeekSeesBytesThatCameInTwoPieces, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(PeekSeesBytesThatCameInTwoPieces,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, server;
     RawSocket peer;
-    AcceptRawPeer(loop, listener, peer, server);
+    AcceptRawPeer(loop, listener, peer, server, events);
     peer.SendAll("abc");
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
     peer.SendAll("defgh");
@@ -240,11 +247,12 @@ BOOST_DATA_TEST_CASE(PeekSeesBytesThatCameInTwoPieces, data::make(kAllBackends),
 
 // A Receive inside OnReceive that leaves bytes behind brings another
 // OnReceive (SPEC section 3), which finds the rest, in order.
-BOOST_DATA_TEST_CASE(PartialReceiveInOnReceiveIsNotifiedAgain, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(PartialReceiveInOnReceiveIsNotifiedAgain,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, server;
     RawSocket peer;
-    AcceptRawPeer(loop, listener, peer, server);
+    AcceptRawPeer(loop, listener, peer, server, events);
     std::string first, rest;
     server.onReceive = [&](Probe& self) {
         if (self.counts.receive == 1) {

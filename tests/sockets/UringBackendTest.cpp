@@ -156,11 +156,11 @@ BOOST_AUTO_TEST_CASE(WithoutLiburingTheBackendDoesNotExist) {
 // A socket is closed while the backend still has a poll armed (and possibly
 // completed) for it, and a new socket takes its descriptor number before the
 // next wait: the new one gets exactly its own notifications.
-BOOST_DATA_TEST_CASE(ACompletionForAClosedSocketNeverReachesItsSuccessor, data::make(kAllBackends),
-                     backend) {
+BOOST_DATA_TEST_CASE(ACompletionForAClosedSocketNeverReachesItsSuccessor,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
     Spin(loop, 3);  // server's readable poll is armed now
     const SOCKET number = server.Handle();
     BOOST_REQUIRE_EQUAL(client.Send("x", 1), 1);  // completes the armed poll
@@ -233,14 +233,14 @@ BOOST_DATA_TEST_CASE(AResetTakenAsTheSocketStopsWatchingSurvives, data::make(kAl
 
 // ...but a reset taken off a socket that has been closed since is nobody's:
 // the next socket on its descriptor number hears nothing of it.
-BOOST_DATA_TEST_CASE(AResetTakenOffAClosedSocketNeverReachesItsSuccessor, data::make(kAllBackends),
-                     backend) {
+BOOST_DATA_TEST_CASE(AResetTakenOffAClosedSocketNeverReachesItsSuccessor,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe bystander;
     BOOST_REQUIRE(bystander.Create(0, SOCK_DGRAM, FD_READ, "127.0.0.1"));
     Probe listener, reset;
     RawSocket peer;
-    AcceptRawPeer(loop, listener, peer, reset);
+    AcceptRawPeer(loop, listener, peer, reset, events);
     Spin(loop, 3);  // both are watched for reading
     const SOCKET number = reset.Handle();
     peer.Reset();
@@ -379,10 +379,11 @@ BOOST_DATA_TEST_CASE(ReadinessCollectedEarlyIsNotifiedOnce, data::make(kAllBacke
 // Once the peer has shut down its side and OnClose came, the socket is still
 // watched (for urgent data), and a loop with nothing to do waits: io_uring
 // reports POLLRDHUP to every poll, which must not make each wait return at once.
-BOOST_DATA_TEST_CASE(AHalfClosedSocketLetsTheLoopWait, data::make(kAllBackends), backend) {
+BOOST_DATA_TEST_CASE(AHalfClosedSocketLetsTheLoopWait,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
     BOOST_REQUIRE(client.ShutDown(AsyncSocket::sends));
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.close == 1; }));
     Spin(loop);
@@ -400,13 +401,13 @@ BOOST_DATA_TEST_CASE(AHalfClosedSocketLetsTheLoopWait, data::make(kAllBackends),
 // Close and an abortive close reach the peer at once, though the backend was
 // watching the socket: nothing (an armed poll) keeps the socket open until
 // the loop runs again.
-BOOST_DATA_TEST_CASE(CloseReachesThePeerWithoutAnotherIteration, data::make(kAllBackends),
-                     backend) {
+BOOST_DATA_TEST_CASE(CloseReachesThePeerWithoutAnotherIteration,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     for (bool abortive : {false, true}) {
         BOOST_TEST_CONTEXT("abortive " << abortive) {
             Probe listener, server;
-            unsigned port = Listen(listener);
+            unsigned port = Listen(listener, "127.0.0.1", events);
             RawSocket peer;
             peer.Connect(port);
             AcceptNext(loop, listener, server);

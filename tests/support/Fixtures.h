@@ -27,10 +27,11 @@ inline void AcceptRawPeer(SocketLoop& loop, AsyncSocket& listener, unsigned port
     AcceptNext(loop, listener, server);
 }
 
-// The same through a new listener on 127.0.0.1; returns its port.
+// The same through a new listener on 127.0.0.1 (whose connections select
+// `events`); returns its port.
 inline unsigned AcceptRawPeer(SocketLoop& loop, AsyncSocket& listener, RawSocket& peer,
-                              AsyncSocket& server) {
-    unsigned port = Listen(listener);
+                              AsyncSocket& server, long events = FD_ALL) {
+    unsigned port = Listen(listener, "127.0.0.1", events);
     AcceptRawPeer(loop, listener, port, peer, server);
     return port;
 }

@@ -129,11 +129,11 @@ BOOST_DATA_TEST_CASE(StartTlsOnAConnectedSocket, data::make(kAllBackends), backe
 // client that does not wait for the server's go-ahead sends it): the server
 // reads exactly the command in OnReceive, and TLS, started then, finds the
 // ClientHello that arrived with it.
-BOOST_DATA_TEST_CASE(StartTlsFindsTheClientHelloThatCameWithTheCommand, data::make(kAllBackends),
-                     backend) {
+BOOST_DATA_TEST_CASE(StartTlsFindsTheClientHelloThatCameWithTheCommand,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server);
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
     TlsContext serverContext = TestServerContext();
     TlsContext clientContext = TestClientContext();
 

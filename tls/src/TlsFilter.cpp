@@ -5,8 +5,10 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace xsock::tls {
 
@@ -66,7 +68,25 @@ TlsFilter::~TlsFilter() {
     SSL_free(ssl_);
 }
 
+bool TlsFilter::TakeInput(const void* data, std::size_t length) {
+    early_.append(static_cast<const char*>(data), length);
+    starved_ = false;
+    return true;
+}
+
 int TlsFilter::ReceiveRaw(char* buffer, int length) {
+    if (earlyRead_ < early_.size()) {
+        std::size_t n = std::min(early_.size() - earlyRead_, static_cast<std::size_t>(length));
+        std::memcpy(buffer, early_.data() + earlyRead_, n);
+        earlyRead_ += n;
+        if (earlyRead_ == early_.size()) {
+            early_.clear();
+            early_.shrink_to_fit();
+            earlyRead_ = 0;
+        }
+        starved_ = false;
+        return static_cast<int>(n);
+    }
     ssize_t n;
     do {
         n = ::recv(fd_, buffer, static_cast<std::size_t>(length), 0);
@@ -138,7 +158,8 @@ bool TlsFilter::Drain() {
 // the descriptor like everything else, or a peer that sends half a record
 // would keep the loop spinning.
 bool TlsFilter::HasBufferedInput() const noexcept {
-    return ended_ || SSL_pending(ssl_) > 0 || (SSL_has_pending(ssl_) != 0 && !starved_);
+    return ended_ || SSL_pending(ssl_) > 0 || (SSL_has_pending(ssl_) != 0 && !starved_) ||
+           earlyRead_ < early_.size();
 }
 
 int TlsFilter::Handshake(int fd, std::error_code& error) {

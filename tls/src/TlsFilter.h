@@ -41,6 +41,7 @@ class TlsFilter final : public StreamFilter {
 
     // The BIO's two directions.
     int ReceiveRaw(char* buffer, int length);
+    bool TakeInput(const void* data, std::size_t length) override;
     int SendRaw(const char* buffer, int length);
 
   private:
@@ -56,6 +57,8 @@ class TlsFilter final : public StreamFilter {
     bool pinMismatch_ = false;
     bool pinMatched_ = false;
     bool ended_ = false;
+    std::string early_;  // taken off the descriptor before this filter came: read first
+    std::size_t earlyRead_ = 0;
     bool starved_ = false;  // the last read wanted more than the buffer held
     std::error_code end_;   // the stream's end once seen: empty for close_notify
     std::vector<char> output_;

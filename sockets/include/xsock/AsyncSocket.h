@@ -242,6 +242,12 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     bool CheckHandle() const noexcept;
     bool Adopt(SOCKET fd, int family, int type, long events, State state);
     SOCKET Release() noexcept;
+    // Bytes the loop holds for this stream socket, taken out of it.
+    std::string TakeHeldInput();
+    int ReceiveHeld(void* buffer, int length, int flags);
+    // How many bytes the loop holds for this socket, as seen from the loop's
+    // thread (another thread sees only the descriptor's own).
+    std::size_t HeldCount();
     int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);
     int ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from);
     ssize_t ReceiveWithSource(void* buffer, int length, int flags, SocketAddress& from);

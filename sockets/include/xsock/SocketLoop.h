@@ -69,6 +69,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <xsock/SocketsExport.h>
@@ -198,6 +199,18 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // A stream socket read data outside its notification: readiness the
     // backend saw for it by peeking, and has not reported yet, is stale.
     void Consumed(int fd) noexcept;
+    // Bytes held for a stream socket come before its descriptor's own: those
+    // the backend received for it (ReceivesStreams), or those carried over
+    // from the loop it was detached from. Received copies up to `length`
+    // (taking them unless `peek`) and returns the count, 0 if none are held;
+    // `more` is set when the descriptor had more as they were received.
+    bool MayHold() const noexcept { return receivesStreams_ || !carried_.empty(); }
+    std::size_t Received(int fd, void* buffer, std::size_t length, bool peek, bool& more);
+    std::size_t HeldBytes(int fd);
+    void MoreWaiting(int fd) noexcept;
+    // Stops receiving for `fd` and hands over what is held.
+    std::string TakeHeld(int fd);
+    void Carry(int fd, std::string bytes);
 
     // Held by a blocking Socket call while it waits: notifications for other
     // sockets are held back until the last such scope on the thread ends.
@@ -221,6 +234,12 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
         std::uint32_t generation = 0;
     };
 
+    struct Carried {
+        int fd;
+        std::string bytes;
+        std::size_t read = 0;
+    };
+
     void CheckOwner(const char* what) const;
     // True while a blocking call holds timers and tasks back.
     bool HoldingBack() const noexcept { return blocking_ > 0 && !pumpWhileBlocking_; }
@@ -239,6 +258,8 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     std::unique_ptr<detail::Poller> poller_;
     bool reportsHangup_;
     bool peeksStreams_;
+    bool receivesStreams_;
+    std::vector<Carried> carried_;
     std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::TimerQueue> timers_;
     std::unique_ptr<detail::HeldBack> heldBack_;

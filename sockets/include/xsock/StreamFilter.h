@@ -56,6 +56,12 @@ class XSOCK_SOCKETS_EXPORT StreamFilter {
     // How long a handshake may take, and what its failure then reports.
     virtual std::chrono::milliseconds HandshakeTimeout() const noexcept = 0;
     virtual std::error_code HandshakeTimedOut() const = 0;
+    // Bytes of the stream that the socket's loop had already taken off the
+    // descriptor when the filter was put on (the io_uring backend receives
+    // into buffers of its own): the filter must read them before the
+    // descriptor's. False if it cannot, and SetFilter then fails with
+    // EOPNOTSUPP. A filter that takes them counts them as buffered input.
+    virtual bool TakeInput(const void* data, std::size_t length);
 };
 
 }  // namespace xsock

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace xsock::detail {
@@ -36,6 +37,26 @@ class Poller {
     // once the socket is read outside the loop: Consumed(token) then.
     virtual bool PeeksStreams() const { return false; }
     virtual void Consumed(std::uint64_t /*token*/) noexcept {}
+
+    // Backends that receive a connected stream's bytes into buffers of their
+    // own (io_uring) hold them for the socket until it reads them; the socket
+    // must read those first, through Received. True if this one may.
+    virtual bool ReceivesStreams() const { return false; }
+    // Copies up to `length` of the bytes held for `token` (taking them
+    // unless `peek`): their count, 0 if none are held (the socket's own
+    // bytes come next). `more` is set when the socket had more waiting as
+    // they were received.
+    virtual std::size_t Received(std::uint64_t /*token*/, void* /*buffer*/, std::size_t /*length*/,
+                                 bool /*peek*/, bool& /*more*/) {
+        return 0;
+    }
+    virtual std::size_t HeldBytes(std::uint64_t /*token*/) { return 0; }
+    // The socket has more waiting behind what is held for `token` (FIONREAD
+    // said so): a Receive of more than is held goes on to it.
+    virtual void MoreWaiting(std::uint64_t /*token*/) noexcept {}
+    // Stops receiving for `token` and hands over what is held: the socket is
+    // leaving the loop, or a filter reads it from now on.
+    virtual std::string TakeHeld(std::uint64_t /*token*/) { return {}; }
 
     // A descriptor that is readable when Wait would return at once, or -1.
     // Throws std::system_error if the backend cannot make one.

@@ -1,10 +1,17 @@
 // Readiness through an io_uring, armed in the io_uring_enter that waits, so
 // an iteration is one system call however many descriptors changed interest.
-// A connected stream socket's readability is watched by a one-byte MSG_PEEK
-// recv: its result says at once whether data, the end of the stream or an
-// error is waiting, which a poll's completion cannot (see FromPoll), and it
-// takes nothing, so Receive, MSG_PEEK, FIONREAD, out-of-band data and the
-// close order stay with the socket, as on epoll. Everything else (accepts,
+// A connected stream socket's readability is watched by a receive into one of
+// the loop's provided buffers (UringBuffers.h): its result says at once
+// whether data, the end of the stream or an error is waiting, which a poll's
+// completion cannot (see FromPoll), and the socket's Receive then takes the
+// bytes from that buffer, with no system call of its own. The bytes are held
+// for the socket until it reads them (Received): a receive is armed again
+// only once they are gone, so a socket holds one buffer at most, and the
+// socket counts them in FIONREAD, peeks at them, and hands them on when it
+// is detached or a filter takes over. Where the pool is empty, and on a ring
+// that is not deferred (where completions could be posted between a check
+// of the buffers and a receive of the socket's own), a one-byte MSG_PEEK
+// recv watches instead and takes nothing. Everything else (accepts,
 // connects, writability, urgent data, datagrams) is a one-shot
 // IORING_OP_POLL_ADD, which looks at the descriptor when it is armed and so
 // gives epoll's level-triggered rules. Each request carries its descriptor,
@@ -15,6 +22,7 @@
 
 #ifdef XSOCK_HAVE_LIBURING
 
+#include "UringBuffers.h"
 #include "UringRequests.h"
 #include "Wakeup.h"
 
@@ -28,6 +36,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -39,14 +49,16 @@ using namespace uring;
 
 class UringPoller final : public Poller {
   public:
-    UringPoller() { OpenRing(ring_, true); }
+    UringPoller() { receiving_ = OpenRing(ring_, true); }
 
     UringPoller(const UringPoller&) = delete;
     UringPoller& operator=(const UringPoller&) = delete;
 
     ~UringPoller() override {
         // Cancelled here, in this thread, so no poll keeps a socket's file
-        // alive after the loop is gone (the ring's own teardown is deferred).
+        // alive after the loop is gone (the ring's own teardown is deferred),
+        // and no receive fills a buffer after it is freed.
+        CollectReceives();
         for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
             Disarm(slots_[fd], static_cast<int>(fd), true, true);
         }
@@ -63,6 +75,15 @@ class UringPoller final : public Poller {
             slots_.resize(std::max(index + 1, slots_.size() * 2));
         }
         Slot& slot = slots_[index];
+        bool other = slot.token != token;
+        if (slot.receiving && (other || newInterest == 0 || (newInterest & kUrgentSelected))) {
+            // Taken out now, with whatever bytes it raced to take: the
+            // caller may close or hand away the descriptor next.
+            CollectReceive(slot, fd);
+        }
+        if (other) {
+            Discard(slot);  // the last socket's, never read
+        }
         bool dropped = false;
         if (!pending_.empty()) {
             // Reaped early under the old interest: the new one decides, so
@@ -73,7 +94,6 @@ class UringPoller final : public Poller {
                           return event.token == token && event.error == 0;
                       }) > 0;
         }
-        bool other = slot.token != token;
         unsigned before = other ? 0u : slot.interest;
         if (other || (PollInterest(newInterest) & kReadable)) {
             slot.multishot = false;  // another socket, or POLLRDHUP is wanted again
@@ -83,9 +103,10 @@ class UringPoller final : public Poller {
         }
         slot.token = token;
         slot.interest = static_cast<std::uint8_t>(newInterest);
-        // A peek that goes on watching the same socket stays in the kernel.
+        // A peek that goes on watching the same socket stays in the kernel;
+        // so does a receive while the socket watches anything.
         if (Disarm(slot, fd, other || dropped || PollInterest(before) != PollInterest(newInterest),
-                   other || !WantsPeek(newInterest)) &&
+                   other || (!WantsPeek(newInterest) && !slot.receiving)) &&
             newInterest == 0 && !Submit()) {
             // The caller may close, dup3 over or hand away the descriptor
             // next: the requests' references to its file must be gone first,
@@ -112,7 +133,9 @@ class UringPoller final : public Poller {
             pending_.clear();
             timeoutMs = 0;
         }
-        ArmDirtyExcept(ready, handedOut);
+        if (ArmDirtyExcept(ready, handedOut)) {
+            timeoutMs = 0;  // bytes already held for a socket that wants them
+        }
         if (io_uring_cq_ready(&ring_) > 0) {
             timeoutMs = 0;
         }
@@ -146,6 +169,55 @@ class UringPoller final : public Poller {
     bool ReportsHangup() const override { return false; }
 
     bool PeeksStreams() const override { return true; }
+
+    bool ReceivesStreams() const override { return true; }
+
+    std::size_t Received(std::uint64_t token, void* buffer, std::size_t length, bool peek,
+                         bool& more) override {
+        Slot* slot = HoldingSlot(token);
+        if (slot == nullptr) {
+            return 0;
+        }
+        std::size_t n = std::min<std::size_t>(length, slot->held);
+        std::memcpy(buffer, buffers_.Data(slot->bid) + slot->offset, n);
+        more = slot->more;
+        if (!peek) {
+            slot->offset = static_cast<std::uint16_t>(slot->offset + n);
+            slot->held = static_cast<std::uint16_t>(slot->held - n);
+            if (slot->held == 0) {
+                buffers_.Return(slot->bid);
+            }
+            MarkDirty(*slot, static_cast<int>(token & 0xffffffffu));  // what is left, or a receive
+        }
+        return n;
+    }
+
+    std::size_t HeldBytes(std::uint64_t token) override {
+        Slot* slot = HoldingSlot(token);
+        return slot != nullptr ? slot->held : 0u;
+    }
+
+    void MoreWaiting(std::uint64_t token) noexcept override {
+        if (Slot* slot = SlotOf(token)) {
+            slot->more = slot->held != 0;
+        }
+    }
+
+    std::string TakeHeld(std::uint64_t token) override {
+        Slot* slot = SlotOf(token);
+        if (slot == nullptr) {
+            return {};
+        }
+        if (slot->receiving) {
+            CollectReceive(*slot, static_cast<int>(token & 0xffffffffu));
+        }
+        std::string bytes;
+        if (slot->held != 0) {
+            bytes.assign(buffers_.Data(slot->bid) + slot->offset, slot->held);
+            Discard(*slot);
+        }
+        return bytes;
+    }
 
     // The socket read data outside the loop: a peek that saw it, completed
     // but not yet dispatched, is stale. Completions are reaped (no system
@@ -209,11 +281,18 @@ class UringPoller final : public Poller {
         std::uint32_t peekArm = 0;   // the same for the peek
         std::uint32_t peekBase = 0;  // the first peek armed for the socket `token` names
         std::uint8_t interest = 0;
-        bool armed = false;      // a poll with number `arm` is in the kernel
-        bool peekArmed = false;  // a peek with number `peekArm` is in the kernel
-        bool dirty = false;      // listed in dirty_: to be armed before the next wait
-        bool multishot = false;  // the peer shut down its side; reading is not watched
-        bool held = false;       // has an event not dispatched yet: not armed again
+        bool armed = false;        // a poll with number `arm` is in the kernel
+        bool peekArmed = false;    // a peek with number `peekArm` is in the kernel
+        bool dirty = false;        // listed in dirty_: to be armed before the next wait
+        bool multishot = false;    // the peer shut down its side; reading is not watched
+        bool undelivered = false;  // has an event not dispatched yet: not armed again
+        bool receiving = false;    // the request numbered peekArm receives into a buffer
+        bool cancelling = false;   // ... and its removal is queued
+        bool noBuffer = false;     // the last receive found the pool empty: peek next
+        bool more = false;         // the socket had more as the held bytes came
+        std::uint16_t bid = 0;     // the buffer that holds them
+        std::uint16_t offset = 0;  // the first of them not read yet
+        std::uint16_t held = 0;    // how many are left
     };
 
     io_uring_sqe* NextEntry() {
@@ -229,18 +308,60 @@ class UringPoller final : public Poller {
     }
 
     // Takes the poll and/or the peek out of the kernel; whatever they still
-    // complete with is stale. True if a request to do so was queued.
+    // complete with is stale. A receive stays current until its completion
+    // comes, for it may have taken bytes by then. True if a request to do so
+    // was queued.
     bool Disarm(Slot& slot, int fd, bool poll, bool peek) {
         bool queued = false;
         if (poll && slot.armed) {
             queued |= QueueRemoval(fd, slot.arm);
             slot.armed = false;
         }
-        if (peek && slot.peekArmed) {
+        if (peek && slot.peekArmed && !slot.cancelling) {
             queued |= QueueRemoval(fd, slot.peekArm);
-            slot.peekArmed = false;
+            slot.cancelling = slot.receiving;
+            slot.peekArmed = slot.receiving;
         }
         return queued;
+    }
+
+    // Takes the receive out of the kernel and waits for its completion: the
+    // bytes it took (if it raced its removal) are then held for the socket.
+    void CollectReceive(Slot& slot, int fd) {
+        Disarm(slot, fd, false, true);
+        while (slot.receiving && slot.peekArmed) {
+            int result = io_uring_submit_and_wait(&ring_, 1);
+            if (result < 0 && result != -EINTR && result != -ETIME) {
+                return;  // the ring is unusable: nothing more will complete
+            }
+            Reap(pending_);
+        }
+    }
+
+    void CollectReceives() {
+        for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
+            if (slots_[fd].receiving) {
+                CollectReceive(slots_[fd], static_cast<int>(fd));
+            }
+        }
+    }
+
+    // Drops the bytes held for the slot's socket.
+    void Discard(Slot& slot) noexcept {
+        if (slot.held != 0) {
+            buffers_.Return(slot.bid);
+            slot.held = 0;
+        }
+    }
+
+    // The slot of `token` if it holds bytes, with completions collected first
+    // (a receive may have completed in the last system call).
+    Slot* HoldingSlot(std::uint64_t token) {
+        if (io_uring_cq_ready(&ring_) > 0) {
+            Reap(pending_);
+        }
+        Slot* slot = SlotOf(token);
+        return slot != nullptr && slot->held != 0 ? slot : nullptr;
     }
 
     // Queues the removal of request `arm` on `fd`. Its own completion comes
@@ -270,11 +391,14 @@ class UringPoller final : public Poller {
     // in the moment between the two would go with it too; host loops ask
     // for the handle as they attach, before their sockets have peers.)
     void Reopen() {
+        CollectReceives();
         Submit();
         Reap(pending_);
         io_uring_queue_exit(&ring_);
         ring_ = io_uring{};
         OpenRing(ring_, false);
+        receiving_ = false;  // bytes held now stay the sockets' until read
+        buffers_.Unregister();
         for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
             Slot& slot = slots_[fd];
             slot.armed = slot.peekArmed = false;
@@ -296,16 +420,25 @@ class UringPoller final : public Poller {
     // a request armed again now would see the same unread bytes, or the same
     // free space, and report it twice. They stay listed for the next Wait,
     // which comes after the dispatch.
-    void ArmDirtyExcept(const std::vector<ReadyEvent>& undelivered, std::size_t first) {
+    // Bytes already held for a socket that wants to read are reported here,
+    // appended to `undelivered`: true if there were any.
+    bool ArmDirtyExcept(std::vector<ReadyEvent>& undelivered, std::size_t first) {
         for (std::size_t i = first; i < undelivered.size(); ++i) {
             if (Slot* slot = SlotOf(undelivered[i].token)) {
-                slot->held = true;
+                slot->undelivered = true;
             }
         }
         std::size_t kept = 0;
+        std::size_t last = undelivered.size();
         for (int fd : dirty_) {
             Slot& slot = slots_[static_cast<std::size_t>(fd)];
-            if (slot.held) {
+            if (slot.undelivered) {
+                dirty_[kept++] = fd;
+                continue;
+            }
+            if (slot.held != 0 && WantsPeek(slot.interest)) {
+                // Level-triggered: reported in every wait until read.
+                undelivered.push_back({slot.token, kReadable | kData});
                 dirty_[kept++] = fd;
                 continue;
             }
@@ -323,22 +456,42 @@ class UringPoller final : public Poller {
                 }
             }
             if (WantsPeek(slot.interest) && !slot.peekArmed) {
-                if (io_uring_sqe* entry = NextEntry()) {
-                    // One byte, left in place: what it is does not matter,
-                    // only whether there is one, so every peek shares it.
-                    slot.peekArm = NextArm(slot.peekArm, kPeekMark);
-                    io_uring_prep_recv(entry, fd, &scratch_, 1, MSG_PEEK);
-                    io_uring_sqe_set_data64(entry, ArmData(fd, slot.peekArm));
-                    slot.peekArmed = true;
-                }
+                ArmRead(slot, fd);
             }
         }
         dirty_.resize(kept);
-        for (std::size_t i = first; i < undelivered.size(); ++i) {
+        for (std::size_t i = first; i < last; ++i) {
             if (Slot* slot = SlotOf(undelivered[i].token)) {
-                slot->held = false;
+                slot->undelivered = false;
             }
         }
+        return undelivered.size() > last;
+    }
+
+    void ArmRead(Slot& slot, int fd) {
+        bool receive = receiving_ && !slot.noBuffer && !(slot.interest & kUrgentSelected);
+        if (receive && !buffers_.Registered()) {
+            receive = receiving_ = buffers_.Register(ring_);
+        }
+        io_uring_sqe* entry = NextEntry();
+        if (entry == nullptr) {
+            return;
+        }
+        slot.noBuffer = false;
+        slot.peekArm = NextArm(slot.peekArm, kPeekMark);
+        if (receive) {
+            io_uring_prep_recv(entry, fd, nullptr, ReceiveBuffers::kSize, 0);
+            entry->flags |= IOSQE_BUFFER_SELECT;
+            entry->buf_group = ReceiveBuffers::kGroup;
+        } else {
+            // One byte, left in place: what it is does not matter, only
+            // whether there is one, so every peek shares it.
+            io_uring_prep_recv(entry, fd, &scratch_, 1, MSG_PEEK);
+        }
+        io_uring_sqe_set_data64(entry, ArmData(fd, slot.peekArm));
+        slot.peekArmed = true;
+        slot.receiving = receive;
+        slot.cancelling = false;
     }
 
     Slot* SlotOf(std::uint64_t token) noexcept {
@@ -387,7 +540,7 @@ class UringPoller final : public Poller {
         }
         Slot& slot = slots_[index];
         if (arm & kPeekMark) {
-            CompletePeek(slot, static_cast<int>(index), arm, completion.res, ready);
+            CompleteRead(slot, static_cast<int>(index), arm, completion, ready);
             return;
         }
         if (!slot.armed || slot.arm != arm) {
@@ -421,11 +574,29 @@ class UringPoller final : public Poller {
         }
     }
 
-    void CompletePeek(Slot& slot, int fd, std::uint32_t arm, int result,
+    void CompleteRead(Slot& slot, int fd, std::uint32_t arm, const io_uring_cqe& completion,
                       std::vector<ReadyEvent>& ready) {
+        int result = completion.res;
+        bool current = slot.peekArmed && slot.peekArm == arm;
+        if (completion.flags & IORING_CQE_F_BUFFER) {
+            auto bid = static_cast<std::uint16_t>(completion.flags >> IORING_CQE_BUFFER_SHIFT);
+            buffers_.Take(bid);
+            if (!current || result <= 0 || slot.held != 0) {
+                buffers_.Return(bid);  // never so: a receive is current until it completes
+            } else {
+                slot.bid = bid;
+                slot.offset = 0;
+                slot.held = static_cast<std::uint16_t>(result);
+                slot.more = (completion.flags & IORING_CQE_F_SOCK_NONEMPTY) != 0;
+            }
+        }
+        if (current && slot.receiving) {
+            CompleteReceive(slot, fd, result, ready);
+            return;
+        }
         bool tookError =
             result < 0 && result != -ECANCELED && result != -EINTR && result != -EAGAIN;
-        if (!slot.peekArmed || slot.peekArm != arm) {
+        if (!current) {
             // Cancelled, or the descriptor number was reused: stale. Only an
             // error still matters: the peek took it off the socket, which
             // will not report it again, so it goes to the socket the peek
@@ -442,6 +613,29 @@ class UringPoller final : public Poller {
         } else if (result == 0) {
             ready.push_back({slot.token, kReadable | kHangup});
         } else if (tookError) {
+            ReportTakenError(slot, -result, ready);
+        }
+    }
+
+    void CompleteReceive(Slot& slot, int fd, int result, std::vector<ReadyEvent>& ready) {
+        slot.peekArmed = slot.receiving = slot.cancelling = false;
+        MarkDirty(slot, fd);  // armed again if the socket still wants to read
+        if (result == -ENOBUFS) {
+            // Every buffer is held: a peek watches this time, and the pool grows.
+            slot.noBuffer = true;
+            buffers_.Grow();
+            return;
+        }
+        bool wanted = WantsPeek(slot.interest);
+        if (result > 0) {
+            if (wanted) {
+                ready.push_back({slot.token, kReadable | kData});
+            }
+        } else if (result == 0) {
+            if (wanted) {
+                ready.push_back({slot.token, kReadable | kHangup});
+            }
+        } else if (result != -ECANCELED && result != -EINTR && result != -EAGAIN) {
             ReportTakenError(slot, -result, ready);
         }
     }
@@ -474,6 +668,8 @@ class UringPoller final : public Poller {
     char scratch_ = 0;                 // where every peek copies its byte
     Descriptor eventFd_;               // registered with the ring once a host loop asks for it
     bool watched_ = false;
+    bool receiving_ = false;  // a deferred ring: streams are received into buffers_
+    ReceiveBuffers buffers_;
 };
 
 }  // namespace

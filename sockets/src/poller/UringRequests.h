@@ -120,14 +120,17 @@ inline std::string RefusalMessage(int error) {
 // before 6.1, COOP_TASKRUN (5.19) only spares the interrupt. TASKRUN_FLAG
 // tells a wait that must not block that such completions are there to
 // collect.
-inline void OpenRing(io_uring& ring, bool deferred) {
+// True if the ring is deferred.
+inline bool OpenRing(io_uring& ring, bool deferred) {
     constexpr unsigned kDeferred =
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
     constexpr unsigned kCooperative = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
     const unsigned flagSets[] = {deferred ? kDeferred : kCooperative, kCooperative, 0};
     int result = -EINVAL;
     unsigned features = 0;
+    unsigned used = 0;
     for (unsigned flags : flagSets) {
+        used = flags;
         io_uring_params params{};
         params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | flags;
         params.cq_entries = kCompletionEntries;
@@ -149,6 +152,7 @@ inline void OpenRing(io_uring& ring, bool deferred) {
                                 "SocketLoop: this kernel's io_uring is too old for the uring "
                                 "backend (it needs Linux 5.13); use the epoll backend");
     }
+    return (used & IORING_SETUP_DEFER_TASKRUN) != 0;
 }
 
 }  // namespace xsock::detail::uring
