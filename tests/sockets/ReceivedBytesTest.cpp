@@ -88,7 +88,7 @@ BOOST_DATA_TEST_CASE(AttachAfterDetachReadsTheUnreadBytes,
 // bytes are on the descriptor itself. (Not so on io_uring for a socket that
 // has not selected FD_OOB: bytes the loop received for it go with the
 // handle to the next Attach, on any thread, as the tests around this one
-// show, but not to a plain recv; see docs/sockets.md.)
+// show, but not to a plain recv; see the README.)
 BOOST_DATA_TEST_CASE(DetachedDescriptorHoldsTheUnreadBytes, data::make(kAllBackends), backend) {
     SocketLoop loop({backend});
     Probe listener, client, server;
