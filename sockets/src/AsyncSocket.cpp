@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -321,6 +323,13 @@ SOCKET AsyncSocket::Release() noexcept {
 }
 
 void AsyncSocket::OnLoopDestroyed() noexcept {
+    try {
+        // Bytes the loop took off the descriptor go with the socket, which
+        // reads them first without a loop, and hands them on to an Attach.
+        detail::CarryAcrossDetach(fd_, TakeHeldInput());
+    } catch (const std::bad_alloc&) {
+        // No memory to keep them: they go with the loop.
+    }
     loop_ = nullptr;
     interest_ = 0;
     acceptRetry_ = 0;  // the timer went with the loop

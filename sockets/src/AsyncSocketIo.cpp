@@ -3,6 +3,7 @@
 // send and recv are.
 #include <xsock/AsyncSocket.h>
 
+#include "HeldInput.h"
 #include "LastError.h"
 
 #include <fcntl.h>
@@ -132,7 +133,8 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
     int extra = 0;
 #endif
     ssize_t n;
-    if (!datagram && !(flags & MSG_OOB) && loop_ != nullptr && loop_->MayHold()) {
+    if (!datagram && !(flags & MSG_OOB) &&
+        (loop_ != nullptr ? loop_->MayHold() : detail::AnyCarried())) {
         if (int held = ReceiveHeld(buffer, length, flags); held > 0) {
             if (from != nullptr) {
                 GetPeerName(*from);
@@ -177,7 +179,15 @@ int AsyncSocket::ReceiveImpl(void* buffer, int length, int flags, SocketAddress*
 int AsyncSocket::ReceiveHeld(void* buffer, int length, int flags) {
     bool more = false;
     auto wanted = static_cast<std::size_t>(length);
-    std::size_t n = loop_->Received(fd_, buffer, wanted, (flags & MSG_PEEK) != 0, more);
+    bool peek = (flags & MSG_PEEK) != 0;
+    std::size_t n = 0;
+    if (loop_ != nullptr) {
+        n = loop_->Received(fd_, buffer, wanted, peek, more);
+    } else {
+        // The loop that held them is gone: they were kept by the socket's cookie.
+        n = detail::ReadCarried(fd_, buffer, wanted, peek);
+        more = true;
+    }
     if (n == 0) {
         return 0;
     }
@@ -203,7 +213,7 @@ int AsyncSocket::ReceiveHeld(void* buffer, int length, int flags) {
         }
     }
     readArmed_ = oobArmed_ = true;
-    if (!(flags & MSG_PEEK)) {
+    if (!peek && loop_ != nullptr) {
         loop_->Consumed(fd_);
     }
     UpdateInterestAfterIo();

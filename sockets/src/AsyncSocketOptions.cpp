@@ -35,7 +35,7 @@ bool AsyncSocket::IOCtl(long command, unsigned long* argument) {
         case FIONREAD:
             result = ::ioctl(fd_, FIONREAD, &value);
             if (std::size_t held = HeldCount(); held > 0) {
-                if (value > 0) {
+                if (value > 0 && loop_ != nullptr && SocketLoop::Current() == loop_) {
                     loop_->MoreWaiting(fd_);  // a Receive of the count then takes it all
                 }
                 *argument = static_cast<unsigned long>(value) + held;

@@ -49,8 +49,11 @@ std::atomic<bool> anyDetached{false};
 namespace detail {
 
 void CarryAcrossDetach(int fd, std::string bytes) {
+    if (bytes.empty()) {
+        return;
+    }
     std::uint64_t cookie = CookieOf(fd);
-    if (cookie == 0 || bytes.empty()) {
+    if (cookie == 0) {
         return;
     }
     Detached& detached = DetachedInput();
@@ -78,6 +81,47 @@ std::string TakeCarried(int fd) {
     detached.entries.erase(found);
     anyDetached.store(!detached.entries.empty(), std::memory_order_release);
     return bytes;
+}
+
+bool AnyCarried() noexcept {
+    return anyDetached.load(std::memory_order_acquire);
+}
+
+std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek) {
+    if (!AnyCarried()) {
+        return 0;
+    }
+    std::uint64_t cookie = CookieOf(fd);
+    Detached& detached = DetachedInput();
+    std::lock_guard lock(detached.mutex);
+    auto found = std::find_if(detached.entries.begin(), detached.entries.end(),
+                              [&](const auto& entry) { return entry.first == cookie; });
+    if (cookie == 0 || found == detached.entries.end()) {
+        return 0;
+    }
+    std::string& bytes = found->second;
+    std::size_t n = std::min(length, bytes.size());
+    std::memcpy(buffer, bytes.data(), n);
+    if (!peek) {
+        bytes.erase(0, n);
+        if (bytes.empty()) {
+            detached.entries.erase(found);
+            anyDetached.store(!detached.entries.empty(), std::memory_order_release);
+        }
+    }
+    return n;
+}
+
+std::size_t CarriedCount(int fd) {
+    if (!AnyCarried()) {
+        return 0;
+    }
+    std::uint64_t cookie = CookieOf(fd);
+    Detached& detached = DetachedInput();
+    std::lock_guard lock(detached.mutex);
+    auto found = std::find_if(detached.entries.begin(), detached.entries.end(),
+                              [&](const auto& entry) { return entry.first == cookie; });
+    return cookie == 0 || found == detached.entries.end() ? 0 : found->second.size();
 }
 
 }  // namespace detail
@@ -131,6 +175,10 @@ std::size_t SocketLoop::HeldBytes(int fd) {
     return held;
 }
 
+std::size_t SocketLoop::HeldBytesAnyThread(int fd) {
+    return receivesStreams_ ? poller_->HeldBytesOf(fd) : 0;
+}
+
 void SocketLoop::MoreWaiting(int fd) noexcept {
     if (receivesStreams_) {
         auto index = static_cast<std::size_t>(fd);
@@ -162,18 +210,26 @@ void SocketLoop::Carry(int fd, std::string bytes) {
 }
 
 std::string AsyncSocket::TakeHeldInput() {
-    if (loop_ == nullptr || type_ != SOCK_STREAM || !loop_->MayHold()) {
+    if (type_ != SOCK_STREAM) {
         return {};
     }
-    return loop_->TakeHeld(fd_);
+    if (loop_ == nullptr) {
+        return detail::TakeCarried(fd_);  // kept when the loop went (OnLoopDestroyed)
+    }
+    return loop_->MayHold() ? loop_->TakeHeld(fd_) : std::string{};
 }
 
 std::size_t AsyncSocket::HeldCount() {
-    if (loop_ == nullptr || type_ != SOCK_STREAM || SocketLoop::Current() != loop_ ||
-        !loop_->MayHold()) {
+    if (type_ != SOCK_STREAM) {
         return 0;
     }
-    return loop_->HeldBytes(fd_);
+    if (loop_ == nullptr) {
+        return detail::CarriedCount(fd_);
+    }
+    if (SocketLoop::Current() != loop_) {
+        return loop_->HeldBytesAnyThread(fd_);  // the loop's thread may be changing them
+    }
+    return loop_->MayHold() ? loop_->HeldBytes(fd_) : 0;
 }
 
 }  // namespace xsock

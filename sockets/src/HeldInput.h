@@ -15,5 +15,12 @@ inline constexpr std::size_t kMaxDetached = 1024;
 void CarryAcrossDetach(int fd, std::string bytes);
 // The bytes kept for the socket `fd` names, if any.
 std::string TakeCarried(int fd);
+// True if any detached descriptor has bytes kept: the others need not look.
+bool AnyCarried() noexcept;
+// For a socket whose loop is gone: copies up to `length` of the bytes kept
+// for it (taking them unless `peek`) and returns the count, 0 if none.
+std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek);
+// How many bytes are kept for the socket `fd` names; any thread.
+std::size_t CarriedCount(int fd);
 
 }  // namespace xsock::detail

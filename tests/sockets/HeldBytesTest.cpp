@@ -7,8 +7,11 @@
 #include "Fixtures.h"
 #include "TestSupport.h"
 
+#include <sys/ioctl.h>
+
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace xsock;
@@ -142,6 +145,77 @@ BOOST_DATA_TEST_CASE(HeldBytesSurviveAHostLoopAskingForTheHandle,
     BOOST_REQUIRE_EQUAL(client.Send("after", 5), 5);
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 2; }));
     BOOST_CHECK_EQUAL(ReadAll(server, 5), "after");
+}
+
+// FIONREAD works from any thread (SPEC section 2): a worker
+// that asks how much a connection has waiting, while its loop's thread has
+// been told of bytes and not read them, gets the same answer as that thread.
+BOOST_DATA_TEST_CASE(AnotherThreadsFionreadCountsUnreadBytes,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server, events);
+    peer.SendAll("unread");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    unsigned long mine = 0;
+    BOOST_REQUIRE(server.IOCtl(FIONREAD, &mine));
+    BOOST_CHECK_EQUAL(mine, 6u);
+    unsigned long theirs = 0;
+    bool asked = false;
+    std::thread worker([&] { asked = server.IOCtl(FIONREAD, &theirs); });
+    worker.join();
+    BOOST_CHECK(asked);
+    BOOST_CHECK_EQUAL(theirs, 6u);
+    BOOST_CHECK_EQUAL(ReadAll(server, 6), "unread");
+}
+
+// The bytes a socket was told of and did not read are still there for it
+// when its loop is gone (SPEC section 2: it keeps its connection).
+BOOST_DATA_TEST_CASE(UnreadBytesOutliveTheLoop, data::make(kAllBackends) * data::make(kEventSets),
+                     backend, events) {
+    auto server = std::make_unique<Probe>();
+    RawSocket peer;
+    {
+        SocketLoop loop({backend});
+        Probe listener;
+        AcceptRawPeer(loop, listener, peer, *server, events);
+        peer.SendAll("outlived");
+        BOOST_REQUIRE(RunUntil(loop, [&] { return server->counts.receive == 1; }));
+    }
+    BOOST_REQUIRE(server->Loop() == nullptr);
+    unsigned long waiting = 0;
+    BOOST_REQUIRE(server->IOCtl(FIONREAD, &waiting));
+    BOOST_CHECK_EQUAL(waiting, 8u);
+    char first[3] = {};
+    BOOST_REQUIRE_EQUAL(server->Receive(first, 3, MSG_PEEK), 3);
+    BOOST_CHECK_EQUAL(std::string(first, 3), "out");
+    BOOST_CHECK_EQUAL(ReadAll(*server, 8), "outlived");
+    BOOST_CHECK_EQUAL(ReadAll(*server, 8), "");  // nothing twice
+}
+
+// A socket told of bytes it has not read selects FD_OOB, and urgent data
+// follows: it hears of the urgent byte, the held bytes come before the mark,
+// and the urgent byte is there to read at it.
+BOOST_DATA_TEST_CASE(SelectingFdOobWithBytesHeldKeepsTheMark, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server, kAllButOob);
+    peer.SendAll("ab");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    BOOST_REQUIRE(server.AsyncSelect(FD_ALL));
+    peer.SendAll("!", MSG_OOB);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.oob == 1; }));
+    unsigned long atMark = 1;
+    BOOST_REQUIRE(server.IOCtl(SIOCATMARK, &atMark));
+    BOOST_CHECK_EQUAL(atMark, 0u);
+    BOOST_CHECK_EQUAL(ReadAll(server, 2), "ab");
+    BOOST_REQUIRE(server.IOCtl(SIOCATMARK, &atMark));
+    BOOST_CHECK_EQUAL(atMark, 1u);
+    char urgent = 0;
+    BOOST_CHECK_EQUAL(server.Receive(&urgent, 1, MSG_OOB), 1);
+    BOOST_CHECK_EQUAL(urgent, '!');
 }
 
 BOOST_AUTO_TEST_SUITE_END()

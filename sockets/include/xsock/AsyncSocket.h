@@ -245,8 +245,9 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     // Bytes the loop holds for this stream socket, taken out of it.
     std::string TakeHeldInput();
     int ReceiveHeld(void* buffer, int length, int flags);
-    // How many bytes the loop holds for this socket, as seen from the loop's
-    // thread (another thread sees only the descriptor's own).
+    // How many bytes the loop holds for this socket (or kept for it once its
+    // loop is gone); from another thread, those its backend received (bytes
+    // carried in by an Attach are counted on the loop's thread only).
     std::size_t HeldCount();
     int SendImpl(const void* buffer, int length, int flags, const SocketAddress* to);
     int ReceiveImpl(void* buffer, int length, int flags, SocketAddress* from);

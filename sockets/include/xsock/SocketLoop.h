@@ -207,6 +207,8 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     bool MayHold() const noexcept { return receivesStreams_ || !carried_.empty(); }
     std::size_t Received(int fd, void* buffer, std::size_t length, bool peek, bool& more);
     std::size_t HeldBytes(int fd);
+    // The backend's part of that, from any thread (for FIONREAD elsewhere).
+    std::size_t HeldBytesAnyThread(int fd);
     void MoreWaiting(int fd) noexcept;
     // Stops receiving for `fd` and hands over what is held.
     std::string TakeHeld(int fd);

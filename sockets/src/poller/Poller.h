@@ -51,6 +51,8 @@ class Poller {
         return 0;
     }
     virtual std::size_t HeldBytes(std::uint64_t /*token*/) { return 0; }
+    // The same by descriptor, from any thread.
+    virtual std::size_t HeldBytesOf(int /*fd*/) { return 0; }
     // The socket has more waiting behind what is held for `token` (FIONREAD
     // said so): a Receive of more than is held goes on to it.
     virtual void MoreWaiting(std::uint64_t /*token*/) noexcept {}

@@ -9,9 +9,12 @@
 #include <liburing.h>
 #include <sys/mman.h>
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace xsock::detail::uring {
@@ -117,6 +120,56 @@ class ReceiveBuffers {
     std::vector<bool> busy_;
     unsigned pending_ = 0;  // added since the last advance
     bool registered_ = false;
+};
+
+// How many bytes are held for each descriptor, for FIONREAD and SIOCATMARK
+// from other threads: written by the loop's thread only, read by any. The
+// table grows by chunks that never move, so a reader needs no lock.
+class HeldCounts {
+  public:
+    static constexpr int kChunkBits = 12;
+    static constexpr std::size_t kChunks = 256;  // descriptors below 2^20
+
+    HeldCounts() = default;
+    HeldCounts(const HeldCounts&) = delete;
+    HeldCounts& operator=(const HeldCounts&) = delete;
+
+    void Publish(int fd, std::uint16_t held) noexcept {
+        auto index = static_cast<std::size_t>(fd) >> kChunkBits;
+        if (fd < 0 || index >= kChunks) {
+            return;
+        }
+        Count* chunk = chunks_[index].load(std::memory_order_relaxed);
+        if (chunk == nullptr) {
+            if (held == 0) {
+                return;
+            }
+            owners_[index].reset(new (std::nothrow) Count[std::size_t{1} << kChunkBits]{});
+            chunk = owners_[index].get();
+            if (chunk == nullptr) {
+                return;
+            }
+            chunks_[index].store(chunk, std::memory_order_release);
+        }
+        chunk[Offset(fd)].store(held, std::memory_order_relaxed);
+    }
+
+    std::size_t Read(int fd) const noexcept {
+        auto index = static_cast<std::size_t>(fd) >> kChunkBits;
+        if (fd < 0 || index >= kChunks) {
+            return 0;
+        }
+        const Count* chunk = chunks_[index].load(std::memory_order_acquire);
+        return chunk != nullptr ? chunk[Offset(fd)].load(std::memory_order_relaxed) : 0u;
+    }
+
+  private:
+    using Count = std::atomic<std::uint16_t>;
+    static std::size_t Offset(int fd) noexcept {
+        return static_cast<std::size_t>(fd) & ((std::size_t{1} << kChunkBits) - 1);
+    }
+    std::array<std::unique_ptr<Count[]>, kChunks> owners_;
+    std::array<std::atomic<Count*>, kChunks> chunks_{};  // the same, for readers
 };
 
 }  // namespace xsock::detail::uring

@@ -35,7 +35,7 @@ bool UringPoller::Update(int fd, std::uint64_t token, unsigned oldInterest, unsi
         CollectReceive(slot, fd);
     }
     if (other) {
-        Discard(slot);  // the last socket's, never read
+        Discard(slot, fd);  // the last socket's, never read
     }
     bool dropped = false;
     if (!pending_.empty()) {

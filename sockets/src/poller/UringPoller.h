@@ -79,6 +79,8 @@ class UringPoller final : public Poller {
 
     std::size_t HeldBytes(std::uint64_t token) override;
 
+    std::size_t HeldBytesOf(int fd) override { return heldCounts_.Read(fd); }
+
     void MoreWaiting(std::uint64_t token) noexcept override;
 
     std::string TakeHeld(std::uint64_t token) override;
@@ -133,7 +135,7 @@ class UringPoller final : public Poller {
     void CollectReceives();
 
     // Drops the bytes held for the slot's socket.
-    void Discard(Slot& slot) noexcept;
+    void Discard(Slot& slot, int fd) noexcept;
 
     // The slot of `token` if it holds bytes, with completions collected first
     // (a receive may have completed in the last system call).
@@ -202,6 +204,7 @@ class UringPoller final : public Poller {
     bool watched_ = false;
     bool receiving_ = false;  // a deferred ring: streams are received into buffers_
     ReceiveBuffers buffers_;
+    HeldCounts heldCounts_;
 };
 
 }  // namespace xsock::detail::uring

@@ -23,6 +23,7 @@ std::size_t UringPoller::Received(std::uint64_t token, void* buffer, std::size_t
     if (!peek) {
         slot->offset = static_cast<std::uint16_t>(slot->offset + n);
         slot->held = static_cast<std::uint16_t>(slot->held - n);
+        heldCounts_.Publish(static_cast<int>(token & 0xffffffffu), slot->held);
         if (slot->held == 0) {
             buffers_.Return(slot->bid);
         }
@@ -53,7 +54,7 @@ std::string UringPoller::TakeHeld(std::uint64_t token) {
     std::string bytes;
     if (slot->held != 0) {
         bytes.assign(buffers_.Data(slot->bid) + slot->offset, slot->held);
-        Discard(*slot);
+        Discard(*slot, static_cast<int>(token & 0xffffffffu));
     }
     return bytes;
 }
@@ -77,10 +78,11 @@ void UringPoller::CollectReceives() {
     }
 }
 
-void UringPoller::Discard(Slot& slot) noexcept {
+void UringPoller::Discard(Slot& slot, int fd) noexcept {
     if (slot.held != 0) {
         buffers_.Return(slot.bid);
         slot.held = 0;
+        heldCounts_.Publish(fd, 0);
     }
 }
 
@@ -131,6 +133,7 @@ void UringPoller::CompleteRead(Slot& slot, int fd, std::uint32_t arm,
             slot.bid = bid;
             slot.offset = 0;
             slot.held = static_cast<std::uint16_t>(result);
+            heldCounts_.Publish(fd, slot.held);
             slot.more = (completion.flags & IORING_CQE_F_SOCK_NONEMPTY) != 0;
         }
     }
