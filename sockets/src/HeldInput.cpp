@@ -87,9 +87,12 @@ bool AnyCarried() noexcept {
     return anyDetached.load(std::memory_order_acquire);
 }
 
-std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek) {
+// Runs `use` on the bytes kept for `fd`'s socket, under the lock; false if
+// there are none.
+template <typename Use>
+bool WithCarried(int fd, Use&& use) {
     if (!AnyCarried()) {
-        return 0;
+        return false;
     }
     std::uint64_t cookie = CookieOf(fd);
     Detached& detached = DetachedInput();
@@ -97,31 +100,36 @@ std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek) {
     auto found = std::find_if(detached.entries.begin(), detached.entries.end(),
                               [&](const auto& entry) { return entry.first == cookie; });
     if (cookie == 0 || found == detached.entries.end()) {
-        return 0;
+        return false;
     }
-    std::string& bytes = found->second;
-    std::size_t n = std::min(length, bytes.size());
-    std::memcpy(buffer, bytes.data(), n);
-    if (!peek) {
-        bytes.erase(0, n);
-        if (bytes.empty()) {
-            detached.entries.erase(found);
-            anyDetached.store(!detached.entries.empty(), std::memory_order_release);
+    if (use(found->second)) {
+        detached.entries.erase(found);  // all read
+        anyDetached.store(!detached.entries.empty(), std::memory_order_release);
+    }
+    return true;
+}
+
+std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek) {
+    std::size_t n = 0;
+    WithCarried(fd, [&](std::string& bytes) {
+        n = std::min(length, bytes.size());
+        std::memcpy(buffer, bytes.data(), n);
+        if (peek) {
+            return false;
         }
-    }
+        bytes.erase(0, n);
+        return bytes.empty();
+    });
     return n;
 }
 
 std::size_t CarriedCount(int fd) {
-    if (!AnyCarried()) {
-        return 0;
-    }
-    std::uint64_t cookie = CookieOf(fd);
-    Detached& detached = DetachedInput();
-    std::lock_guard lock(detached.mutex);
-    auto found = std::find_if(detached.entries.begin(), detached.entries.end(),
-                              [&](const auto& entry) { return entry.first == cookie; });
-    return cookie == 0 || found == detached.entries.end() ? 0 : found->second.size();
+    std::size_t n = 0;
+    WithCarried(fd, [&](const std::string& bytes) {
+        n = bytes.size();
+        return false;
+    });
+    return n;
 }
 
 }  // namespace detail

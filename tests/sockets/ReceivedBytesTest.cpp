@@ -55,6 +55,18 @@ bool Pump(SocketLoop& loop, const std::function<bool()>& done) {
 
 }  // namespace
 
+// Connects a pair, lets "hello world" reach the server unread (its
+// OnReceive has come), and detaches the server's descriptor.
+SOCKET DetachWithUnreadBytes(SocketLoop& loop, Probe& listener, Probe& client, Probe& server,
+                             long events) {
+    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
+    BOOST_REQUIRE_EQUAL(client.Send("hello world", 11), 11);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    const SOCKET handle = server.Detach();
+    BOOST_REQUIRE(handle != INVALID_SOCKET);
+    return handle;
+}
+
 BOOST_AUTO_TEST_SUITE(ReceivedBytes)
 
 // Detach hands over the descriptor with the bytes the socket was told of, and
@@ -63,12 +75,7 @@ BOOST_DATA_TEST_CASE(AttachAfterDetachReadsTheUnreadBytes,
                      data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
-    BOOST_REQUIRE_EQUAL(client.Send("hello world", 11), 11);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
-
-    const SOCKET handle = server.Detach();
-    BOOST_REQUIRE(handle != INVALID_SOCKET);
+    const SOCKET handle = DetachWithUnreadBytes(loop, listener, client, server, events);
     Probe adopted;
     std::string got;
     adopted.onReceive = [&](Probe& self) { Drain(self, got); };
@@ -117,12 +124,7 @@ BOOST_DATA_TEST_CASE(AnotherThreadsSocketReadsTheUnreadBytes,
                      data::make(kAllBackends) * data::make(kEventSets), backend, events) {
     SocketLoop loop({backend});
     Probe listener, client, server;
-    ConnectPair(loop, listener, client, server, "127.0.0.1", events);
-    BOOST_REQUIRE_EQUAL(client.Send("hello world", 11), 11);
-    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
-
-    const SOCKET handle = server.Detach();
-    BOOST_REQUIRE(handle != INVALID_SOCKET);
+    const SOCKET handle = DetachWithUnreadBytes(loop, listener, client, server, events);
     BOOST_REQUIRE_EQUAL(client.Send(", again", 7), 7);
     // Only this thread makes assertions; the worker reports through these,
     // read after join.
