@@ -57,8 +57,7 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
         detail::SetLastError(error);
         return false;
     }
-    static_cast<void>(fd.Release());            // `connected` owns it now
-    connected.ownSendBuffer_ = ownSendBuffer_;  // the kernel gave it the listener's size
+    static_cast<void>(fd.Release());  // `connected` owns it now
     if (peer != nullptr) {
         *peer = address;
     }

@@ -36,7 +36,6 @@ bool UringPoller::Update(int fd, std::uint64_t token, unsigned oldInterest, unsi
     }
     if (other) {
         Discard(slot, fd);  // the last socket's, never read
-        slot.direct = false;
     }
     bool dropped = false;
     if (!pending_.empty()) {
@@ -78,7 +77,6 @@ bool UringPoller::Update(int fd, std::uint64_t token, unsigned oldInterest, unsi
 }
 
 void UringPoller::Wait(int timeoutMs, std::vector<ReadyEvent>& ready) {
-    FlushSends();  // a blocking call's wait inside an iteration waits for what it sent
     if (watched_) {
         DrainDescriptor(eventFd_.Get());  // before reaping: no completion goes unannounced
     }
@@ -194,7 +192,7 @@ bool UringPoller::QueueRemoval(int fd, std::uint32_t arm) {
     if (entry == nullptr) {
         return false;
     }
-    if ((arm & kPeekMark) || (static_cast<std::uint32_t>(fd) & kSendMark)) {
+    if (arm & kPeekMark) {
         io_uring_prep_cancel64(entry, ArmData(fd, arm), 0);
     } else {
         io_uring_prep_poll_remove(entry, ArmData(fd, arm));
@@ -204,29 +202,14 @@ bool UringPoller::QueueRemoval(int fd, std::uint32_t arm) {
 }
 
 void UringPoller::Reopen() {
-    FlushSends();
-    for (const auto& stuck : stuck_) {
-        while (stuck->inKernel) {  // goes on in the new ring
-            CancelSend(stuck->fd, stuck->arm);
-            if (int result = io_uring_submit_and_wait(&ring_, 1); result < 0 && result != -EINTR) {
-                stuck->inKernel = false;
-            }
-            Reap(pending_);
-        }
-    }
     CollectReceives();
     Submit();
     Reap(pending_);
     io_uring_queue_exit(&ring_);
     ring_ = io_uring{};
     OpenRing(ring_, false);
-    receiving_ = batching_ = false;  // bytes held now stay the sockets' until read
+    receiving_ = false;  // bytes held now stay the sockets' until read
     buffers_.Unregister();
-    for (const auto& stuck : stuck_) {
-        if (stuck->error == 0 && stuck->sent < stuck->bytes.size()) {
-            SubmitStuck(*stuck);
-        }
-    }
     for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
         Slot& slot = slots_[fd];
         slot.armed = slot.peekArmed = false;
@@ -264,9 +247,7 @@ bool UringPoller::ArmDirtyExcept(std::vector<ReadyEvent>& undelivered, std::size
             continue;
         }
         slot.dirty = false;
-        // Room to write comes from the send that waits for it (FinishStuck).
-        unsigned poll = PollInterest(slot.interest) & ~(slot.stuck ? unsigned{kWritable} : 0u);
-        if (poll != 0 && !slot.armed) {
+        if (unsigned poll = PollInterest(slot.interest); poll != 0 && !slot.armed) {
             if (io_uring_sqe* entry = NextEntry()) {
                 slot.arm = NextArm(slot.arm, 0);
                 if (slot.multishot) {
@@ -328,10 +309,6 @@ void UringPoller::Complete(const io_uring_cqe& completion, std::vector<ReadyEven
         }
         return;
     }
-    if (data & kSendMark) {
-        CompleteSend(static_cast<int>(data & ~kSendMark & 0xffffffffu), arm, completion.res, ready);
-        return;
-    }
     auto index = static_cast<std::size_t>(data & 0xffffffffu);
     if (arm == 0 || index >= slots_.size()) {
         return;
@@ -367,9 +344,6 @@ void UringPoller::Complete(const io_uring_cqe& completion, std::vector<ReadyEven
         slot.multishot = true;
     }
     bits &= ToPoll(poll) | POLLERR | POLLHUP | POLLNVAL;
-    if (slot.stuck) {
-        bits &= ~static_cast<unsigned>(POLLOUT);  // see ArmDirtyExcept
-    }
     if (unsigned events = FromPoll(bits); events != 0) {
         ready.push_back({slot.token, events});
     }
