@@ -65,24 +65,6 @@ void CarryAcrossDetach(int fd, std::string bytes) {
     anyDetached.store(true, std::memory_order_release);
 }
 
-std::string TakeCarried(int fd) {
-    if (!anyDetached.load(std::memory_order_acquire)) {
-        return {};
-    }
-    std::uint64_t cookie = CookieOf(fd);
-    Detached& detached = DetachedInput();
-    std::lock_guard lock(detached.mutex);
-    auto found = std::find_if(detached.entries.begin(), detached.entries.end(),
-                              [&](const auto& entry) { return entry.first == cookie; });
-    if (cookie == 0 || found == detached.entries.end()) {
-        return {};
-    }
-    std::string bytes = std::move(found->second);
-    detached.entries.erase(found);
-    anyDetached.store(!detached.entries.empty(), std::memory_order_release);
-    return bytes;
-}
-
 bool AnyCarried() noexcept {
     return anyDetached.load(std::memory_order_acquire);
 }
@@ -121,6 +103,15 @@ std::size_t ReadCarried(int fd, void* buffer, std::size_t length, bool peek) {
         return bytes.empty();
     });
     return n;
+}
+
+std::string TakeCarried(int fd) {
+    std::string bytes;
+    WithCarried(fd, [&](std::string& kept) {
+        bytes = std::move(kept);
+        return true;
+    });
+    return bytes;
 }
 
 std::size_t CarriedCount(int fd) {
