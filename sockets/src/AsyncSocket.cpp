@@ -249,6 +249,7 @@ bool AsyncSocket::Adopt(SOCKET fd, int family, int type, long events, State stat
     writeArmed_ = state == State::Connected || type == SOCK_DGRAM;
     peerClosed_ = false;
     bound_ = state != State::Open;
+    ownSendBuffer_ = false;
     closeError_ = 0;
     closeErrorUnread_ = false;
     loop_ = loop;
@@ -269,11 +270,22 @@ void AsyncSocket::Close() {
         return;
     }
     std::unique_ptr<StreamFilter> unsent = filtered_ ? FilteredClose() : nullptr;
-    if (!TakeHeldInput().empty()) {
+    bool unread = !TakeHeldInput().empty();
+    if (unread) {
         // Unread bytes the loop took off the descriptor: the close resets the
         // connection, as the kernel's own close does with unread data.
         linger abort{1, 0};
         ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    }
+    if (loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_)) {
+        // Sent bytes the kernel had no room for yet go on after the close, as
+        // the kernel's own do, unless the close is abortive.
+        linger current{};
+        socklen_t size = sizeof current;
+        bool abortive = unread || (::getsockopt(fd_, SOL_SOCKET, SO_LINGER, &current, &size) == 0 &&
+                                   current.l_onoff != 0 && current.l_linger == 0);
+        loop_->SettleSends(
+            fd_, abortive ? SocketLoop::Leaving::AbortiveClose : SocketLoop::Leaving::Close);
     }
     SOCKET fd = Release();
     if (unsent) {
@@ -286,6 +298,9 @@ void AsyncSocket::Close() {
 SOCKET AsyncSocket::Detach() {
     if (!CheckThread() || fd_ == INVALID_SOCKET) {
         return INVALID_SOCKET;
+    }
+    if (loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_)) {
+        loop_->SettleSends(fd_, SocketLoop::Leaving::Detach);  // its next owner's bytes go after
     }
     std::string held = TakeHeldInput();
     SOCKET fd = Release();
@@ -312,6 +327,7 @@ SOCKET AsyncSocket::Release() noexcept {
     state_ = State::Closed;
     interest_ = 0;
     readArmed_ = writeArmed_ = acceptArmed_ = oobArmed_ = peerClosed_ = heldBack_ = bound_ = false;
+    ownSendBuffer_ = false;
     waitInterest_ = waitReady_ = 0;
     closeError_ = 0;
     closeErrorUnread_ = false;

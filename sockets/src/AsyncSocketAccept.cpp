@@ -57,7 +57,8 @@ bool AsyncSocket::Accept(AsyncSocket& connected, SocketAddress* peer) {
         detail::SetLastError(error);
         return false;
     }
-    static_cast<void>(fd.Release());  // `connected` owns it now
+    static_cast<void>(fd.Release());            // `connected` owns it now
+    connected.ownSendBuffer_ = ownSendBuffer_;  // the kernel gave it the listener's size
     if (peer != nullptr) {
         *peer = address;
     }

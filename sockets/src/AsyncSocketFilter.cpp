@@ -59,6 +59,9 @@ bool AsyncSocket::SetFilter(std::unique_ptr<StreamFilter> filter) {
         detail::SetLastError(refusal);
         return false;
     }
+    if (loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_)) {
+        loop_->SettleSends(fd_, SocketLoop::Leaving::Detach);  // the filter's bytes go after
+    }
     if (std::string held = TakeHeldInput();
         !held.empty() && !filter->TakeInput(held.data(), held.size())) {
         loop_->Carry(fd_, std::move(held));  // still the socket's own to read

@@ -70,13 +70,17 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     if (filtered_) {
         return FilteredSend(buffer, length, flags);  // a connected stream: `to` means nothing
     }
-    ssize_t n;
-    do {
+    ssize_t n = SocketLoop::kSendYourself;
+    if (type_ == SOCK_STREAM && state_ == State::Connected && loop_ != nullptr &&
+        loop_->SendsStreams() && !ownSendBuffer_) {
+        n = SendThroughLoop(buffer, length, (flags & ~MSG_NOSIGNAL) != 0 || to != nullptr);
+    }
+    while (n == SocketLoop::kSendYourself || (n < 0 && errno == EINTR)) {
         n = to == nullptr
                 ? ::send(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL)
                 : ::sendto(fd_, buffer, static_cast<std::size_t>(length), flags | MSG_NOSIGNAL,
                            to->Native(), to->NativeLength());
-    } while (n < 0 && errno == EINTR);
+    }
     if (n >= 0) {
         return static_cast<int>(n);
     }
@@ -87,6 +91,29 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     }
     detail::SetLastError(error);
     return SOCKET_ERROR;
+}
+
+// A connected stream's send on a loop that batches them (io_uring): taken
+// for the end of the iteration, or refused while earlier bytes wait for room;
+// SocketLoop::kSendYourself when the socket sends it now (outside an
+// iteration, or urgent data and other flags, which go after what waits).
+ssize_t AsyncSocket::SendThroughLoop(const void* buffer, int length, bool special) {
+    if (!special && length > 0) {
+        long n = loop_->QueueSend(fd_, buffer, static_cast<std::size_t>(length));
+        if (n == 0) {
+            errno = EWOULDBLOCK;
+            return -1;
+        }
+        return n;
+    }
+    if (loop_->SendsWaiting(fd_)) {
+        loop_->FlushSends();
+        if (loop_->SendsWaiting(fd_)) {
+            errno = EWOULDBLOCK;
+            return -1;
+        }
+    }
+    return SocketLoop::kSendYourself;
 }
 
 // recvfrom, filling `from` only when something was received.
@@ -231,6 +258,15 @@ bool AsyncSocket::ShutDown(int how) {
     }
     if (filtered_ && how != receives && state_ == State::Connected) {
         return FilteredShutDown(how);
+    }
+    if (how != receives && loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_) &&
+        loop_->SettleSends(fd_, SocketLoop::Leaving::ShutDown)) {
+        // The end of sending follows the bytes that still wait for room.
+        if (how == both && ::shutdown(fd_, SHUT_RD) != 0) {
+            detail::SetLastError(errno);
+            return false;
+        }
+        return true;
     }
     if (::shutdown(fd_, mode) != 0) {
         detail::SetLastError(errno);

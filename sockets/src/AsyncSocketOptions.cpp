@@ -88,6 +88,7 @@ bool AsyncSocket::SetSockOpt(int option, const void* value, int length, int leve
         detail::SetLastError(errno);
         return false;
     }
+    ownSendBuffer_ = ownSendBuffer_ || (level == SOL_SOCKET && option == SO_SNDBUF);
     return true;
 }
 

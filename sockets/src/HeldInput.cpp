@@ -218,6 +218,33 @@ std::string AsyncSocket::TakeHeldInput() {
     return loop_->MayHold() ? loop_->TakeHeld(fd_) : std::string{};
 }
 
+long SocketLoop::QueueSend(int fd, const void* data, std::size_t length) {
+    auto index = static_cast<std::size_t>(fd);
+    return poller_->QueueSend(detail::SocketToken(fd, byFd_[index].generation), fd, data, length,
+                              depth_ > 0);
+}
+
+bool SocketLoop::SendsWaiting(int fd) {
+    auto index = static_cast<std::size_t>(fd);
+    return poller_->SendsWaiting(detail::SocketToken(fd, byFd_[index].generation));
+}
+
+bool SocketLoop::SettleSends(int fd, Leaving how) {
+    auto index = static_cast<std::size_t>(fd);
+    return poller_->SettleSends(detail::SocketToken(fd, byFd_[index].generation),
+                                static_cast<detail::Poller::Leaving>(how));
+}
+
+void SocketLoop::FlushSends() noexcept {
+    if (sendsStreams_) {
+        try {
+            poller_->FlushSends();
+        } catch (...) {
+            // No memory for a send that had no room: it is lost, as with a reset.
+        }
+    }
+}
+
 std::size_t AsyncSocket::HeldCount() {
     if (type_ != SOCK_STREAM) {
         return 0;

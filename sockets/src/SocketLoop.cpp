@@ -38,6 +38,7 @@ SocketLoop::SocketLoop(Options options)
       reportsHangup_(poller_->ReportsHangup()),
       peeksStreams_(poller_->PeeksStreams()),
       receivesStreams_(poller_->ReceivesStreams()),
+      sendsStreams_(poller_->SendsStreams()),
       wakeup_(std::make_unique<detail::Wakeup>()),
       timers_(std::make_unique<detail::TimerQueue>()),
       heldBack_(std::make_unique<detail::HeldBack>()),
@@ -178,9 +179,11 @@ std::size_t SocketLoop::RunOnce(std::chrono::milliseconds timeout) {
     } nesting(depth_);
     // A host loop sleeps on NativeHandle() once this returns: the backend
     // must be watching what this iteration asked for by then.
+    // What the iteration sent goes to the kernel before it returns.
     struct Flush {
         SocketLoop& loop;
         ~Flush() {
+            loop.FlushSends();
             if (loop.watched_) {
                 loop.poller_->Flush();
             }

@@ -245,6 +245,7 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     // Bytes the loop holds for this stream socket, taken out of it.
     std::string TakeHeldInput();
     int ReceiveHeld(void* buffer, int length, int flags);
+    ssize_t SendThroughLoop(const void* buffer, int length, bool special);
     // How many bytes the loop holds for this socket (or kept for it once its
     // loop is gone); from another thread, those its backend received (bytes
     // carried in by an Attach are counted on the loop's thread only).
@@ -323,8 +324,11 @@ class XSOCK_SOCKETS_EXPORT AsyncSocket {
     bool acceptArmed_ = false;
     bool oobArmed_ = false;
     bool peerClosed_ = false;
-    bool heldBack_ = false;          // a notification waits for a blocking call to end
-    bool bound_ = false;             // Bind succeeded: the family may not change
+    bool heldBack_ = false;  // a notification waits for a blocking call to end
+    bool bound_ = false;     // Bind succeeded: the family may not change
+    // SO_SNDBUF was set (here or on the listener): the program sizes its
+    // send buffer, so its sends meet the kernel's at once, never a batch.
+    bool ownSendBuffer_ = false;
     std::uint8_t waitInterest_ = 0;  // what a blocking call on this socket waits for
     std::uint8_t waitReady_ = 0;     // what the loop reported while it waited
     int closeError_ = 0;             // an abortive close seen by Receive, for OnClose

@@ -210,6 +210,16 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // The backend's part of that, from any thread (for FIONREAD elsewhere).
     std::size_t HeldBytesAnyThread(int fd);
     void MoreWaiting(int fd) noexcept;
+    // Sends of a connected stream that the backend hands to the kernel in
+    // one batch at the end of an iteration (io_uring): QueueSend takes bytes
+    // (see Poller::QueueSend), SettleSends says what becomes of those still
+    // waiting for room as the socket closes, detaches or shuts down sending.
+    bool SendsStreams() const noexcept { return sendsStreams_; }
+    static constexpr long kSendYourself = -2;
+    long QueueSend(int fd, const void* data, std::size_t length);
+    enum class Leaving { Close, AbortiveClose, Detach, ShutDown };
+    bool SendsWaiting(int fd);
+    bool SettleSends(int fd, Leaving how);
     // Stops receiving for `fd` and hands over what is held.
     std::string TakeHeld(int fd);
     void Carry(int fd, std::string bytes);
@@ -246,6 +256,7 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     // True while a blocking call holds timers and tasks back.
     bool HoldingBack() const noexcept { return blocking_ > 0 && !pumpWhileBlocking_; }
     void AfterBlocking() noexcept;
+    void FlushSends() noexcept;
     // Runs one notification, timer or task, through the exception handler.
     template <typename Call>
     void Guarded(Call&& call);
@@ -261,6 +272,7 @@ class XSOCK_SOCKETS_EXPORT SocketLoop {
     bool reportsHangup_;
     bool peeksStreams_;
     bool receivesStreams_;
+    bool sendsStreams_;
     std::vector<Carried> carried_;
     std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::TimerQueue> timers_;

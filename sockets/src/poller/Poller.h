@@ -60,6 +60,33 @@ class Poller {
     // leaving the loop, or a filter reads it from now on.
     virtual std::string TakeHeld(std::uint64_t /*token*/) { return {}; }
 
+    // Backends that hand a connected stream's sends to the kernel in one batch
+    // per loop iteration (io_uring). QueueSend takes up to `length` bytes of
+    // a send made during an iteration, copied, for FlushSends at its end:
+    // the count taken; 0 if the socket's earlier bytes still wait for room
+    // (would block); -1 with errno for the error an earlier send met; or
+    // kSendYourself: the socket sends them itself, now (after FlushSends).
+    // Only with `batch` (the loop is in an iteration) are bytes queued;
+    // without, a socket with queued or waiting bytes has them settled first.
+    static constexpr long kSendYourself = -2;
+    virtual bool SendsStreams() const { return false; }
+    virtual long QueueSend(std::uint64_t /*token*/, int /*fd*/, const void* /*data*/,
+                           std::size_t /*length*/, bool /*batch*/) {
+        return kSendYourself;
+    }
+    // Hands every queued send to the kernel; bytes the kernel has no room
+    // for wait, in order, and the socket's next sends would block meanwhile.
+    virtual void FlushSends() {}
+    // What the socket's bytes still waiting for room become as it leaves:
+    // they go on after a Close (unless the close is abortive: then they go
+    // with it), and a ShutDown of sends follows them; Detach waits for them.
+    enum class Leaving { Close, AbortiveClose, Detach, ShutDown };
+    // SettleSends is true if bytes still wait, and go on as `how` says (after
+    // a Close, or before a shutdown of sends); false if the caller goes ahead
+    // as usual.
+    virtual bool SendsWaiting(std::uint64_t /*token*/) { return false; }
+    virtual bool SettleSends(std::uint64_t /*token*/, Leaving /*how*/) { return false; }
+
     // A descriptor that is readable when Wait would return at once, or -1.
     // Throws std::system_error if the backend cannot make one.
     virtual int NativeHandle() { return -1; }

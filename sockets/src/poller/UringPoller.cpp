@@ -36,6 +36,7 @@ bool UringPoller::Update(int fd, std::uint64_t token, unsigned oldInterest, unsi
     }
     if (other) {
         Discard(slot, fd);  // the last socket's, never read
+        slot.direct = false;
     }
     bool dropped = false;
     if (!pending_.empty()) {
@@ -77,6 +78,7 @@ bool UringPoller::Update(int fd, std::uint64_t token, unsigned oldInterest, unsi
 }
 
 void UringPoller::Wait(int timeoutMs, std::vector<ReadyEvent>& ready) {
+    FlushSends();  // a blocking call's wait inside an iteration waits for what it sent
     if (watched_) {
         DrainDescriptor(eventFd_.Get());  // before reaping: no completion goes unannounced
     }
@@ -192,7 +194,7 @@ bool UringPoller::QueueRemoval(int fd, std::uint32_t arm) {
     if (entry == nullptr) {
         return false;
     }
-    if (arm & kPeekMark) {
+    if ((arm & kPeekMark) || (static_cast<std::uint32_t>(fd) & kSendMark)) {
         io_uring_prep_cancel64(entry, ArmData(fd, arm), 0);
     } else {
         io_uring_prep_poll_remove(entry, ArmData(fd, arm));
@@ -202,14 +204,29 @@ bool UringPoller::QueueRemoval(int fd, std::uint32_t arm) {
 }
 
 void UringPoller::Reopen() {
+    FlushSends();
+    for (const auto& stuck : stuck_) {
+        while (stuck->inKernel) {  // goes on in the new ring
+            CancelSend(stuck->fd, stuck->arm);
+            if (int result = io_uring_submit_and_wait(&ring_, 1); result < 0 && result != -EINTR) {
+                stuck->inKernel = false;
+            }
+            Reap(pending_);
+        }
+    }
     CollectReceives();
     Submit();
     Reap(pending_);
     io_uring_queue_exit(&ring_);
     ring_ = io_uring{};
     OpenRing(ring_, false);
-    receiving_ = false;  // bytes held now stay the sockets' until read
+    receiving_ = batching_ = false;  // bytes held now stay the sockets' until read
     buffers_.Unregister();
+    for (const auto& stuck : stuck_) {
+        if (stuck->error == 0 && stuck->sent < stuck->bytes.size()) {
+            SubmitStuck(*stuck);
+        }
+    }
     for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
         Slot& slot = slots_[fd];
         slot.armed = slot.peekArmed = false;
@@ -247,7 +264,12 @@ bool UringPoller::ArmDirtyExcept(std::vector<ReadyEvent>& undelivered, std::size
             continue;
         }
         slot.dirty = false;
-        if (unsigned poll = PollInterest(slot.interest); poll != 0 && !slot.armed) {
+        // Room to write comes from the send that waits for it (FinishStuck).
+        unsigned poll = PollInterest(slot.interest) & ~(slot.stuck ? unsigned{kWritable} : 0u);
+        if (slot.armed && slot.polled != poll && QueueRemoval(fd, slot.arm)) {
+            slot.armed = false;  // room to write is watched again once a Stuck is gone
+        }
+        if (poll != 0 && !slot.armed) {
             if (io_uring_sqe* entry = NextEntry()) {
                 slot.arm = NextArm(slot.arm, 0);
                 if (slot.multishot) {
@@ -257,6 +279,7 @@ bool UringPoller::ArmDirtyExcept(std::vector<ReadyEvent>& undelivered, std::size
                 }
                 io_uring_sqe_set_data64(entry, ArmData(fd, slot.arm));
                 slot.armed = true;
+                slot.polled = static_cast<std::uint8_t>(poll);
             }
         }
         if (WantsPeek(slot.interest) && !slot.peekArmed) {
@@ -309,6 +332,10 @@ void UringPoller::Complete(const io_uring_cqe& completion, std::vector<ReadyEven
         }
         return;
     }
+    if (data & kSendMark) {
+        CompleteSend(static_cast<int>(data & ~kSendMark & 0xffffffffu), arm, completion.res, ready);
+        return;
+    }
     auto index = static_cast<std::size_t>(data & 0xffffffffu);
     if (arm == 0 || index >= slots_.size()) {
         return;
@@ -344,6 +371,9 @@ void UringPoller::Complete(const io_uring_cqe& completion, std::vector<ReadyEven
         slot.multishot = true;
     }
     bits &= ToPoll(poll) | POLLERR | POLLHUP | POLLNVAL;
+    if (slot.stuck) {
+        bits &= ~static_cast<unsigned>(POLLOUT);  // see ArmDirtyExcept
+    }
     if (unsigned events = FromPoll(bits); events != 0) {
         ready.push_back({slot.token, events});
     }

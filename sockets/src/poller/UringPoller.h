@@ -34,8 +34,10 @@
 
 #include <liburing.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,7 @@ namespace xsock::detail::uring {
 
 class UringPoller final : public Poller {
   public:
-    UringPoller() { receiving_ = OpenRing(ring_, true); }
+    UringPoller() { receiving_ = batching_ = OpenRing(ring_, true); }
 
     UringPoller(const UringPoller&) = delete;
     UringPoller& operator=(const UringPoller&) = delete;
@@ -52,6 +54,7 @@ class UringPoller final : public Poller {
         // Cancelled here, in this thread, so no poll keeps a socket's file
         // alive after the loop is gone (the ring's own teardown is deferred),
         // and no receive fills a buffer after it is freed.
+        FinishSends();
         CollectReceives();
         for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
             Disarm(slots_[fd], static_cast<int>(fd), true, true);
@@ -99,6 +102,13 @@ class UringPoller final : public Poller {
     // readable only when something live is waiting for the next Wait.
     void Flush() noexcept override;
 
+    bool SendsStreams() const override { return true; }
+    long QueueSend(std::uint64_t token, int fd, const void* data, std::size_t length,
+                   bool batch) override;
+    void FlushSends() override;
+    bool SendsWaiting(std::uint64_t token) override;
+    bool SettleSends(std::uint64_t token, Leaving how) override;
+
   private:
     struct Slot {
         std::uint64_t token = 0;
@@ -106,6 +116,7 @@ class UringPoller final : public Poller {
         std::uint32_t peekArm = 0;   // the same for the peek
         std::uint32_t peekBase = 0;  // the first peek armed for the socket `token` names
         std::uint8_t interest = 0;
+        std::uint8_t polled = 0;   // what the poll numbered `arm` watches for
         bool armed = false;        // a poll with number `arm` is in the kernel
         bool peekArmed = false;    // a peek with number `peekArm` is in the kernel
         bool dirty = false;        // listed in dirty_: to be armed before the next wait
@@ -118,7 +129,47 @@ class UringPoller final : public Poller {
         std::uint16_t bid = 0;     // the buffer that holds them
         std::uint16_t offset = 0;  // the first of them not read yet
         std::uint16_t held = 0;    // how many are left
+        std::uint8_t send = 0;     // kQueued, kSending: see PendingSend
+        bool stuck = false;        // bytes taken by a send wait for room (a Stuck)
+        bool direct = false;       // ... did once: the socket sends by itself from then on
     };
+
+    // A send made during this iteration, in arena_, for FlushSends.
+    static constexpr std::uint8_t kQueued = 1;   // in pending_sends_, not yet submitted
+    static constexpr std::uint8_t kSending = 2;  // submitted, not yet completed
+    struct PendingSend {
+        int fd;
+        std::uint32_t offset;
+        std::uint32_t length;
+    };
+    // Bytes a send took whose socket had no room for them: kept here, in
+    // order, and sent as room comes. Once the socket is closed they go on
+    // through a duplicate of its descriptor, closed after the last byte.
+    struct Stuck {
+        std::uint64_t token = 0;  // 0 once its socket has gone
+        int fd = -1;
+        Descriptor own;  // the duplicate, once the socket has gone
+        std::string bytes;
+        std::size_t sent = 0;
+        std::uint32_t arm = 0;
+        bool inKernel = false;
+        bool shutDown = false;  // ShutDown(sends) came after these bytes
+        int error = 0;          // the send failed: the socket's next send reports it
+    };
+
+    // Sends (UringSend.cpp).
+    void SubmitStuck(Stuck& stuck);
+    void CompleteSend(int fd, std::uint32_t arm, int result, std::vector<ReadyEvent>& ready);
+    void CompleteStuck(Stuck& stuck, int result, std::vector<ReadyEvent>& ready);
+    void FinishStuck(Stuck& stuck, std::vector<ReadyEvent>& ready);
+    void CancelSend(int fd, std::uint32_t arm);
+    Stuck* StuckOf(std::uint64_t token) noexcept;
+    // Waits (a bounded time) for `stuck` to be sent; false if it was not.
+    bool AwaitStuck(std::uint64_t token);
+    void DropStuck(Stuck& stuck);
+    // The loop ends: what waits for room is given a bounded time to go.
+    void FinishSends() noexcept;
+    bool WaitUntil(std::chrono::steady_clock::time_point deadline);
 
     io_uring_sqe* NextEntry();
 
@@ -205,6 +256,11 @@ class UringPoller final : public Poller {
     bool receiving_ = false;  // a deferred ring: streams are received into buffers_
     ReceiveBuffers buffers_;
     HeldCounts heldCounts_;
+    bool batching_ = false;  // a deferred ring: sends are queued for FlushSends
+    std::vector<char> arena_;
+    std::vector<PendingSend> pendingSends_;
+    std::vector<std::unique_ptr<Stuck>> stuck_;
+    std::uint32_t stuckArm_ = 0;
 };
 
 }  // namespace xsock::detail::uring

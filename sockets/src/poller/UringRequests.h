@@ -75,6 +75,9 @@ inline constexpr std::uint32_t kPeekMark = 0x80000000u;
 // of the descriptor half set (descriptors never reach it).
 inline constexpr std::uint64_t kCancelMark = 0x80000000u;
 
+// user_data of a send: this bit of the descriptor half is set.
+inline constexpr std::uint64_t kSendMark = 0x40000000u;
+
 inline std::uint64_t ArmData(int fd, std::uint32_t arm) {
     return (std::uint64_t{arm} << 32) | static_cast<std::uint32_t>(fd);
 }

@@ -1,0 +1,232 @@
+// What Send returned is the peer's to read, in order, on every backend: the
+// io_uring backend hands the sends of one loop iteration to the kernel in one
+// batch as the iteration ends, and keeps what a send had no room for until
+// the peer reads. So a send inside a notification is on the wire once the
+// iteration returns, many sends in one iteration keep their order, and the
+// bytes a socket was told it sent still reach the peer, before the end of
+// the stream, after a Close or a ShutDown while the peer was not reading;
+// an abortive close resets; and OnSend comes once there is room again.
+#include "Fixtures.h"
+#include "TestSupport.h"
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+using namespace xsock;
+using namespace xsock::test;
+namespace data = boost::unit_test::data;
+
+namespace {
+
+char PatternByte(std::size_t offset) {
+    return static_cast<char>('a' + (offset * 7 + offset / 251) % 26);
+}
+
+// Sends the pattern from `sent` on until the socket would block (or `limit`
+// bytes are gone), in pieces of `piece` bytes; adds what Send took to `sent`.
+void SendPattern(AsyncSocket& socket, std::size_t& sent, std::size_t limit, std::size_t piece) {
+    std::string chunk;
+    while (sent < limit) {
+        std::size_t length = std::min(piece, limit - sent);
+        chunk.resize(length);
+        for (std::size_t i = 0; i < length; ++i) {
+            chunk[i] = PatternByte(sent + i);
+        }
+        int n = socket.Send(chunk.data(), static_cast<int>(length));
+        if (n <= 0) {
+            BOOST_REQUIRE_EQUAL(AsyncSocket::GetLastError(), EWOULDBLOCK);
+            return;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+}
+
+// Reads what the raw peer has without waiting; true once it saw the end.
+bool ReadSome(RawSocket& peer, std::string& got, int& error) {
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::recv(peer.Fd(), buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n > 0) {
+            got.append(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) {
+            return true;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            error = errno;
+            return true;
+        }
+        return false;
+    }
+}
+
+bool IsPattern(const std::string& got) {
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        if (got[i] != PatternByte(i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+// A server socket whose raw peer does not read, filled by sends made in its
+// notifications until the kernel and the loop would take no more. (Named,
+// not anonymous: the test cases' lambdas capture it.)
+struct FullPipe {
+    explicit FullPipe(SocketLoop::Backend backend, long events = FD_ALL) : loop({backend}) {
+        AcceptRawPeer(loop, listener, peer, server, events);
+        server.onSend = [this](Probe& self) { SendPattern(self, sent, kLimit, 8192); };
+        BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send >= 1; }));
+        // Full once a send in a notification would block and OnSend comes no
+        // more: a run of iterations that brings none (bounded in count).
+        int before = -1;
+        for (int rounds = 0; server.counts.send != before && rounds < 100000; ++rounds) {
+            before = server.counts.send;
+            Spin(loop, 20);
+        }
+        BOOST_REQUIRE_EQUAL(server.counts.send, before);
+        BOOST_REQUIRE(sent > 0 && sent < kLimit);
+    }
+    static constexpr std::size_t kLimit = std::size_t{64} << 20;
+    SocketLoop loop;
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+};
+
+BOOST_AUTO_TEST_SUITE(SentBytes)
+
+// An echo made inside OnReceive is in the kernel once the iteration that
+// delivered it returns: the peer reads it with no further iteration.
+BOOST_DATA_TEST_CASE(ASendInANotificationIsOnTheWireWhenTheIterationReturns,
+                     data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    server.onReceive = [](Probe& self) {
+        char buffer[64];
+        int n = self.Receive(buffer, sizeof buffer);
+        BOOST_REQUIRE(n > 0);
+        BOOST_REQUIRE_EQUAL(self.Send(buffer, n), n);
+    };
+    peer.SendAll("ping");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    char reply[8];
+    ssize_t n = ::recv(peer.Fd(), reply, sizeof reply, MSG_DONTWAIT);
+    BOOST_REQUIRE_EQUAL(n, 4);
+    BOOST_CHECK_EQUAL(std::string(reply, 4), "ping");
+}
+
+// Many sends in one iteration, past what the loop takes at once from one
+// socket, reach the peer whole and in order, while the peer reads.
+BOOST_DATA_TEST_CASE(ManySendsInOneIterationKeepTheirOrder, data::make(kAllBackends), backend) {
+    constexpr std::size_t kTotal = 600 * 1000;
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    std::size_t sent = 0;
+    server.onSend = [&](Probe& self) { SendPattern(self, sent, kTotal, 1000); };
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= kTotal || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), kTotal);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// The peer reads nothing until the sender's buffers are full and it has
+// closed: then it reads every byte Send said it took, and the end after them.
+BOOST_DATA_TEST_CASE(BytesSentBeforeACloseAllReachAPeerThatReadsLate, data::make(kAllBackends),
+                     backend) {
+    FullPipe pipe(backend);
+    pipe.server.Close();
+    std::string got;
+    int error = 0;
+    bool ended = false;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] {
+        ended = ReadSome(pipe.peer, got, error);
+        return ended;
+    }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// The same with ShutDown(sends): the end comes after every byte sent, and
+// the socket still reads what the peer sends then.
+BOOST_DATA_TEST_CASE(AShutDownFollowsTheBytesSentBeforeIt, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    pipe.server.onSend = nullptr;  // nothing more to send
+    BOOST_REQUIRE(pipe.server.ShutDown(AsyncSocket::sends));
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+    pipe.peer.SendAll("after");
+    std::string back;
+    pipe.server.onReceive = [&](Probe& self) {
+        char buffer[16];
+        int n = self.Receive(buffer, sizeof buffer);
+        if (n > 0) {
+            back.append(buffer, static_cast<std::size_t>(n));
+        }
+    };
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return back.size() >= 5; }));
+    BOOST_CHECK_EQUAL(back, "after");
+}
+
+// An abortive close (SO_LINGER 0) throws away what waits, as the kernel's
+// does, and resets the connection at once.
+BOOST_DATA_TEST_CASE(AnAbortiveCloseResetsAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    BOOST_REQUIRE(pipe.server.SetLinger(true, 0));
+    pipe.server.Close();
+    std::string got;
+    int error = 0;
+    // Without another iteration: nothing the loop kept may hold the reset.
+    while (!ReadSome(pipe.peer, got, error)) {
+        BOOST_REQUIRE(PollsReadable(pipe.peer.Fd(), kDeadline));
+    }
+    BOOST_CHECK_EQUAL(error, ECONNRESET);
+    BOOST_CHECK(got.size() < pipe.sent);
+}
+
+// A send that would block brings OnSend once the peer has read enough, every
+// time, and the sends go on from there, in order: the first time the loop
+// kept bytes the kernel had no room for, later ones the kernel did, and a
+// socket that watches for urgent data too watches for room again after both.
+BOOST_DATA_TEST_CASE(OnSendComesEachTimeThePeerReads,
+                     data::make(kAllBackends) * data::make(kEventSets), backend, events) {
+    FullPipe pipe(backend, events);
+    std::string got;
+    int error = 0;
+    for (int round = 0; round < 4; ++round) {
+        int sends = pipe.server.counts.send;
+        BOOST_REQUIRE_MESSAGE(RunUntil(pipe.loop,
+                                       [&] {
+                                           ReadSome(pipe.peer, got, error);
+                                           return pipe.server.counts.send > sends;
+                                       }),
+                              "no OnSend in round " << round);
+    }
+    std::size_t more = pipe.sent;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] {
+        ReadSome(pipe.peer, got, error);
+        return got.size() >= more;
+    }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK(IsPattern(got));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
