@@ -98,22 +98,22 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
 // SocketLoop::kSendYourself when the socket sends it now (outside an
 // iteration, or urgent data and other flags, which go after what waits).
 ssize_t AsyncSocket::SendThroughLoop(const void* buffer, int length, bool special) {
-    if (!special && length > 0) {
-        long n = loop_->QueueSend(fd_, buffer, static_cast<std::size_t>(length));
-        if (n == 0) {
-            errno = EWOULDBLOCK;
-            return -1;
+    if (special || length == 0) {
+        if (!loop_->SendsWaiting(fd_)) {
+            return SocketLoop::kSendYourself;
         }
-        return n;
-    }
-    if (loop_->SendsWaiting(fd_)) {
         loop_->FlushSends();
-        if (loop_->SendsWaiting(fd_)) {
-            errno = EWOULDBLOCK;
-            return -1;
+        if (!loop_->SendsWaiting(fd_)) {
+            return SocketLoop::kSendYourself;
         }
+        length = 0;  // what waits answers for this send too: would block, or why it fails
     }
-    return SocketLoop::kSendYourself;
+    long n = loop_->QueueSend(fd_, buffer, static_cast<std::size_t>(length));
+    if (n == 0) {
+        errno = EWOULDBLOCK;
+        return -1;
+    }
+    return n;
 }
 
 // recvfrom, filling `from` only when something was received.

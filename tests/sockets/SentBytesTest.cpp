@@ -73,23 +73,29 @@ bool IsPattern(const std::string& got) {
 
 }  // namespace
 
+// Sends from `server`'s notifications until the kernel and the loop would
+// take no more from it, its peer reading nothing; `sent` counts what Send took.
+void FillFromNotifications(SocketLoop& loop, Probe& server, std::size_t& sent, std::size_t limit) {
+    server.onSend = [&sent, limit](Probe& self) { SendPattern(self, sent, limit, 8192); };
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send >= 1; }));
+    // Full once a send in a notification would block and OnSend comes no
+    // more: a run of iterations that brings none (bounded in count).
+    int before = -1;
+    for (int rounds = 0; server.counts.send != before && rounds < 100000; ++rounds) {
+        before = server.counts.send;
+        Spin(loop, 20);
+    }
+    BOOST_REQUIRE_EQUAL(server.counts.send, before);
+    BOOST_REQUIRE(sent > 0 && sent < limit);
+}
+
 // A server socket whose raw peer does not read, filled by sends made in its
 // notifications until the kernel and the loop would take no more. (Named,
 // not anonymous: the test cases' lambdas capture it.)
 struct FullPipe {
     explicit FullPipe(SocketLoop::Backend backend, long events = FD_ALL) : loop({backend}) {
         AcceptRawPeer(loop, listener, peer, server, events);
-        server.onSend = [this](Probe& self) { SendPattern(self, sent, kLimit, 8192); };
-        BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send >= 1; }));
-        // Full once a send in a notification would block and OnSend comes no
-        // more: a run of iterations that brings none (bounded in count).
-        int before = -1;
-        for (int rounds = 0; server.counts.send != before && rounds < 100000; ++rounds) {
-            before = server.counts.send;
-            Spin(loop, 20);
-        }
-        BOOST_REQUIRE_EQUAL(server.counts.send, before);
-        BOOST_REQUIRE(sent > 0 && sent < kLimit);
+        FillFromNotifications(loop, server, sent, kLimit);
     }
     static constexpr std::size_t kLimit = std::size_t{64} << 20;
     SocketLoop loop;
@@ -227,6 +233,48 @@ BOOST_DATA_TEST_CASE(OnSendComesEachTimeThePeerReads,
     }));
     BOOST_CHECK_EQUAL(error, 0);
     BOOST_CHECK(IsPattern(got));
+}
+
+// A send after ShutDown(sends) fails as the kernel's does, even while the
+// bytes sent before the shutdown still wait for room: it would never get
+// through, so "would block" (and the OnSend it promises) would be a lie.
+BOOST_DATA_TEST_CASE(ASendAfterAShutDownFails, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    pipe.server.onSend = nullptr;
+    BOOST_REQUIRE(pipe.server.ShutDown(AsyncSocket::sends));
+    BOOST_CHECK_EQUAL(pipe.server.Send("x", 1), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EPIPE);
+    BOOST_CHECK_EQUAL(pipe.server.Send("!", 1, MSG_OOB), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EPIPE);
+    int result = 0;
+    int error = 0;
+    pipe.loop.Post([&] {  // and inside an iteration, where sends are batched
+        result = pipe.server.Send("y", 1);
+        error = AsyncSocket::GetLastError();
+    });
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return result != 0; }));
+    BOOST_CHECK_EQUAL(result, SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(error, EPIPE);
+    std::string got;
+    int readError = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, readError); }));
+    BOOST_CHECK_EQUAL(readError, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+}
+
+// A socket that only writes, waiting for OnSend while the peer reads
+// nothing, hears of a reset: OnSend comes (the socket can "send" again, and
+// that send reports the reset), as epoll reports the reset as room to write.
+BOOST_DATA_TEST_CASE(AResetWhileASendWaitsBringsOnSend, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend, FD_WRITE);
+    pipe.server.onSend = nullptr;
+    int sends = pipe.server.counts.send;
+    pipe.peer.Reset();
+    BOOST_REQUIRE_MESSAGE(RunUntil(pipe.loop, [&] { return pipe.server.counts.send > sends; }),
+                          "no OnSend after the reset");
+    BOOST_CHECK_EQUAL(pipe.server.Send("x", 1), SOCKET_ERROR);
+    int error = AsyncSocket::GetLastError();
+    BOOST_CHECK_MESSAGE(error == ECONNRESET || error == EPIPE, "the send gave " << error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

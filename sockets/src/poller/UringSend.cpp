@@ -51,6 +51,10 @@ long UringPoller::QueueSend(std::uint64_t token, int fd, const void* data, std::
             DropStuck(*stuck);
             return -1;
         }
+        if (stuck != nullptr && stuck->shutDown) {
+            errno = EPIPE;  // they never would go: the kernel's answer after a shutdown
+            return -1;
+        }
         return 0;  // earlier bytes wait for room: these would block
     }
     if (!batch || !batching_ || slot->direct) {
@@ -216,7 +220,12 @@ void UringPoller::FinishStuck(Stuck& stuck, std::vector<ReadyEvent>& ready) {
     }
     Slot* slot = stuck.token != 0 ? SlotOf(stuck.token) : nullptr;
     if (slot != nullptr && stuck.error != 0) {
-        return;  // kept for the socket's next send, which reports it
+        // Kept for the socket's next send, which reports it; OnSend says
+        // there is one to make, as epoll reports an error as room to write.
+        if (slot->interest & kWritable) {
+            ready.push_back({slot->token, kWritable});
+        }
+        return;
     }
     if (slot != nullptr) {
         slot->stuck = false;
