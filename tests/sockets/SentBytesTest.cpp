@@ -10,6 +10,8 @@
 #include "TestSupport.h"
 
 #include <cerrno>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -275,6 +277,42 @@ BOOST_DATA_TEST_CASE(AResetWhileASendWaitsBringsOnSend, data::make(kAllBackends)
     BOOST_CHECK_EQUAL(pipe.server.Send("x", 1), SOCKET_ERROR);
     int error = AsyncSocket::GetLastError();
     BOOST_CHECK_MESSAGE(error == ECONNRESET || error == EPIPE, "the send gave " << error);
+}
+
+// A loop whose closed socket's bytes still wait for a peer that reads
+// nothing ends within a bounded time, and the peer's stream ends then.
+BOOST_DATA_TEST_CASE(TheLoopEndsWhileAClosedSocketsBytesWait, data::make(kAllBackends), backend) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.Close();
+    listener.Close();
+    auto start = std::chrono::steady_clock::now();
+    loop.reset();
+    BOOST_CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    std::string got;
+    int error = 0;
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A host loop asks for the loop's handle after a socket closed with bytes
+// still waiting for room: they go on, then the end.
+BOOST_DATA_TEST_CASE(TheHandleAskedForAfterACloseKeepsItsBytes, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    pipe.server.Close();
+    static_cast<void>(pipe.loop.NativeHandle());
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

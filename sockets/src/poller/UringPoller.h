@@ -152,6 +152,9 @@ class UringPoller final : public Poller {
         std::string bytes;
         std::size_t sent = 0;
         std::uint32_t arm = 0;
+        // The descriptor its send in the kernel was made on, which names that
+        // send for a cancel: `fd` becomes the duplicate at a Close meanwhile.
+        int armedOn = -1;
         bool inKernel = false;
         bool shutDown = false;  // ShutDown(sends) came after these bytes
         int error = 0;          // the send failed: the socket's next send reports it

@@ -192,6 +192,7 @@ void UringPoller::SubmitStuck(Stuck& stuck) {
     io_uring_prep_send(entry, stuck.fd, stuck.bytes.data() + stuck.sent,
                        stuck.bytes.size() - stuck.sent, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(entry, ArmData(stuck.fd, stuck.arm) | kSendMark);
+    stuck.armedOn = stuck.fd;
     stuck.inKernel = true;
 }
 
@@ -265,7 +266,7 @@ bool UringPoller::AwaitStuck(std::uint64_t token) {
 
 void UringPoller::DropStuck(Stuck& stuck) {
     while (stuck.inKernel) {
-        CancelSend(stuck.fd, stuck.arm);
+        CancelSend(stuck.armedOn, stuck.arm);
         int result = io_uring_submit_and_wait(&ring_, 1);
         Reap(pending_);
         if (result < 0 && result != -EINTR) {
