@@ -315,4 +315,84 @@ BOOST_DATA_TEST_CASE(TheHandleAskedForAfterACloseKeepsItsBytes, data::make(kAllB
     BOOST_CHECK(IsPattern(got));
 }
 
+// Reads the raw peer until the end of the stream (or an error), waiting on
+// the descriptor itself: no loop runs.
+void ReadToEnd(RawSocket& peer, std::string& got, int& error) {
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+}
+
+// Detach hands the descriptor over at once, as on epoll, with every byte
+// Send took the kernel's: closed by its next owner, it still brings them all
+// to the peer, then the end.
+BOOST_DATA_TEST_CASE(ADetachHandsOverEveryByteAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    auto start = std::chrono::steady_clock::now();
+    Descriptor handed(pipe.server.Detach());
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE(handed.IsOpen());
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(1),
+                        "Detach took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms");
+    handed.Reset();
+    std::string got;
+    int error = 0;
+    ReadToEnd(pipe.peer, got, error);
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// Close gives the descriptor back at once, as on epoll, however long the
+// peer takes to read: a server whose peers never read would otherwise keep
+// one descriptor per connection it closed, until it runs out of them.
+BOOST_DATA_TEST_CASE(ACloseGivesTheDescriptorBackAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    int open = OpenDescriptorCount();
+    pipe.server.Close();
+    Spin(pipe.loop, 20);
+    BOOST_CHECK_EQUAL(OpenDescriptorCount(), open - 1);
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+}
+
+// The loop ends while its socket's peer reads nothing, the socket closed
+// before it or after it: the loop's end does not wait for the peer, and the
+// peer still reads every byte Send took, then the end, as on epoll, where
+// the kernel keeps them. (A loop that dropped them would end the stream
+// early, in an orderly way, and the peer could not tell it lost anything.)
+BOOST_DATA_TEST_CASE(BytesSentOutliveTheLoop, data::make(kAllBackends) * data::make({true, false}),
+                     backend, closedFirst) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.onSend = nullptr;
+    listener.Close();
+    if (closedFirst) {
+        server.Close();
+    }
+    auto start = std::chrono::steady_clock::now();
+    loop.reset();
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(1),
+                        "the loop's end took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms");
+    server.Close();
+    std::string got;
+    int error = 0;
+    ReadToEnd(peer, got, error);
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
