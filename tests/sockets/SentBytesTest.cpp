@@ -9,6 +9,8 @@
 #include "Fixtures.h"
 #include "TestSupport.h"
 
+#include <poll.h>
+
 #include <cerrno>
 #include <chrono>
 #include <memory>
@@ -312,6 +314,61 @@ BOOST_DATA_TEST_CASE(TheHandleAskedForAfterACloseKeepsItsBytes, data::make(kAllB
     BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
     BOOST_CHECK_EQUAL(error, 0);
     BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A program that sizes its send buffer in the middle of its sends (the
+// sends from then on meet the kernel's buffer at once) still has its bytes
+// arrive in the order it sent them: those taken before go first.
+BOOST_DATA_TEST_CASE(SizingTheSendBufferKeepsTheOrder, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    server.onReceive = [](Probe& self) {
+        char buffer[64];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        BOOST_REQUIRE_EQUAL(self.Send("first,", 6), 6);
+        int size = 1 << 20;
+        BOOST_REQUIRE(self.SetSockOpt(SO_SNDBUF, &size, sizeof size));
+        BOOST_REQUIRE_EQUAL(self.Send("second", 6), 6);
+    };
+    peer.SendAll("go");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= 12 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "first,second");
+}
+
+// The same while bytes the kernel had no room for wait in the loop: a send
+// made once the kernel has room again goes after them, never before.
+BOOST_DATA_TEST_CASE(SizingTheSendBufferWhileBytesWaitKeepsTheOrder, data::make(kAllBackends),
+                     backend) {
+    FullPipe pipe(backend);
+    int size = 1 << 20;
+    BOOST_REQUIRE(pipe.server.SetSockOpt(SO_SNDBUF, &size, sizeof size));
+    std::string got;
+    int error = 0;
+    // Room in the kernel, without an iteration of the loop.
+    for (int rounds = 0; rounds < 1000; ++rounds) {
+        ReadSome(pipe.peer, got, error);
+        pollfd entry{static_cast<int>(pipe.server.Handle()), POLLOUT, 0};
+        if (::poll(&entry, 1, 0) == 1) {
+            break;
+        }
+        BOOST_REQUIRE(PollsReadable(pipe.peer.Fd(), kDeadline));
+    }
+    SendPattern(pipe.server, pipe.sent, FullPipe::kLimit, 8192);
+    std::size_t total = pipe.sent;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] {
+        ReadSome(pipe.peer, got, error);
+        return got.size() >= total || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(error, 0);
     BOOST_CHECK(IsPattern(got));
 }
 
