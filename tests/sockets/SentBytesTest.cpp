@@ -372,6 +372,57 @@ BOOST_DATA_TEST_CASE(SizingTheSendBufferWhileBytesWaitKeepsTheOrder, data::make(
     BOOST_CHECK(IsPattern(got));
 }
 
+// A socket sends, closes, and the next connection accepted in the same
+// notification gets its descriptor number, and sends too: each peer reads
+// its own bytes only, the first one then the end. Run with the first
+// socket's bytes taken for the iteration's end, and with them waiting in
+// the loop for a peer that does not read.
+BOOST_DATA_TEST_CASE(ADescriptorNumberReusedInOneIterationKeepsEachSocketsBytes,
+                     data::make(kAllBackends) * data::make({false, true}), backend, full) {
+    SocketLoop loop({backend});
+    Probe listener, first, second;
+    RawSocket firstPeer, secondPeer;
+    unsigned port = AcceptRawPeer(loop, listener, firstPeer, first);
+    std::size_t sent = 0;
+    if (full) {
+        FillFromNotifications(loop, first, sent, FullPipe::kLimit);
+        first.onSend = nullptr;
+    }
+    secondPeer.Connect(port);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
+    SOCKET reused = INVALID_SOCKET;
+    first.onReceive = [&](Probe& self) {
+        char buffer[16];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        if (!full) {
+            BOOST_REQUIRE_EQUAL(self.Send("old", 3), 3);
+            sent = 3;
+        }
+        reused = self.Handle();
+        self.Close();
+        BOOST_REQUIRE(listener.Accept(second));
+        BOOST_REQUIRE_EQUAL(second.Handle(), reused);
+        BOOST_REQUIRE_EQUAL(second.Send("new", 3), 3);
+    };
+    firstPeer.SendAll("go");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return reused != INVALID_SOCKET; }));
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(secondPeer, got, error);
+        return got.size() >= 3 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "new");
+    std::string old;
+    BOOST_REQUIRE(RunUntil(loop, [&] { return ReadSome(firstPeer, old, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(old.size(), sent);
+    BOOST_CHECK(full ? IsPattern(old) : old == "old");
+    Spin(loop, 5);
+    ReadSome(secondPeer, got, error);
+    BOOST_CHECK_EQUAL(got, "new");
+}
+
 // Reads the raw peer until the end of the stream (or an error), waiting on
 // the descriptor itself: no loop runs.
 void ReadToEnd(RawSocket& peer, std::string& got, int& error) {
