@@ -423,6 +423,32 @@ BOOST_DATA_TEST_CASE(ADescriptorNumberReusedInOneIterationKeepsEachSocketsBytes,
     BOOST_CHECK_EQUAL(got, "new");
 }
 
+// Urgent data sent after ordinary bytes in one notification comes after
+// them in the stream (the peer reads urgent data inline to see where).
+BOOST_DATA_TEST_CASE(UrgentDataGoesAfterTheBytesSentBeforeIt, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    int inline_ = 1;
+    BOOST_REQUIRE(::setsockopt(peer.Fd(), SOL_SOCKET, SO_OOBINLINE, &inline_, sizeof inline_) == 0);
+    server.onReceive = [](Probe& self) {
+        char buffer[16];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        BOOST_REQUIRE_EQUAL(self.Send("abc", 3), 3);
+        BOOST_REQUIRE_EQUAL(self.Send("!", 1, MSG_OOB), 1);
+        BOOST_REQUIRE_EQUAL(self.Send("def", 3), 3);
+    };
+    peer.SendAll("go");
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= 7 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "abc!def");
+}
+
 // Reads the raw peer until the end of the stream (or an error), waiting on
 // the descriptor itself: no loop runs.
 void ReadToEnd(RawSocket& peer, std::string& got, int& error) {
