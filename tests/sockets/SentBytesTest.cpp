@@ -449,6 +449,35 @@ BOOST_DATA_TEST_CASE(UrgentDataGoesAfterTheBytesSentBeforeIt, data::make(kAllBac
     BOOST_CHECK_EQUAL(got, "abc!def");
 }
 
+// Bytes Send took that the loop gives up at its end (the peer read nothing
+// for too long) never end the stream in order: the peer reads every byte
+// then the end (epoll: the kernel kept them), or a reset, never an orderly
+// end after a hole it could not see.
+BOOST_DATA_TEST_CASE(BytesGivenUpNeverEndTheStreamInOrder,
+                     data::make(kAllBackends) * data::make({true, false}), backend, closedFirst) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.onSend = nullptr;
+    listener.Close();
+    if (closedFirst) {
+        server.Close();
+    }
+    loop.reset();
+    server.Close();
+    std::string got;
+    int error = 0;
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+    BOOST_CHECK_MESSAGE((error == 0 && got.size() == sent) || error == ECONNRESET,
+                        "read " << got.size() << " of " << sent << " bytes, then error " << error);
+    BOOST_CHECK(IsPattern(got));
+}
+
 // Reads the raw peer until the end of the stream (or an error), waiting on
 // the descriptor itself: no loop runs.
 void ReadToEnd(RawSocket& peer, std::string& got, int& error) {

@@ -169,6 +169,8 @@ class UringPoller final : public Poller {
     Stuck* StuckOf(std::uint64_t token) noexcept;
     // Waits (a bounded time) for `stuck` to be sent; false if it was not.
     bool AwaitStuck(std::uint64_t token);
+    // Takes `stuck` out of the kernel and the loop; bytes of it still unsent
+    // reset its connection (see UringSend.cpp).
     void DropStuck(Stuck& stuck);
     // The loop ends: what waits for room is given a bounded time to go.
     void FinishSends() noexcept;

@@ -273,6 +273,17 @@ void UringPoller::DropStuck(Stuck& stuck) {
             break;
         }
     }
+    if (stuck.error == 0 && stuck.sent < stuck.bytes.size()) {
+        // Bytes Send said it took are given up (a Detach or the loop's end
+        // waited for them in vain): the connection must neither go on nor end
+        // in order as if they had been sent, for the peer could not tell. The
+        // kernel never sends past a hole; a reset tells both ends instead.
+        linger abort{1, 0};
+        ::setsockopt(stuck.fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        sockaddr unspecified{};
+        unspecified.sa_family = AF_UNSPEC;
+        static_cast<void>(::connect(stuck.fd, &unspecified, sizeof unspecified));
+    }
     if (Slot* slot = stuck.token != 0 ? SlotOf(stuck.token) : nullptr) {
         slot->stuck = false;
         MarkDirty(*slot, stuck.fd);
