@@ -83,7 +83,8 @@ class Poller {
     // with it), and a ShutDown of sends follows them; Detach waits for them.
     enum class Leaving { Close, AbortiveClose, Detach, ShutDown };
     // SettleSends is true if bytes still wait, and go on as `how` says (after
-    // a Close, or before a shutdown of sends); false if the caller goes ahead
+    // a Close, the backend then owning the descriptor and closing it after
+    // them; or before a shutdown of sends); false if the caller goes ahead
     // as usual.
     virtual bool SendsWaiting(std::uint64_t /*token*/) { return false; }
     virtual bool SettleSends(std::uint64_t /*token*/, Leaving /*how*/) { return false; }

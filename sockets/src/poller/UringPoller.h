@@ -144,16 +144,17 @@ class UringPoller final : public Poller {
     };
     // Bytes a send took whose socket had no room for them: kept here, in
     // order, and sent as room comes. Once the socket is closed they go on
-    // through a duplicate of its descriptor, closed after the last byte.
+    // through its descriptor, which the loop then owns, closed after the
+    // last byte.
     struct Stuck {
         std::uint64_t token = 0;  // 0 once its socket has gone
         int fd = -1;
-        Descriptor own;  // the duplicate, once the socket has gone
+        Descriptor own;  // the socket's descriptor, once the socket has gone
         std::string bytes;
         std::size_t sent = 0;
         std::uint32_t arm = 0;
         // The descriptor its send in the kernel was made on, which names that
-        // send for a cancel: `fd` becomes the duplicate at a Close meanwhile.
+        // send for a cancel.
         int armedOn = -1;
         bool inKernel = false;
         bool shutDown = false;  // ShutDown(sends) came after these bytes

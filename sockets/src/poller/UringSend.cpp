@@ -13,7 +13,6 @@
 
 #include "UringPoller.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -330,18 +329,10 @@ bool UringPoller::SettleSends(std::uint64_t token, Leaving how) {
         case Leaving::AbortiveClose:
             break;
     }
-    // The bytes go on after the socket closes, through a duplicate of its
-    // descriptor; the kernel's close follows them, as it follows its own.
-    stuck->own.Reset(::fcntl(stuck->fd, F_DUPFD_CLOEXEC, 0));
-    if (!stuck->own) {
-        if (!AwaitStuck(token)) {
-            if (Stuck* still = StuckOf(token)) {
-                DropStuck(*still);
-            }
-        }
-        return false;
-    }
-    stuck->fd = stuck->own.Get();
+    // The bytes go on after the socket closes: the loop keeps its descriptor
+    // (a duplicate could fail, and would cost one more), closed after the
+    // last byte, as the kernel's close follows its own bytes.
+    stuck->own.Reset(stuck->fd);
     stuck->token = 0;
     slot->stuck = false;
     return true;
