@@ -277,22 +277,20 @@ void AsyncSocket::Close() {
         linger abort{1, 0};
         ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
     }
-    if (loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_)) {
-        // Sent bytes the kernel had no room for yet go on after the close, as
-        // the kernel's own do, unless the close is abortive.
-        linger current{};
-        socklen_t size = sizeof current;
-        bool abortive = unread || (::getsockopt(fd_, SOL_SOCKET, SO_LINGER, &current, &size) == 0 &&
-                                   current.l_onoff != 0 && current.l_linger == 0);
-        loop_->SettleSends(
-            fd_, abortive ? SocketLoop::Leaving::AbortiveClose : SocketLoop::Leaving::Close);
-    }
+    // Sent bytes the kernel had no room for yet go on after the close, as the
+    // kernel's own do (unless the close is abortive): the loop keeps the
+    // descriptor, and closes it after them.
+    bool kept = loop_ != nullptr && loop_->SendsStreams() && loop_->SendsWaiting(fd_) &&
+                loop_->SettleSends(
+                    fd_, unread ? SocketLoop::Leaving::AbortiveClose : SocketLoop::Leaving::Close);
     SOCKET fd = Release();
     if (unsent) {
         detail::FlushThenClose(fd, std::move(unsent));
         return;
     }
-    ::close(fd);  // never retried: on Linux the descriptor is gone even after EINTR
+    if (!kept) {
+        ::close(fd);  // never retried: on Linux the descriptor is gone even after EINTR
+    }
 }
 
 SOCKET AsyncSocket::Detach() {

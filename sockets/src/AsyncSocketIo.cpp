@@ -72,8 +72,11 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
     }
     ssize_t n = SocketLoop::kSendYourself;
     if (type_ == SOCK_STREAM && state_ == State::Connected && loop_ != nullptr &&
-        loop_->SendsStreams() && !ownSendBuffer_) {
-        n = SendThroughLoop(buffer, length, (flags & ~MSG_NOSIGNAL) != 0 || to != nullptr);
+        loop_->SendsStreams()) {
+        // A socket that sized its buffer sends by itself, but only after
+        // what the loop took from it before.
+        n = SendThroughLoop(buffer, length,
+                            (flags & ~MSG_NOSIGNAL) != 0 || to != nullptr || ownSendBuffer_);
     }
     while (n == SocketLoop::kSendYourself || (n < 0 && errno == EINTR)) {
         n = to == nullptr
@@ -96,24 +99,25 @@ int AsyncSocket::SendImpl(const void* buffer, int length, int flags, const Socke
 // A connected stream's send on a loop that batches them (io_uring): taken
 // for the end of the iteration, or refused while earlier bytes wait for room;
 // SocketLoop::kSendYourself when the socket sends it now (outside an
-// iteration, or urgent data and other flags, which go after what waits).
+// iteration, or urgent data and other flags, or a socket that sized its send
+// buffer: each goes after what waits).
 ssize_t AsyncSocket::SendThroughLoop(const void* buffer, int length, bool special) {
-    if (!special && length > 0) {
-        long n = loop_->QueueSend(fd_, buffer, static_cast<std::size_t>(length));
-        if (n == 0) {
-            errno = EWOULDBLOCK;
-            return -1;
+    if (special || length == 0) {
+        if (!loop_->SendsWaiting(fd_)) {
+            return SocketLoop::kSendYourself;
         }
-        return n;
-    }
-    if (loop_->SendsWaiting(fd_)) {
         loop_->FlushSends();
-        if (loop_->SendsWaiting(fd_)) {
-            errno = EWOULDBLOCK;
-            return -1;
+        if (!loop_->SendsWaiting(fd_)) {
+            return SocketLoop::kSendYourself;
         }
+        length = 0;  // what waits answers for this send too: would block, or why it fails
     }
-    return SocketLoop::kSendYourself;
+    long n = loop_->QueueSend(fd_, buffer, static_cast<std::size_t>(length));
+    if (n == 0) {
+        errno = EWOULDBLOCK;
+        return -1;
+    }
+    return n;
 }
 
 // recvfrom, filling `from` only when something was received.

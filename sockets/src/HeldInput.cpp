@@ -230,6 +230,12 @@ bool SocketLoop::SendsWaiting(int fd) {
 }
 
 bool SocketLoop::SettleSends(int fd, Leaving how) {
+    linger current{};
+    socklen_t size = sizeof current;
+    if (how == Leaving::Close && ::getsockopt(fd, SOL_SOCKET, SO_LINGER, &current, &size) == 0 &&
+        current.l_onoff != 0 && current.l_linger == 0) {
+        how = Leaving::AbortiveClose;  // SO_LINGER 0: the kernel drops its own bytes too
+    }
     auto index = static_cast<std::size_t>(fd);
     return poller_->SettleSends(detail::SocketToken(fd, byFd_[index].generation),
                                 static_cast<detail::Poller::Leaving>(how));

@@ -9,7 +9,13 @@
 #include "Fixtures.h"
 #include "TestSupport.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+
 #include <cerrno>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -73,23 +79,29 @@ bool IsPattern(const std::string& got) {
 
 }  // namespace
 
+// Sends from `server`'s notifications until the kernel and the loop would
+// take no more from it, its peer reading nothing; `sent` counts what Send took.
+void FillFromNotifications(SocketLoop& loop, Probe& server, std::size_t& sent, std::size_t limit) {
+    server.onSend = [&sent, limit](Probe& self) { SendPattern(self, sent, limit, 8192); };
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send >= 1; }));
+    // Full once a send in a notification would block and OnSend comes no
+    // more: a run of iterations that brings none (bounded in count).
+    int before = -1;
+    for (int rounds = 0; server.counts.send != before && rounds < 100000; ++rounds) {
+        before = server.counts.send;
+        Spin(loop, 20);
+    }
+    BOOST_REQUIRE_EQUAL(server.counts.send, before);
+    BOOST_REQUIRE(sent > 0 && sent < limit);
+}
+
 // A server socket whose raw peer does not read, filled by sends made in its
 // notifications until the kernel and the loop would take no more. (Named,
 // not anonymous: the test cases' lambdas capture it.)
 struct FullPipe {
     explicit FullPipe(SocketLoop::Backend backend, long events = FD_ALL) : loop({backend}) {
         AcceptRawPeer(loop, listener, peer, server, events);
-        server.onSend = [this](Probe& self) { SendPattern(self, sent, kLimit, 8192); };
-        BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.send >= 1; }));
-        // Full once a send in a notification would block and OnSend comes no
-        // more: a run of iterations that brings none (bounded in count).
-        int before = -1;
-        for (int rounds = 0; server.counts.send != before && rounds < 100000; ++rounds) {
-            before = server.counts.send;
-            Spin(loop, 20);
-        }
-        BOOST_REQUIRE_EQUAL(server.counts.send, before);
-        BOOST_REQUIRE(sent > 0 && sent < kLimit);
+        FillFromNotifications(loop, server, sent, kLimit);
     }
     static constexpr std::size_t kLimit = std::size_t{64} << 20;
     SocketLoop loop;
@@ -226,6 +238,365 @@ BOOST_DATA_TEST_CASE(OnSendComesEachTimeThePeerReads,
         return got.size() >= more;
     }));
     BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A send after ShutDown(sends) fails as the kernel's does, even while the
+// bytes sent before the shutdown still wait for room: it would never get
+// through, so "would block" (and the OnSend it promises) would be a lie.
+BOOST_DATA_TEST_CASE(ASendAfterAShutDownFails, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    pipe.server.onSend = nullptr;
+    BOOST_REQUIRE(pipe.server.ShutDown(AsyncSocket::sends));
+    BOOST_CHECK_EQUAL(pipe.server.Send("x", 1), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EPIPE);
+    BOOST_CHECK_EQUAL(pipe.server.Send("!", 1, MSG_OOB), SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(AsyncSocket::GetLastError(), EPIPE);
+    int result = 0;
+    int error = 0;
+    pipe.loop.Post([&] {  // and inside an iteration, where sends are batched
+        result = pipe.server.Send("y", 1);
+        error = AsyncSocket::GetLastError();
+    });
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return result != 0; }));
+    BOOST_CHECK_EQUAL(result, SOCKET_ERROR);
+    BOOST_CHECK_EQUAL(error, EPIPE);
+    std::string got;
+    int readError = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, readError); }));
+    BOOST_CHECK_EQUAL(readError, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+}
+
+// A socket that only writes, waiting for OnSend while the peer reads
+// nothing, hears of a reset: OnSend comes (the socket can "send" again, and
+// that send reports the reset), as epoll reports the reset as room to write.
+BOOST_DATA_TEST_CASE(AResetWhileASendWaitsBringsOnSend, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend, FD_WRITE);
+    pipe.server.onSend = nullptr;
+    int sends = pipe.server.counts.send;
+    pipe.peer.Reset();
+    BOOST_REQUIRE_MESSAGE(RunUntil(pipe.loop, [&] { return pipe.server.counts.send > sends; }),
+                          "no OnSend after the reset");
+    BOOST_CHECK_EQUAL(pipe.server.Send("x", 1), SOCKET_ERROR);
+    int error = AsyncSocket::GetLastError();
+    BOOST_CHECK_MESSAGE(error == ECONNRESET || error == EPIPE, "the send gave " << error);
+}
+
+// A loop whose closed socket's bytes still wait for a peer that reads
+// nothing ends within a bounded time, and the peer's stream ends then.
+BOOST_DATA_TEST_CASE(TheLoopEndsWhileAClosedSocketsBytesWait, data::make(kAllBackends), backend) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.Close();
+    listener.Close();
+    auto start = std::chrono::steady_clock::now();
+    loop.reset();
+    BOOST_CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    std::string got;
+    int error = 0;
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A host loop asks for the loop's handle after a socket closed with bytes
+// still waiting for room: they go on, then the end.
+BOOST_DATA_TEST_CASE(TheHandleAskedForAfterACloseKeepsItsBytes, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    pipe.server.Close();
+    static_cast<void>(pipe.loop.NativeHandle());
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A program that sizes its send buffer in the middle of its sends (the
+// sends from then on meet the kernel's buffer at once) still has its bytes
+// arrive in the order it sent them: those taken before go first.
+BOOST_DATA_TEST_CASE(SizingTheSendBufferKeepsTheOrder, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    server.onReceive = [](Probe& self) {
+        char buffer[64];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        BOOST_REQUIRE_EQUAL(self.Send("first,", 6), 6);
+        int size = 1 << 20;
+        BOOST_REQUIRE(self.SetSockOpt(SO_SNDBUF, &size, sizeof size));
+        BOOST_REQUIRE_EQUAL(self.Send("second", 6), 6);
+    };
+    peer.SendAll("go");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= 12 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "first,second");
+}
+
+// The same while bytes the kernel had no room for wait in the loop: a send
+// made once the kernel has room again goes after them, never before.
+BOOST_DATA_TEST_CASE(SizingTheSendBufferWhileBytesWaitKeepsTheOrder, data::make(kAllBackends),
+                     backend) {
+    FullPipe pipe(backend);
+    int size = 1 << 20;
+    BOOST_REQUIRE(pipe.server.SetSockOpt(SO_SNDBUF, &size, sizeof size));
+    std::string got;
+    int error = 0;
+    // Room in the kernel, without an iteration of the loop.
+    for (int rounds = 0; rounds < 1000; ++rounds) {
+        ReadSome(pipe.peer, got, error);
+        pollfd entry{static_cast<int>(pipe.server.Handle()), POLLOUT, 0};
+        if (::poll(&entry, 1, 0) == 1) {
+            break;
+        }
+        BOOST_REQUIRE(PollsReadable(pipe.peer.Fd(), kDeadline));
+    }
+    SendPattern(pipe.server, pipe.sent, FullPipe::kLimit, 8192);
+    std::size_t total = pipe.sent;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] {
+        ReadSome(pipe.peer, got, error);
+        return got.size() >= total || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// A socket sends, closes, and the next connection accepted in the same
+// notification gets its descriptor number (unless the loop keeps it for the
+// bytes that wait), and sends too: each peer reads
+// its own bytes only, the first one then the end. Run with the first
+// socket's bytes taken for the iteration's end, and with them waiting in
+// the loop for a peer that does not read.
+BOOST_DATA_TEST_CASE(ADescriptorNumberReusedInOneIterationKeepsEachSocketsBytes,
+                     data::make(kAllBackends) * data::make({false, true}), backend, full) {
+    SocketLoop loop({backend});
+    Probe listener, first, second;
+    RawSocket firstPeer, secondPeer;
+    unsigned port = AcceptRawPeer(loop, listener, firstPeer, first);
+    std::size_t sent = 0;
+    if (full) {
+        FillFromNotifications(loop, first, sent, FullPipe::kLimit);
+        first.onSend = nullptr;
+    }
+    secondPeer.Connect(port);
+    BOOST_REQUIRE(RunUntil(loop, [&] { return listener.counts.accept > 0; }));
+    SOCKET reused = INVALID_SOCKET;
+    first.onReceive = [&](Probe& self) {
+        char buffer[16];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        if (!full) {
+            BOOST_REQUIRE_EQUAL(self.Send("old", 3), 3);
+            sent = 3;
+        }
+        reused = self.Handle();
+        self.Close();
+        BOOST_REQUIRE(listener.Accept(second));
+        if (!full) {  // bytes that wait keep the number taken on io_uring
+            BOOST_REQUIRE_EQUAL(second.Handle(), reused);
+        }
+        BOOST_REQUIRE_EQUAL(second.Send("new", 3), 3);
+    };
+    firstPeer.SendAll("go");
+    BOOST_REQUIRE(RunUntil(loop, [&] { return reused != INVALID_SOCKET; }));
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(secondPeer, got, error);
+        return got.size() >= 3 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "new");
+    std::string old;
+    BOOST_REQUIRE(RunUntil(loop, [&] { return ReadSome(firstPeer, old, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(old.size(), sent);
+    BOOST_CHECK(full ? IsPattern(old) : old == "old");
+    Spin(loop, 5);
+    ReadSome(secondPeer, got, error);
+    BOOST_CHECK_EQUAL(got, "new");
+}
+
+// Urgent data sent after ordinary bytes in one notification comes after
+// them in the stream (the peer reads urgent data inline to see where).
+BOOST_DATA_TEST_CASE(UrgentDataGoesAfterTheBytesSentBeforeIt, data::make(kAllBackends), backend) {
+    SocketLoop loop({backend});
+    Probe listener, server;
+    RawSocket peer;
+    AcceptRawPeer(loop, listener, peer, server);
+    int inline_ = 1;
+    BOOST_REQUIRE(::setsockopt(peer.Fd(), SOL_SOCKET, SO_OOBINLINE, &inline_, sizeof inline_) == 0);
+    server.onReceive = [](Probe& self) {
+        char buffer[16];
+        BOOST_REQUIRE(self.Receive(buffer, sizeof buffer) > 0);
+        BOOST_REQUIRE_EQUAL(self.Send("abc", 3), 3);
+        BOOST_REQUIRE_EQUAL(self.Send("!", 1, MSG_OOB), 1);
+        BOOST_REQUIRE_EQUAL(self.Send("def", 3), 3);
+    };
+    peer.SendAll("go");
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= 7 || error != 0;
+    }));
+    BOOST_CHECK_EQUAL(got, "abc!def");
+}
+
+// Bytes Send took that the loop gives up at its end (the peer read nothing
+// for too long) never end the stream in order: the peer reads every byte
+// then the end (epoll: the kernel kept them), or a reset, never an orderly
+// end after a hole it could not see.
+BOOST_DATA_TEST_CASE(BytesGivenUpNeverEndTheStreamInOrder,
+                     data::make(kAllBackends) * data::make({true, false}), backend, closedFirst) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.onSend = nullptr;
+    listener.Close();
+    if (closedFirst) {
+        server.Close();
+    }
+    loop.reset();
+    server.Close();
+    std::string got;
+    int error = 0;
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+    BOOST_CHECK_MESSAGE((error == 0 && got.size() == sent) || error == ECONNRESET,
+                        "read " << got.size() << " of " << sent << " bytes, then error " << error);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// Close returns at once even when the process is out of descriptors, as
+// epoll's does, and the bytes still reach the peer, then the end.
+BOOST_DATA_TEST_CASE(ACloseAtTheDescriptorLimitReturnsAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    rlimit saved{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    int highest = 0;
+    for (int fd = 0; fd < 4096; ++fd) {
+        if (IsOpen(fd)) {
+            highest = fd;
+        }
+    }
+    rlimit lowered = saved;
+    lowered.rlim_cur = static_cast<rlim_t>(highest) + 1;
+    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    std::vector<Descriptor> hog;  // every free number below the limit
+    for (Descriptor fd(::fcntl(pipe.peer.Fd(), F_DUPFD_CLOEXEC, 0)); fd.IsOpen();
+         fd.Reset(::fcntl(pipe.peer.Fd(), F_DUPFD_CLOEXEC, 0))) {
+        hog.push_back(std::move(fd));
+    }
+    auto start = std::chrono::steady_clock::now();
+    pipe.server.Close();
+    auto took = std::chrono::steady_clock::now() - start;
+    hog.clear();
+    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(1),
+                        "Close took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms");
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// Reads the raw peer until the end of the stream (or an error), waiting on
+// the descriptor itself: no loop runs.
+void ReadToEnd(RawSocket& peer, std::string& got, int& error) {
+    while (!ReadSome(peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    }
+}
+
+// Detach hands the descriptor over at once, as on epoll, with every byte
+// Send took the kernel's: closed by its next owner, it still brings them all
+// to the peer, then the end.
+BOOST_DATA_TEST_CASE(ADetachHandsOverEveryByteAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    auto start = std::chrono::steady_clock::now();
+    Descriptor handed(pipe.server.Detach());
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE(handed.IsOpen());
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(1),
+                        "Detach took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms");
+    handed.Reset();
+    std::string got;
+    int error = 0;
+    ReadToEnd(pipe.peer, got, error);
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+    BOOST_CHECK(IsPattern(got));
+}
+
+// Close gives the descriptor back at once, as on epoll, however long the
+// peer takes to read: a server whose peers never read would otherwise keep
+// one descriptor per connection it closed, until it runs out of them.
+BOOST_DATA_TEST_CASE(ACloseGivesTheDescriptorBackAtOnce, data::make(kAllBackends), backend) {
+    FullPipe pipe(backend);
+    int open = OpenDescriptorCount();
+    pipe.server.Close();
+    Spin(pipe.loop, 20);
+    BOOST_CHECK_EQUAL(OpenDescriptorCount(), open - 1);
+    std::string got;
+    int error = 0;
+    BOOST_REQUIRE(RunUntil(pipe.loop, [&] { return ReadSome(pipe.peer, got, error); }));
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), pipe.sent);
+}
+
+// The loop ends while its socket's peer reads nothing, the socket closed
+// before it or after it: the loop's end does not wait for the peer, and the
+// peer still reads every byte Send took, then the end, as on epoll, where
+// the kernel keeps them. (A loop that dropped them would end the stream
+// early, in an orderly way, and the peer could not tell it lost anything.)
+BOOST_DATA_TEST_CASE(BytesSentOutliveTheLoop, data::make(kAllBackends) * data::make({true, false}),
+                     backend, closedFirst) {
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
+    AcceptRawPeer(*loop, listener, peer, server);
+    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+    server.onSend = nullptr;
+    listener.Close();
+    if (closedFirst) {
+        server.Close();
+    }
+    auto start = std::chrono::steady_clock::now();
+    loop.reset();
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(1),
+                        "the loop's end took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms");
+    server.Close();
+    std::string got;
+    int error = 0;
+    ReadToEnd(peer, got, error);
+    BOOST_CHECK_EQUAL(error, 0);
+    BOOST_CHECK_EQUAL(got.size(), sent);
     BOOST_CHECK(IsPattern(got));
 }
 

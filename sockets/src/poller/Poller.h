@@ -64,7 +64,8 @@ class Poller {
     // per loop iteration (io_uring). QueueSend takes up to `length` bytes of
     // a send made during an iteration, copied, for FlushSends at its end:
     // the count taken; 0 if the socket's earlier bytes still wait for room
-    // (would block); -1 with errno for the error an earlier send met; or
+    // (would block); -1 with errno for the error an earlier send met (EPIPE
+    // once a ShutDown of sends follows them); or
     // kSendYourself: the socket sends them itself, now (after FlushSends).
     // Only with `batch` (the loop is in an iteration) are bytes queued;
     // without, a socket with queued or waiting bytes has them settled first.
@@ -82,7 +83,8 @@ class Poller {
     // with it), and a ShutDown of sends follows them; Detach waits for them.
     enum class Leaving { Close, AbortiveClose, Detach, ShutDown };
     // SettleSends is true if bytes still wait, and go on as `how` says (after
-    // a Close, or before a shutdown of sends); false if the caller goes ahead
+    // a Close, the backend then owning the descriptor and closing it after
+    // them; or before a shutdown of sends); false if the caller goes ahead
     // as usual.
     virtual bool SendsWaiting(std::uint64_t /*token*/) { return false; }
     virtual bool SettleSends(std::uint64_t /*token*/, Leaving /*how*/) { return false; }

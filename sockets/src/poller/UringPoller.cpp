@@ -207,7 +207,7 @@ void UringPoller::Reopen() {
     FlushSends();
     for (const auto& stuck : stuck_) {
         while (stuck->inKernel) {  // goes on in the new ring
-            CancelSend(stuck->fd, stuck->arm);
+            CancelSend(stuck->armedOn, stuck->arm);
             if (int result = io_uring_submit_and_wait(&ring_, 1); result < 0 && result != -EINTR) {
                 stuck->inKernel = false;
             }

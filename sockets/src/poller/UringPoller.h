@@ -144,14 +144,18 @@ class UringPoller final : public Poller {
     };
     // Bytes a send took whose socket had no room for them: kept here, in
     // order, and sent as room comes. Once the socket is closed they go on
-    // through a duplicate of its descriptor, closed after the last byte.
+    // through its descriptor, which the loop then owns, closed after the
+    // last byte.
     struct Stuck {
         std::uint64_t token = 0;  // 0 once its socket has gone
         int fd = -1;
-        Descriptor own;  // the duplicate, once the socket has gone
+        Descriptor own;  // the socket's descriptor, once the socket has gone
         std::string bytes;
         std::size_t sent = 0;
         std::uint32_t arm = 0;
+        // The descriptor its send in the kernel was made on, which names that
+        // send for a cancel.
+        int armedOn = -1;
         bool inKernel = false;
         bool shutDown = false;  // ShutDown(sends) came after these bytes
         int error = 0;          // the send failed: the socket's next send reports it
@@ -166,6 +170,8 @@ class UringPoller final : public Poller {
     Stuck* StuckOf(std::uint64_t token) noexcept;
     // Waits (a bounded time) for `stuck` to be sent; false if it was not.
     bool AwaitStuck(std::uint64_t token);
+    // Takes `stuck` out of the kernel and the loop; bytes of it still unsent
+    // reset its connection (see UringSend.cpp).
     void DropStuck(Stuck& stuck);
     // The loop ends: what waits for room is given a bounded time to go.
     void FinishSends() noexcept;

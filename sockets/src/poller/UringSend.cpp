@@ -13,7 +13,6 @@
 
 #include "UringPoller.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +48,10 @@ long UringPoller::QueueSend(std::uint64_t token, int fd, const void* data, std::
         if (stuck != nullptr && stuck->error != 0) {
             errno = stuck->error;
             DropStuck(*stuck);
+            return -1;
+        }
+        if (stuck != nullptr && stuck->shutDown) {
+            errno = EPIPE;  // they never would go: the kernel's answer after a shutdown
             return -1;
         }
         return 0;  // earlier bytes wait for room: these would block
@@ -188,6 +191,7 @@ void UringPoller::SubmitStuck(Stuck& stuck) {
     io_uring_prep_send(entry, stuck.fd, stuck.bytes.data() + stuck.sent,
                        stuck.bytes.size() - stuck.sent, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(entry, ArmData(stuck.fd, stuck.arm) | kSendMark);
+    stuck.armedOn = stuck.fd;
     stuck.inKernel = true;
 }
 
@@ -216,7 +220,12 @@ void UringPoller::FinishStuck(Stuck& stuck, std::vector<ReadyEvent>& ready) {
     }
     Slot* slot = stuck.token != 0 ? SlotOf(stuck.token) : nullptr;
     if (slot != nullptr && stuck.error != 0) {
-        return;  // kept for the socket's next send, which reports it
+        // Kept for the socket's next send, which reports it; OnSend says
+        // there is one to make, as epoll reports an error as room to write.
+        if (slot->interest & kWritable) {
+            ready.push_back({slot->token, kWritable});
+        }
+        return;
     }
     if (slot != nullptr) {
         slot->stuck = false;
@@ -256,12 +265,23 @@ bool UringPoller::AwaitStuck(std::uint64_t token) {
 
 void UringPoller::DropStuck(Stuck& stuck) {
     while (stuck.inKernel) {
-        CancelSend(stuck.fd, stuck.arm);
+        CancelSend(stuck.armedOn, stuck.arm);
         int result = io_uring_submit_and_wait(&ring_, 1);
         Reap(pending_);
         if (result < 0 && result != -EINTR) {
             break;
         }
+    }
+    if (stuck.error == 0 && stuck.sent < stuck.bytes.size()) {
+        // Bytes Send said it took are given up (a Detach or the loop's end
+        // waited for them in vain): the connection must neither go on nor end
+        // in order as if they had been sent, for the peer could not tell. The
+        // kernel never sends past a hole; a reset tells both ends instead.
+        linger abort{1, 0};
+        ::setsockopt(stuck.fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        sockaddr unspecified{};
+        unspecified.sa_family = AF_UNSPEC;
+        static_cast<void>(::connect(stuck.fd, &unspecified, sizeof unspecified));
     }
     if (Slot* slot = stuck.token != 0 ? SlotOf(stuck.token) : nullptr) {
         slot->stuck = false;
@@ -309,18 +329,10 @@ bool UringPoller::SettleSends(std::uint64_t token, Leaving how) {
         case Leaving::AbortiveClose:
             break;
     }
-    // The bytes go on after the socket closes, through a duplicate of its
-    // descriptor; the kernel's close follows them, as it follows its own.
-    stuck->own.Reset(::fcntl(stuck->fd, F_DUPFD_CLOEXEC, 0));
-    if (!stuck->own) {
-        if (!AwaitStuck(token)) {
-            if (Stuck* still = StuckOf(token)) {
-                DropStuck(*still);
-            }
-        }
-        return false;
-    }
-    stuck->fd = stuck->own.Get();
+    // The bytes go on after the socket closes: the loop keeps its descriptor
+    // (a duplicate could fail, and would cost one more), closed after the
+    // last byte, as the kernel's close follows its own bytes.
+    stuck->own.Reset(stuck->fd);
     stuck->token = 0;
     slot->stuck = false;
     return true;
