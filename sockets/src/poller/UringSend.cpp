@@ -13,6 +13,8 @@
 
 #include "UringPoller.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +32,20 @@ constexpr std::size_t kSocketQuota = std::size_t{64} << 10;  // one socket's, pe
 // How long Detach waits for bytes that have no room, and the loop's end.
 constexpr std::chrono::seconds kStuckWait{10};
 constexpr std::chrono::seconds kLoopEndWait{2};
+
+// How long a closed socket's bytes wait for a peer that reads nothing, unless
+// the program set its own TCP_USER_TIMEOUT: then the kernel gives the
+// connection up, their send fails, and the loop closes the descriptor, as the
+// kernel bounds its own orphaned sockets.
+constexpr unsigned kClosedWaitMs = 60000;
+
+void BoundClosedWait(int fd) {
+    unsigned timeout = 0;
+    socklen_t size = sizeof timeout;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, &size) == 0 && timeout == 0) {
+        ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &kClosedWaitMs, sizeof kClosedWaitMs);
+    }
+}
 
 std::uint64_t SendData(int fd, std::size_t index) {
     return ArmData(fd, static_cast<std::uint32_t>(index + 1)) | kSendMark;
@@ -333,6 +349,7 @@ bool UringPoller::SettleSends(std::uint64_t token, Leaving how) {
     // (a duplicate could fail, and would cost one more), closed after the
     // last byte, as the kernel's close follows its own bytes.
     stuck->own.Reset(stuck->fd);
+    BoundClosedWait(stuck->fd);
     stuck->token = 0;
     slot->stuck = false;
     return true;
