@@ -65,27 +65,6 @@ AsyncSocket::~AsyncSocket() {
     }
 }
 
-int AsyncSocket::GetLastError() noexcept {
-    std::error_code code = detail::LastError();
-    if (code.category() == detail::ResolverCategory()) {
-        return detail::ResolverErrno(code.value());
-    }
-    if (code.category() != std::generic_category() && code.category() != std::system_category()) {
-        // Another library's reason (a TLS failure): the errno it stands for.
-        std::error_condition condition = code.default_error_condition();
-        return condition.category() == std::generic_category() ? condition.value() : EPROTO;
-    }
-    return code.value();
-}
-
-std::error_code AsyncSocket::GetLastErrorCode() noexcept {
-    return detail::LastError();
-}
-
-void AsyncSocket::SetLastError(std::error_code code) noexcept {
-    detail::SetLastError(code);
-}
-
 bool AsyncSocket::CheckThread() const noexcept {
     if (loop_ != nullptr && loop_ != SocketLoop::Current()) {
         detail::SetLastError(EPERM);

@@ -93,3 +93,15 @@ SocketLoop::Backend DefaultBackend() {
 }
 
 }  // namespace xsock::detail
+
+namespace xsock {
+
+SocketLoop::Backend SocketLoop::DefaultBackend() {
+    return detail::DefaultBackend();
+}
+
+const char* SocketLoop::BackendName(Backend backend) noexcept {
+    return detail::BackendName(backend);
+}
+
+}  // namespace xsock

@@ -1,5 +1,7 @@
 #include "LastError.h"
 
+#include <xsock/AsyncSocket.h>
+
 #include <netdb.h>
 
 #include <cerrno>
@@ -66,3 +68,28 @@ int ResolverErrno(int eaiCode) noexcept {
 }
 
 }  // namespace xsock::detail
+
+namespace xsock {
+
+int AsyncSocket::GetLastError() noexcept {
+    std::error_code code = detail::LastError();
+    if (code.category() == detail::ResolverCategory()) {
+        return detail::ResolverErrno(code.value());
+    }
+    if (code.category() != std::generic_category() && code.category() != std::system_category()) {
+        // Another library's reason (a TLS failure): the errno it stands for.
+        std::error_condition condition = code.default_error_condition();
+        return condition.category() == std::generic_category() ? condition.value() : EPROTO;
+    }
+    return code.value();
+}
+
+std::error_code AsyncSocket::GetLastErrorCode() noexcept {
+    return detail::LastError();
+}
+
+void AsyncSocket::SetLastError(std::error_code code) noexcept {
+    detail::SetLastError(code);
+}
+
+}  // namespace xsock

@@ -84,14 +84,6 @@ SocketLoop* SocketLoop::Current() noexcept {
     return t_current;
 }
 
-SocketLoop::Backend SocketLoop::DefaultBackend() {
-    return detail::DefaultBackend();
-}
-
-const char* SocketLoop::BackendName(Backend backend) noexcept {
-    return detail::BackendName(backend);
-}
-
 bool SocketLoop::IsInLoopThread() const noexcept {
     return t_current == this;
 }
@@ -320,23 +312,6 @@ void SocketLoop::Post(std::function<void()> task) {
     if (t_current != this || watched_) {
         wakeup_->Wake();
     }
-}
-
-TimerId SocketLoop::SetTimer(std::chrono::milliseconds interval, std::function<void()> callback,
-                             bool repeat) {
-    if (t_current != this) {
-        detail::SetLastError(EPERM);
-        return 0;
-    }
-    return timers_->Add(interval, std::move(callback), repeat);
-}
-
-bool SocketLoop::KillTimer(TimerId id) {
-    if (t_current != this) {
-        detail::SetLastError(EPERM);
-        return false;
-    }
-    return timers_->Remove(id);
 }
 
 int SocketLoop::NativeHandle() {

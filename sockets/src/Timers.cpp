@@ -1,6 +1,9 @@
 #include "Timers.h"
 
+#include "LastError.h"
 #include "Wakeup.h"
+
+#include <xsock/SocketLoop.h>
 
 #ifdef __linux__
 #include <sys/timerfd.h>
@@ -129,3 +132,24 @@ void TimerQueue::ArmHandle() noexcept {
 }
 
 }  // namespace xsock::detail
+
+namespace xsock {
+
+TimerId SocketLoop::SetTimer(std::chrono::milliseconds interval, std::function<void()> callback,
+                             bool repeat) {
+    if (Current() != this) {
+        detail::SetLastError(EPERM);
+        return 0;
+    }
+    return timers_->Add(interval, std::move(callback), repeat);
+}
+
+bool SocketLoop::KillTimer(TimerId id) {
+    if (Current() != this) {
+        detail::SetLastError(EPERM);
+        return false;
+    }
+    return timers_->Remove(id);
+}
+
+}  // namespace xsock
