@@ -38,8 +38,11 @@ bool Socket::IsBlocking() const noexcept {
 
 void Socket::CancelBlockingCall() {
     std::lock_guard<std::mutex> lock(cancelMutex_);
+    // Set even between two waits of one call (its connect done, its TLS
+    // handshake not begun yet): the next wait ends at once. A call that
+    // starts later clears it (BeginCall).
+    cancelled_.store(true);
     if (SocketLoop* loop = waitingLoop_.load()) {
-        cancelled_.store(true);
         loop->Post([] {});  // wakes the wait; the flag does the rest
     }
 }

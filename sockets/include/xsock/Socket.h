@@ -60,9 +60,10 @@ class XSOCK_SOCKETS_EXPORT Socket : public AsyncSocket {
 
     // True while a blocking call on this socket waits. Any thread.
     bool IsBlocking() const noexcept;
-    // Makes the waiting call fail with EINTR; nothing if none waits. Any
-    // thread, or OnMessagePending (and, with pumpWhileBlocking, a timer or a
-    // task) on the owner's.
+    // Makes the call in progress fail with EINTR, even one between two of
+    // its waits (a Connect's connect and its TLS handshake); a call that
+    // starts afterwards is not affected. Any thread, or OnMessagePending
+    // (and, with pumpWhileBlocking, a timer or a task) on the owner's.
     void CancelBlockingCall();
 
     // 0 (the default) means no deadline.
