@@ -71,6 +71,16 @@ bool ReadSome(RawSocket& peer, std::string& got, int& error) {
     }
 }
 
+// Runs `loop` until `peer` has read at least `n` bytes, or met an error.
+std::string ReadAtLeast(SocketLoop& loop, RawSocket& peer, std::size_t n, int& error) {
+    std::string got;
+    BOOST_REQUIRE(RunUntil(loop, [&] {
+        ReadSome(peer, got, error);
+        return got.size() >= n || error != 0;
+    }));
+    return got;
+}
+
 bool IsPattern(const std::string& got) {
     for (std::size_t i = 0; i < got.size(); ++i) {
         if (got[i] != PatternByte(i)) {
@@ -147,12 +157,8 @@ BOOST_DATA_TEST_CASE(ManySendsInOneIterationKeepTheirOrder, data::make(kAllBacke
     AcceptRawPeer(loop, listener, peer, server);
     std::size_t sent = 0;
     server.onSend = [&](Probe& self) { SendPattern(self, sent, kTotal, 1000); };
-    std::string got;
     int error = 0;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        ReadSome(peer, got, error);
-        return got.size() >= kTotal || error != 0;
-    }));
+    std::string got = ReadAtLeast(loop, peer, kTotal, error);
     BOOST_CHECK_EQUAL(error, 0);
     BOOST_CHECK_EQUAL(got.size(), kTotal);
     BOOST_CHECK(IsPattern(got));
@@ -340,12 +346,8 @@ BOOST_DATA_TEST_CASE(SizingTheSendBufferKeepsTheOrder, data::make(kAllBackends),
     };
     peer.SendAll("go");
     BOOST_REQUIRE(RunUntil(loop, [&] { return server.counts.receive == 1; }));
-    std::string got;
     int error = 0;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        ReadSome(peer, got, error);
-        return got.size() >= 12 || error != 0;
-    }));
+    std::string got = ReadAtLeast(loop, peer, 12, error);
     BOOST_CHECK_EQUAL(got, "first,second");
 }
 
@@ -414,12 +416,8 @@ BOOST_DATA_TEST_CASE(ADescriptorNumberReusedInOneIterationKeepsEachSocketsBytes,
     };
     firstPeer.SendAll("go");
     BOOST_REQUIRE(RunUntil(loop, [&] { return reused != INVALID_SOCKET; }));
-    std::string got;
     int error = 0;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        ReadSome(secondPeer, got, error);
-        return got.size() >= 3 || error != 0;
-    }));
+    std::string got = ReadAtLeast(loop, secondPeer, 3, error);
     BOOST_CHECK_EQUAL(got, "new");
     std::string old;
     BOOST_REQUIRE(RunUntil(loop, [&] { return ReadSome(firstPeer, old, error); }));
@@ -448,14 +446,29 @@ BOOST_DATA_TEST_CASE(UrgentDataGoesAfterTheBytesSentBeforeIt, data::make(kAllBac
         BOOST_REQUIRE_EQUAL(self.Send("def", 3), 3);
     };
     peer.SendAll("go");
-    std::string got;
     int error = 0;
-    BOOST_REQUIRE(RunUntil(loop, [&] {
-        ReadSome(peer, got, error);
-        return got.size() >= 7 || error != 0;
-    }));
+    std::string got = ReadAtLeast(loop, peer, 7, error);
     BOOST_CHECK_EQUAL(got, "abc!def");
 }
+
+// A server filled from its notifications on a loop the test is about to
+// destroy, its listener closed, the server closed too if `closedFirst`.
+struct LoopAboutToEnd {
+    LoopAboutToEnd(SocketLoop::Backend backend, bool closedFirst)
+        : loop(std::make_unique<SocketLoop>(SocketLoop::Options{backend})) {
+        AcceptRawPeer(*loop, listener, peer, server);
+        FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
+        server.onSend = nullptr;
+        listener.Close();
+        if (closedFirst) {
+            server.Close();
+        }
+    }
+    Probe listener, server;
+    RawSocket peer;
+    std::size_t sent = 0;
+    std::unique_ptr<SocketLoop> loop;
+};
 
 // Bytes Send took that the loop gives up at its end (the peer read nothing
 // for too long) never end the stream in order: the peer reads every byte
@@ -463,26 +476,17 @@ BOOST_DATA_TEST_CASE(UrgentDataGoesAfterTheBytesSentBeforeIt, data::make(kAllBac
 // end after a hole it could not see.
 BOOST_DATA_TEST_CASE(BytesGivenUpNeverEndTheStreamInOrder,
                      data::make(kAllBackends) * data::make({true, false}), backend, closedFirst) {
-    Probe listener, server;
-    RawSocket peer;
-    std::size_t sent = 0;
-    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
-    AcceptRawPeer(*loop, listener, peer, server);
-    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
-    server.onSend = nullptr;
-    listener.Close();
-    if (closedFirst) {
-        server.Close();
-    }
-    loop.reset();
-    server.Close();
+    LoopAboutToEnd ending(backend, closedFirst);
+    ending.loop.reset();
+    ending.server.Close();
     std::string got;
     int error = 0;
-    while (!ReadSome(peer, got, error)) {
-        BOOST_REQUIRE_MESSAGE(PollsReadable(peer.Fd(), kDeadline), "the stream never ended");
+    while (!ReadSome(ending.peer, got, error)) {
+        BOOST_REQUIRE_MESSAGE(PollsReadable(ending.peer.Fd(), kDeadline), "the stream never ended");
     }
-    BOOST_CHECK_MESSAGE((error == 0 && got.size() == sent) || error == ECONNRESET,
-                        "read " << got.size() << " of " << sent << " bytes, then error " << error);
+    BOOST_CHECK_MESSAGE(
+        (error == 0 && got.size() == ending.sent) || error == ECONNRESET,
+        "read " << got.size() << " of " << ending.sent << " bytes, then error " << error);
     BOOST_CHECK(IsPattern(got));
 }
 
@@ -622,24 +626,14 @@ BOOST_DATA_TEST_CASE(AClosedSocketsDescriptorOutlivesItsPeerOnlySoLong,
 // loop's end or after it.
 BOOST_DATA_TEST_CASE(TheLoopsEndWaitsForAPeerThatReads,
                      data::make(kAllBackends) * data::make({true, false}), backend, closedFirst) {
-    Probe listener, server;
-    RawSocket peer;
-    std::size_t sent = 0;
-    auto loop = std::make_unique<SocketLoop>(SocketLoop::Options{backend});
-    AcceptRawPeer(*loop, listener, peer, server);
-    FillFromNotifications(*loop, server, sent, FullPipe::kLimit);
-    server.onSend = nullptr;
-    listener.Close();
-    if (closedFirst) {
-        server.Close();
-    }
-    ReaderThread reader(peer.Fd());
-    loop.reset();
-    server.Close();
+    LoopAboutToEnd ending(backend, closedFirst);
+    ReaderThread reader(ending.peer.Fd());
+    ending.loop.reset();
+    ending.server.Close();
     reader.Join();
     BOOST_REQUIRE(reader.ended);
     BOOST_CHECK_EQUAL(reader.error, 0);
-    BOOST_CHECK_EQUAL(reader.got.size(), sent);
+    BOOST_CHECK_EQUAL(reader.got.size(), ending.sent);
     BOOST_CHECK(IsPattern(reader.got));
 }
 
