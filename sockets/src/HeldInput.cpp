@@ -219,6 +219,7 @@ std::string AsyncSocket::TakeHeldInput() {
 }
 
 long SocketLoop::QueueSend(int fd, const void* data, std::size_t length) {
+    static_assert(kSendYourself == detail::Poller::kSendYourself);
     auto index = static_cast<std::size_t>(fd);
     return poller_->QueueSend(detail::SocketToken(fd, byFd_[index].generation), fd, data, length,
                               depth_ > 0);

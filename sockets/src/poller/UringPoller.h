@@ -266,6 +266,10 @@ class UringPoller final : public Poller {
     std::vector<char> arena_;
     std::vector<PendingSend> pendingSends_;
     std::vector<std::unique_ptr<Stuck>> stuck_;
+    // What a send the kernel may still read from was in, when taking it out
+    // failed (io_uring_enter refused the cancel): kept until the ring is gone.
+    std::vector<std::vector<char>> retiredArenas_;
+    std::vector<std::unique_ptr<Stuck>> retiredStuck_;
     std::uint32_t stuckArm_ = 0;
 };
 

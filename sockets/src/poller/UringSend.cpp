@@ -1,14 +1,8 @@
-// The io_uring backend's sends: what a connected stream socket sends during a
-// loop iteration is copied into one arena and handed to the kernel at the
-// iteration's end, every socket's in one io_uring_enter, where each send runs
-// at once. So Send keeps its meaning for the program by the time the loop
-// returns (the bytes are the kernel's), at one system call per iteration
-// instead of one per send. A send the kernel has no room for (the peer does
-// not read) keeps its bytes here, in order (a Stuck), goes on as room comes,
-// and the socket's next sends would block until it is done, then OnSend; at
-// most kSocketQuota bytes per socket per iteration are taken this way, and a
-// socket that met a full buffer once sends by itself from then on, so its
-// partial sends and EWOULDBLOCK are the kernel's.
+// The io_uring backend's sends: a connected stream's sends of one loop
+// iteration are copied into one arena and handed to the kernel as it ends,
+// in one io_uring_enter (at most kSocketQuota bytes per socket). Bytes the
+// kernel had no room for wait here, in order (a Stuck), and the socket's next
+// sends would block until they are gone; from then on it sends by itself.
 #ifdef XSOCK_HAVE_LIBURING
 
 #include "UringPoller.h"
@@ -125,6 +119,7 @@ void UringPoller::FlushSends() {
     }
     Submit();  // each send runs now, inline
     Reap(pending_);
+    bool abandoned = false;
     for (std::size_t i = 0; i < pendingSends_.size(); ++i) {
         int fd = pendingSends_[i].fd;
         Slot& slot = slots_[static_cast<std::size_t>(fd)];
@@ -135,6 +130,7 @@ void UringPoller::FlushSends() {
             int result = io_uring_submit_and_wait(&ring_, 1);
             Reap(pending_);
             if (result < 0 && result != -EINTR) {
+                abandoned = abandoned || slot.send == kSending;
                 break;
             }
         }
@@ -144,6 +140,10 @@ void UringPoller::FlushSends() {
         }
     }
     pendingSends_.clear();
+    if (abandoned) {
+        retiredArenas_.push_back(std::move(arena_));  // the next send takes a fresh one
+        arena_ = {};
+    }
     arena_.clear();
     bool submitted = false;
     for (const auto& stuck : stuck_) {
@@ -303,7 +303,13 @@ void UringPoller::DropStuck(Stuck& stuck) {
         slot->stuck = false;
         MarkDirty(*slot, stuck.fd);
     }
-    std::erase_if(stuck_, [&](const auto& entry) { return entry.get() == &stuck; });
+    auto entry = std::find_if(stuck_.begin(), stuck_.end(),
+                              [&](const auto& candidate) { return candidate.get() == &stuck; });
+    if (stuck.inKernel) {
+        stuck.own.Reset();
+        retiredStuck_.push_back(std::move(*entry));  // the kernel may still read its bytes
+    }
+    stuck_.erase(entry);
 }
 
 bool UringPoller::SendsWaiting(std::uint64_t token) {
